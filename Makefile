@@ -1,0 +1,74 @@
+# cocoon-net — see README.md. Every target is safe to run on a developer machine; `test`, `demo` and
+# `bench` need root (they create network namespaces) and the packages `make deps-system` installs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CONFIG  ?= Release
+OUT     ?= out
+PREFIX  ?= /usr
+DESTDIR ?=
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib/cocoon-net
+BINLINK := $(DESTDIR)/usr/local/bin/cocoon-net
+DOTNET  ?= dotnet
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+
+PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj
+
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins
+
+help: ## Show all targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>/
+	$(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -o $(OUT) --nologo -v quiet
+	@for p in $(PLUGINS); do name=$${p%%:*}; proj=$${p#*:}; \
+	  $(DOTNET) publish $$proj -c $(CONFIG) -o $(OUT)/plugins/$$name --nologo -v quiet || exit 1; \
+	  rm -f $(OUT)/plugins/$$name/*.pdb; done
+	@chmod -R go-w $(OUT)
+	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
+
+test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only)
+	$(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/acme --nologo -v quiet -p:ContractDir=$(abspath $(OUT))
+	$(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/acme-abi99 --nologo -v quiet -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=true -p:BaseIntermediateOutputPath=obj-abi99/
+	@chmod -R go-w $(OUT)
+
+test: test-plugins ## Run unit and namespace integration tests (root; CI=true makes skipped privileged tests fail)
+	$(DOTNET) test tests/CocoonNet.Tests/CocoonNet.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal" \
+	  -e COCOON_NET_OUT=$(abspath $(OUT))
+
+bench: build ## Benchmark adopt / no-op re-run / status against the upstream-style shell script
+	bash tests/bench/bench.sh $(abspath $(OUT))
+
+demo: deps-system build ## Sandbox node + VM in network namespaces: adopt, DHCP, ping out, clean up
+	bash tests/demo/demo.sh $(abspath $(OUT))
+
+install: build ## Install to $(PREFIX)/lib/cocoon-net with a /usr/local/bin/cocoon-net link
+	install -d -m 0755 $(LIBDIR)
+	cp -a $(OUT)/. $(LIBDIR)/
+	rm -rf $(LIBDIR)/test-plugins
+	chown -R root:root $(LIBDIR) 2>/dev/null || true
+	chmod -R go-w $(LIBDIR)
+	install -d -m 0755 $(dir $(BINLINK))
+	ln -sf $(PREFIX)/lib/cocoon-net/cocoon-net $(BINLINK)
+
+uninstall: ## Remove what install put in place
+	rm -rf $(LIBDIR) $(BINLINK)
+
+lint: ## Analyzers (warnings are errors) and formatting check
+	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
+	$(DOTNET) format CocoonNet.sln --verify-no-changes --no-restore
+
+fmt: ## Format the code
+	$(DOTNET) format CocoonNet.sln
+
+deps: ## Restore NuGet packages
+	$(DOTNET) restore CocoonNet.sln
+
+deps-system: ## Install the system packages the tests, demo and benchmark use (Debian/Ubuntu, root)
+	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine; do \
+	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
+	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
+
+clean: ## Remove build output
+	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj tests/SamplePlugin/obj-abi99

@@ -1,0 +1,24 @@
+using CocoonNet.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CocoonNet.Providers.Adopt;
+
+/// <summary>
+/// Serves platform <c>generic</c>: a Linux host whose VM addresses were routed to it by hand, with no
+/// cloud API to call. It has a host backend and deliberately no cloud provider, so <c>init</c> refuses it.
+/// </summary>
+public sealed class AdoptPlugin : ICocoonNetPlugin
+{
+    public string Name => "adopt";
+
+    public string Version => typeof(AdoptPlugin).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public int AbiVersion => PluginAbi.Version;
+
+    public IReadOnlyList<string> Platforms { get; } = [GenericHostBackend.PlatformName];
+
+    public void ConfigureServices(IServiceCollection services)
+    {
+        // Nothing beyond the backend, which the host registers by scanning this assembly.
+    }
+}

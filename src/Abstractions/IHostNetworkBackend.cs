@@ -1,0 +1,30 @@
+namespace CocoonNet.Abstractions;
+
+/// <summary>
+/// The platform's host-side specifics that the shared host pipeline asks for. The pipeline itself
+/// configures the bridge, sysctls, routes, iptables, DHCP and CNI; a backend only answers questions and
+/// prepares what is particular to its platform (e.g. bringing secondary NICs up).
+/// </summary>
+public interface IHostNetworkBackend
+{
+    /// <summary>The platform this backend serves, e.g. <c>gke</c> or <c>generic</c>.</summary>
+    string Platform { get; }
+
+    /// <summary>Primary NIC to use when neither the flag nor the host's default route names one.</summary>
+    string DefaultPrimaryNic { get; }
+
+    /// <summary>
+    /// The NICs besides the primary one that carry VM traffic (e.g. secondary ENIs). The pipeline writes
+    /// FORWARD rules and disables rp_filter for each.
+    /// </summary>
+    Task<IReadOnlyList<string>> ResolveUplinksAsync(HostContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Platform-specific host preparation, run before the shared pipeline. Idempotent; on a dry run it
+    /// changes nothing and returns what it would do. Returns one line per change.
+    /// </summary>
+    Task<IReadOnlyList<string>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
+
+    /// <summary>Undoes <see cref="PrepareHostAsync"/>; run by teardown after the shared pipeline's cleanup.</summary>
+    Task<IReadOnlyList<string>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
+}

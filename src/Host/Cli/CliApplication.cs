@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Reflection;
+using CocoonNet.Host.Composition;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Logging;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Plugins;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Cli;
+
+/// <summary>
+/// The command line: parses, validates, builds the container and hands each command to its operation.
+/// Exit codes: 0 success, 1 runtime failure, 2 bad input (nothing was changed).
+/// </summary>
+internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
+{
+    public const string ServiceManagerVariable = "COCOON_NET_SERVICE_MANAGER";
+
+    private readonly CliOptions _o = new();
+
+    public static string Version =>
+        typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        if (args is ["--version"] or ["version"])
+        {
+            await stdout.WriteLineAsync($"cocoon-net version {Version}").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        var root = BuildCommands();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("Run 'cocoon-net --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private RootCommand BuildCommands()
+    {
+        var root = new RootCommand("VPC-native networking setup for cocoon VM nodes")
+        {
+            _o.PluginsDir, _o.AllowInsecurePlugins, _o.ServiceManager,
+        };
+
+        var init = new Command("init", "Provision cloud networking and configure this node")
+        {
+            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun,
+        };
+        init.SetAction((parse, ct) => Run(parse, (sp, paths) =>
+            sp.GetRequiredService<InitOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultInitPoolSize), ct)));
+
+        var adopt = new Command("adopt", "Configure this node's host networking for cloud addresses provisioned by hand (no cloud API calls)")
+        {
+            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.ManageIptables,
+        };
+        adopt.SetAction((parse, ct) => Run(parse, (sp, paths) =>
+            sp.GetRequiredService<AdoptOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultAdoptPoolSize), ct)));
+
+        var status = new Command("status", "Show the node's pool state and live status") { _o.StateDir, _o.Output };
+        status.SetAction((parse, ct) => Run(parse, (sp, paths) =>
+        {
+            var format = parse.GetValue(_o.Output) ?? "text";
+            return format is "text" or "json"
+                ? sp.GetRequiredService<StatusOperation>().RunAsync(StateDirectory(parse, paths), format == "json", ct)
+                : throw new UsageException($"--output {format}: use text or json");
+        }));
+
+        var teardown = new Command("teardown", "Remove what cocoon-net created: cloud resources (init nodes), host configuration, state")
+        {
+            _o.StateDir, _o.DryRun,
+        };
+        teardown.SetAction((parse, ct) => Run(parse, (sp, paths) =>
+            sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct)));
+
+        var plugins = new Command("plugins", "List discovered plugins: name, version, ABI, platforms, load status");
+        plugins.SetAction((parse, ct) => Run(parse, (sp, _) =>
+        {
+            PluginsReport.Print(sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>(), sp.GetRequiredService<RuntimeSettings>().PluginsDirectory, stdout);
+            return Task.FromResult(ExitCodes.Success);
+        }));
+
+        root.Subcommands.Add(init);
+        root.Subcommands.Add(adopt);
+        root.Subcommands.Add(status);
+        root.Subcommands.Add(teardown);
+        root.Subcommands.Add(plugins);
+        return root;
+    }
+
+    private async Task<int> Run(ParseResult parse, Func<IServiceProvider, HostPaths, Task<int>> operation)
+    {
+        try
+        {
+            var level = StderrLoggerProvider.ParseLevel(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable))
+                ?? throw new UsageException($"{StderrLoggerProvider.Variable}={Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable)}: use debug, info, warn or error");
+            var paths = HostPaths.FromEnvironment();
+            var settings = new RuntimeSettings(
+                PluginDirectory.Resolve(parse.GetValue(_o.PluginsDir)),
+                parse.GetValue(_o.AllowInsecurePlugins),
+                ServiceMode(parse.GetValue(_o.ServiceManager), paths),
+                level);
+            await using var services = ServiceComposition.Build(settings, paths, stdout, stderr);
+            return await operation(services, paths).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("Error: interrupted").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e)
+        {
+            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            if (StderrLoggerProvider.ParseLevel(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable)) == LogLevel.Debug)
+            {
+                await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Failure;
+        }
+    }
+
+    private NodeRequest NodeRequestFrom(ParseResult parse, HostPaths paths, int defaultPoolSize) =>
+        NodeRequestValidator.Validate(
+            new NodeInput(
+                parse.GetValue(_o.Platform),
+                parse.GetValue(_o.NodeName),
+                parse.GetValue(_o.Subnet),
+                parse.GetValue(_o.PoolSize),
+                parse.GetValue(_o.Gateway),
+                parse.GetValue(_o.PrimaryNic),
+                parse.GetValue(_o.Dns) ?? "",
+                StateDirectory(parse, paths),
+                parse.GetValue(_o.DryRun),
+                parse.GetValue(_o.ManageIptables)),
+            defaultPoolSize);
+
+    private string StateDirectory(ParseResult parse, HostPaths paths) =>
+        parse.GetValue(_o.StateDir) is { Length: > 0 } dir ? Path.GetFullPath(dir) : paths.DefaultStateDirectory;
+
+    private static DhcpServiceMode ServiceMode(string? flag, HostPaths paths)
+    {
+        var value = flag ?? Environment.GetEnvironmentVariable(ServiceManagerVariable) ?? "auto";
+        return value.Trim().ToLowerInvariant() switch
+        {
+            "systemd" => DhcpServiceMode.Systemd,
+            "process" => DhcpServiceMode.Process,
+            "auto" or "" => Directory.Exists(paths.SystemdRuntimeDirectory) ? DhcpServiceMode.Systemd : DhcpServiceMode.Process,
+            _ => throw new UsageException($"--service-manager {value}: use auto, systemd or process"),
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using CocoonNet.Host.Operations;
+
+namespace CocoonNet.Host.Cli;
+
+/// <summary>Every flag of the CLI, defined once.</summary>
+internal sealed class CliOptions
+{
+    public Option<string?> Platform { get; } = new("--platform")
+    {
+        Description = "Cloud platform (a loaded plugin's platform, e.g. gke, volcengine, generic); auto-detected from instance metadata if omitted",
+    };
+
+    public Option<string?> NodeName { get; } = new("--node-name")
+    {
+        Description = "Virtual node name (e.g. cocoon-pool)",
+        Required = true,
+    };
+
+    public Option<string?> Subnet { get; } = new("--subnet")
+    {
+        Description = "VM subnet CIDR (e.g. 172.20.100.0/24)",
+        Required = true,
+    };
+
+    public Option<int?> PoolSize { get; } = new("--pool-size")
+    {
+        Description = $"Number of IPs in the pool (default {NodeRequestValidator.DefaultInitPoolSize} for init, {NodeRequestValidator.DefaultAdoptPoolSize} for adopt, capped to the subnet)",
+    };
+
+    public Option<string?> Gateway { get; } = new("--gateway") { Description = "Gateway IP on cni0 (default: first IP in subnet)" };
+
+    public Option<string?> PrimaryNic { get; } = new("--primary-nic")
+    {
+        Description = "Host primary NIC (default: device of the default route, else the platform's: ens4 on GKE, eth0 on Volcengine)",
+    };
+
+    public Option<string> Dns { get; } = new("--dns")
+    {
+        Description = "Comma-separated DNS servers for DHCP clients",
+        DefaultValueFactory = _ => "8.8.8.8,1.1.1.1",
+    };
+
+    public Option<string?> StateDir { get; } = new("--state-dir")
+    {
+        Description = "State directory for pool.json (default /var/lib/cocoon/net)",
+    };
+
+    public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Show what would be done, without making changes" };
+
+    public Option<bool?> ManageIptables { get; } = new("--manage-iptables")
+    {
+        Description = "(adopt only) Let cocoon-net write its FORWARD + NAT MASQUERADE rules; remembered in pool.json for re-runs",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text or json" };
+
+    public Option<string?> PluginsDir { get; } = new("--plugins-dir")
+    {
+        Description = "Plugins directory (default: $COCOON_NET_PLUGINS_DIR, else <executable dir>/plugins, else /usr/lib/cocoon-net/plugins)",
+        Recursive = true,
+    };
+
+    public Option<bool> AllowInsecurePlugins { get; } = new("--allow-insecure-plugins")
+    {
+        Description = "Load plugins even from folders or files a non-root user can write (dangerous)",
+        Recursive = true,
+    };
+
+    public Option<string?> ServiceManager { get; } = new("--service-manager")
+    {
+        Description = "How dnsmasq-cni runs: auto, systemd or process (default: $COCOON_NET_SERVICE_MANAGER, else auto)",
+        Recursive = true,
+    };
+}

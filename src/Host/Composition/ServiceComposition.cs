@@ -1,0 +1,71 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Dhcp;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Host.Logging;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Host.Plugins;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Composition;
+
+/// <summary>Builds the container: host services, the pipeline's steps in order, then each loaded plugin.</summary>
+internal static class ServiceComposition
+{
+    public static ServiceProvider Build(RuntimeSettings settings, HostPaths paths, TextWriter stdout, TextWriter stderr)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(builder => builder
+            .ClearProviders()
+            .SetMinimumLevel(settings.LogLevel)
+            .AddProvider(new StderrLoggerProvider(settings.LogLevel, stderr)));
+        services.AddSingleton(settings);
+        services.AddSingleton(paths);
+        services.AddSingleton(new ConsoleOutput(stdout));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
+        services.AddSingleton<NetlinkKernelNetwork>();
+        services.AddSingleton<IKernelNetwork>(sp => sp.GetRequiredService<NetlinkKernelNetwork>());
+        services.AddSingleton<IHostLinks, HostLinks>();
+        services.AddSingleton<ISysctl, ProcSysctl>();
+        services.AddSingleton<IIptables, IptablesCommands>();
+        services.AddSingleton<IDhcpService, ProcessDhcpService>();
+        services.AddSingleton<IDhcpService, SystemdDhcpService>();
+        services.AddSingleton<DhcpServices>();
+
+        // Registration order is execution order.
+        services.AddSingleton<IHostStep, BridgeStep>();
+        services.AddSingleton<IHostStep, SysctlStep>();
+        services.AddSingleton<IHostStep, RouteStep>();
+        services.AddSingleton<IHostStep, IptablesStep>();
+        services.AddSingleton<IHostStep, DnsmasqStep>();
+        services.AddSingleton<IHostStep, CniConfigStep>();
+        services.AddSingleton<HostPipeline>();
+
+        using (var bootstrap = LoggerFactory.Create(b => b.SetMinimumLevel(settings.LogLevel)
+            .AddProvider(new StderrLoggerProvider(settings.LogLevel, stderr))))
+        {
+            var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, bootstrap.CreateLogger("plugins"));
+            services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
+            foreach (var plugin in plugins.Where(p => p.IsLoaded))
+            {
+                plugin.Instance!.ConfigureServices(services);
+                services.Scan(scan => scan
+                    .FromAssemblies(plugin.Assembly!)
+                    .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
+                    .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
+            }
+        }
+
+        services.AddSingleton<PlatformRegistry>();
+        services.AddSingleton<NodeSetup>();
+        services.AddSingleton<AdoptOperation>();
+        services.AddSingleton<InitOperation>();
+        services.AddSingleton<StatusOperation>();
+        services.AddSingleton<TeardownOperation>();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+    }
+}

@@ -1,0 +1,77 @@
+using CocoonNet.Host.Linux;
+
+namespace CocoonNet.Host.Dhcp;
+
+/// <summary>Runs dnsmasq as the systemd unit <c>dnsmasq-cni.service</c>, installing the unit when missing.</summary>
+internal sealed class SystemdDhcpService(HostPaths paths, IProcessRunner runner) : IDhcpService
+{
+    public const string Unit = "dnsmasq-cni.service";
+
+    public string Mode => "systemd";
+
+    public string UnitText => $"""
+        # Installed by cocoon-net: DHCP for the VMs on cni0. Config: /etc/dnsmasq-cni.d/cni0.conf
+        [Unit]
+        Description=dnsmasq DHCP for cocoon-net VMs on cni0
+        After=network.target
+
+        [Service]
+        ExecStart={DnsmasqPath()} --keep-in-foreground --conf-file={paths.DnsmasqConfigFile} --pid-file=
+        Restart=always
+        RestartSec=5
+
+        [Install]
+        WantedBy=multi-user.target
+
+        """;
+
+    public async Task<int?> RunningPidAsync(CancellationToken cancellationToken)
+    {
+        var result = await Systemctl(cancellationToken, "show", "--property=MainPID", "--value", Unit).ConfigureAwait(false);
+        return int.TryParse(result.StandardOutput.Trim(), out var pid) && pid > 0 ? pid : null;
+    }
+
+    public string? PendingInstall() => AtomicFile.HasContent(paths.SystemdUnitFile, UnitText)
+        ? null
+        : File.Exists(paths.SystemdUnitFile) ? $"~ update unit {paths.SystemdUnitFile}" : $"+ install unit {paths.SystemdUnitFile}";
+
+    public async Task<bool> InstallAsync(CancellationToken cancellationToken)
+    {
+        var created = !File.Exists(paths.SystemdUnitFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.SystemdUnitFile)!);
+        AtomicFile.Write(paths.SystemdUnitFile, UnitText, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await Check(cancellationToken, "daemon-reload").ConfigureAwait(false);
+        await Check(cancellationToken, "enable", Unit).ConfigureAwait(false);
+        return created;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Check(cancellationToken, "start", Unit);
+
+    public Task RestartAsync(CancellationToken cancellationToken) => Check(cancellationToken, "restart", Unit);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Check(cancellationToken, "stop", Unit);
+
+    public async Task UninstallAsync(CancellationToken cancellationToken)
+    {
+        await Check(cancellationToken, "disable", Unit).ConfigureAwait(false);
+        File.Delete(paths.SystemdUnitFile);
+        await Check(cancellationToken, "daemon-reload").ConfigureAwait(false);
+    }
+
+    private static string DnsmasqPath() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin").Split(':')
+            .Select(d => Path.Combine(d, "dnsmasq"))
+            .FirstOrDefault(File.Exists) ?? "/usr/sbin/dnsmasq";
+
+    private async Task Check(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var result = await Systemctl(cancellationToken, arguments).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"systemctl {string.Join(' ', arguments)}: {result.Describe()}");
+        }
+    }
+
+    private Task<ProcessResult> Systemctl(CancellationToken cancellationToken, params string[] arguments) =>
+        runner.RunAsync("systemctl", arguments, null, cancellationToken);
+}

@@ -1,0 +1,35 @@
+namespace CocoonNet.Host.Linux;
+
+/// <summary>
+/// Every file cocoon-net writes outside the state dir. All sit under one root (<c>COCOON_NET_ROOT</c>,
+/// default <c>/</c>) so tests and packagers can redirect them without touching the machine's <c>/etc</c>.
+/// </summary>
+internal sealed record HostPaths(string Root)
+{
+    public const string RootVariable = "COCOON_NET_ROOT";
+
+    public static HostPaths FromEnvironment() =>
+        new(Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } root ? Path.GetFullPath(root) : "/");
+
+    public string CniConfigFile => Under("etc/cni/net.d/30-dnsmasq-dhcp.conflist");
+
+    public string DnsmasqConfigFile => Under("etc/dnsmasq-cni.d/cni0.conf");
+
+    public string DnsmasqLeaseFile => Under("var/lib/misc/dnsmasq.leases");
+
+    public string RunDirectory => Under("run/cocoon-net");
+
+    public string DnsmasqPidFile => Path.Combine(RunDirectory, "dnsmasq-cni.pid");
+
+    /// <summary>Hash of the config the running dnsmasq was (re)started with.</summary>
+    public string DnsmasqAppliedStamp => Path.Combine(RunDirectory, "dnsmasq-cni.applied");
+
+    public string SystemdUnitFile => Under("etc/systemd/system/dnsmasq-cni.service");
+
+    /// <summary>Exists only when systemd is PID 1 (sd_booted()).</summary>
+    public string SystemdRuntimeDirectory => Under("run/systemd/system");
+
+    public string DefaultStateDirectory => Under("var/lib/cocoon/net");
+
+    private string Under(string relative) => Path.Combine(Root, relative);
+}

@@ -1,0 +1,87 @@
+namespace CocoonNet.Host.Linux;
+
+/// <summary>iptables as whole-table snapshots in and atomic restore transactions out.</summary>
+internal interface IIptables
+{
+    /// <summary>One <c>iptables-save</c> of every table.</summary>
+    Task<IptablesSnapshot> SaveAsync(CancellationToken cancellationToken);
+
+    /// <summary>One <c>iptables-restore --noflush</c> transaction: all of it applies or none.</summary>
+    Task RestoreAsync(string transaction, CancellationToken cancellationToken);
+}
+
+/// <summary>Parsed <c>iptables-save</c> output: table -> chain -> rules as printed (<c>-A CHAIN ...</c>).</summary>
+internal sealed class IptablesSnapshot
+{
+    private readonly Dictionary<string, Dictionary<string, List<string>>> _tables = new(StringComparer.Ordinal);
+
+    public static IptablesSnapshot Parse(string save)
+    {
+        var snapshot = new IptablesSnapshot();
+        Dictionary<string, List<string>>? table = null;
+        foreach (var raw in save.Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (line.StartsWith('*'))
+            {
+                table = snapshot.Table(line[1..]);
+            }
+            else if (table is not null && line.StartsWith(':'))
+            {
+                var name = line[1..].Split(' ')[0];
+                table.TryAdd(name, []);
+            }
+            else if (table is not null && line.StartsWith("-A ", StringComparison.Ordinal))
+            {
+                var chain = line.Split(' ')[1];
+                if (!table.TryGetValue(chain, out var rules))
+                {
+                    table[chain] = rules = [];
+                }
+
+                rules.Add(line);
+            }
+        }
+
+        return snapshot;
+    }
+
+    public bool HasChain(string table, string chain) => _tables.TryGetValue(table, out var t) && t.ContainsKey(chain);
+
+    public IReadOnlyList<string> Rules(string table, string chain) =>
+        _tables.TryGetValue(table, out var t) && t.TryGetValue(chain, out var rules) ? rules : [];
+
+    private Dictionary<string, List<string>> Table(string name)
+    {
+        if (!_tables.TryGetValue(name, out var table))
+        {
+            _tables[name] = table = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        }
+
+        return table;
+    }
+}
+
+internal sealed class IptablesCommands(IProcessRunner runner) : IIptables
+{
+    public async Task<IptablesSnapshot> SaveAsync(CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync("iptables-save", [], null, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"iptables-save: {result.Describe()}");
+        }
+
+        return IptablesSnapshot.Parse(result.StandardOutput);
+    }
+
+    public async Task RestoreAsync(string transaction, CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync("iptables-restore", ["--noflush", "--wait", "10"], transaction, cancellationToken)
+            .ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"iptables-restore: {result.Describe()}");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Logging;
+
+/// <summary>Every log message of the host, source-generated (no formatting cost when the level is off).</summary>
+internal static partial class HostLog
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "exec {File} {Arguments}")]
+    public static partial void Exec(this ILogger logger, string file, string arguments);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "using platform {Platform} recorded in pool.json")]
+    public static partial void PlatformFromState(this ILogger logger, string platform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "no cloud detected ({Report}); adopting as platform {Platform}")]
+    public static partial void AdoptingGeneric(this ILogger logger, string report, string platform);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "state saved to {Path}")]
+    public static partial void StateSaved(this ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "cloud detection: {Report}")]
+    public static partial void Detection(this ILogger logger, string report);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "platform status unavailable: {Reason}")]
+    public static partial void CloudStatusUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Key}: interface not present; skipping")]
+    public static partial void SysctlInterfaceMissing(this ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message} (continuing)")]
+    public static partial void SysctlOptionalFailed(this ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "plugins directory {Directory} does not exist")]
+    public static partial void NoPluginsDirectory(this ILogger logger, string directory);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "plugin {Folder}: {Reason}; skipped")]
+    public static partial void PluginSkipped(this ILogger logger, string folder, string reason);
+}

@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace CocoonNet.Host.Net;
+
+/// <summary>IPv4 address math on host-order <see cref="uint"/> values.</summary>
+internal static class Ipv4
+{
+    public static uint ToUInt32(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            throw new ArgumentException($"{address} is not IPv4", nameof(address));
+        }
+
+        Span<byte> bytes = stackalloc byte[4];
+        address.TryWriteBytes(bytes, out _);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
+    public static IPAddress FromUInt32(uint value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return new IPAddress(bytes);
+    }
+
+    public static uint Mask(int prefixLength) => prefixLength == 0 ? 0u : uint.MaxValue << (32 - prefixLength);
+
+    public static uint Network(IPNetwork subnet) => ToUInt32(subnet.BaseAddress) & Mask(subnet.PrefixLength);
+
+    public static uint Broadcast(IPNetwork subnet) => Network(subnet) | ~Mask(subnet.PrefixLength);
+
+    public static IPAddress Netmask(IPNetwork subnet) => FromUInt32(Mask(subnet.PrefixLength));
+
+    /// <summary>Network address + 1: the default gateway.</summary>
+    public static IPAddress FirstHost(IPNetwork subnet)
+    {
+        if (subnet.PrefixLength > 30)
+        {
+            throw new ArgumentException($"subnet {subnet} has no room for a gateway and VMs (prefix must be /30 or shorter)");
+        }
+
+        return FromUInt32(Network(subnet) + 1);
+    }
+
+    /// <summary>Host addresses usable for VMs: every address but network, broadcast and gateway.</summary>
+    public static long UsableHosts(IPNetwork subnet) => (1L << (32 - subnet.PrefixLength)) - 3;
+
+    /// <summary>
+    /// The first <paramref name="count"/> host addresses of <paramref name="subnet"/> in ascending order,
+    /// skipping the network, broadcast and gateway addresses. Returns fewer when the subnet is smaller.
+    /// </summary>
+    public static IReadOnlyList<IPAddress> PoolAddresses(IPNetwork subnet, IPAddress gateway, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var gw = ToUInt32(gateway);
+        var first = Network(subnet) + 1;
+        var broadcast = Broadcast(subnet);
+        var result = new List<IPAddress>(Math.Min(count, 1 << 16));
+        for (var ip = first; ip < broadcast && result.Count < count; ip++)
+        {
+            if (ip != gw)
+            {
+                result.Add(FromUInt32(ip));
+            }
+        }
+
+        return result;
+    }
+
+    public static bool Contains(IPNetwork outer, IPNetwork inner) =>
+        outer.PrefixLength <= inner.PrefixLength && outer.Contains(inner.BaseAddress);
+
+    /// <summary>Sorted, de-duplicated runs of consecutive addresses: the dnsmasq ranges.</summary>
+    public static IReadOnlyList<(IPAddress First, IPAddress Last)> ContiguousRuns(IEnumerable<IPAddress> addresses)
+    {
+        var sorted = addresses.Select(ToUInt32).Distinct().Order().ToArray();
+        var runs = new List<(IPAddress, IPAddress)>();
+        for (var i = 0; i < sorted.Length;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Length && sorted[j + 1] == sorted[j] + 1)
+            {
+                j++;
+            }
+
+            runs.Add((FromUInt32(sorted[i]), FromUInt32(sorted[j])));
+            i = j + 1;
+        }
+
+        return runs;
+    }
+
+    /// <summary>"a-b, c" for logs and plans: compact and exact.</summary>
+    public static string DescribeRuns(IEnumerable<IPAddress> addresses) =>
+        string.Join(", ", ContiguousRuns(addresses).Select(r => r.First.Equals(r.Last) ? $"{r.First}" : $"{r.First}-{r.Last}"));
+
+    /// <summary>Parses a strict dotted-quad IPv4 address (no shorthand such as <c>10.1</c>).</summary>
+    public static bool TryParseStrict(string text, out IPAddress address)
+    {
+        address = IPAddress.None;
+        var parts = text.Split('.');
+        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit)))
+        {
+            return false;
+        }
+
+        if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetwork)
+        {
+            return false;
+        }
+
+        address = parsed;
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Net;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Operations;
+
+/// <summary>
+/// <c>cocoon-net adopt</c>: the host half only, for nodes whose cloud side was provisioned by hand.
+/// Never calls a cloud API, and records mode "adopt" so teardown never will either.
+/// </summary>
+internal sealed class AdoptOperation(
+    PlatformRegistry registry,
+    NodeSetup setup,
+    TimeProvider time,
+    ConsoleOutput output,
+    ILogger<AdoptOperation> logger)
+{
+    public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
+    {
+        var store = new PoolStateStore(request.StateDirectory, time);
+        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var previous = store.Load();
+        if (previous is { Mode: PoolState.ModeInit })
+        {
+            throw new UsageException(
+                $"{store.Path} records a node provisioned by 'cocoon-net init' on {previous.Platform}; re-run init, or tear it down first");
+        }
+
+        var platform = await ResolvePlatformAsync(request.Platform, previous, cancellationToken).ConfigureAwait(false);
+        var backend = registry.Backend(platform)
+            ?? throw new UsageException($"no loaded plugin serves platform {platform} (host platforms: {string.Join(", ", registry.HostPlatforms)})");
+        var plugin = registry.PluginOf(backend);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var ips = Ipv4.PoolAddresses(request.Subnet, request.Gateway, request.PoolSize);
+        var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
+        var context = new HostContext(request.NodeName, request.Subnet, primaryNic, CloudResources.None, Adopted: true);
+        var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
+        var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables);
+        var state = new PoolState
+        {
+            Platform = platform,
+            NodeName = request.NodeName,
+            Subnet = request.Subnet.ToString(),
+            Gateway = request.Gateway.ToString(),
+            PrimaryNic = primaryNic,
+            SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
+            Ips = ips.Select(ip => ip.ToString()).ToList(),
+            DnsServers = request.Dns.Count > 0 ? request.Dns.Select(d => d.ToString()).ToList() : null,
+            Mode = PoolState.ModeAdopt,
+            Plugin = plugin?.Name,
+            PluginVersion = plugin?.Version,
+            ManageIptables = manageIptables,
+        };
+
+        if (request.DryRun)
+        {
+            output.Line("[dry-run] would adopt node with config:");
+            output.Line($"  platform:        {platform}");
+            output.Line($"  node-name:       {request.NodeName}");
+            output.Line($"  subnet:          {request.Subnet}");
+            output.Line($"  gateway:         {request.Gateway}");
+            output.Line($"  primary-nic:     {primaryNic}");
+            output.Line(ips.Count > 0 ? $"  pool-size:       {ips.Count} (first={ips[0]}, last={ips[^1]})" : "  pool-size:       0");
+            output.Line($"  dns:             {string.Join(',', request.Dns)}");
+            output.Line($"  state-dir:       {store.Directory}");
+            output.Line($"  manage-iptables: {(manageIptables ? "true" : "false")}");
+            output.Line();
+        }
+
+        var plans = await setup.ApplyAsync(spec, backend, context, store, state, previous, request.DryRun, cancellationToken).ConfigureAwait(false);
+        setup.PrintPlan(plans, request.DryRun);
+        if (request.DryRun)
+        {
+            output.Line("would NOT touch: cloud alias IP range / ENIs (preserved as-is)");
+            return ExitCodes.Success;
+        }
+
+        output.Line($"cocoon-net adopt complete: {ips.Count} IPs registered on {request.Subnet} ({platform}, cloud preserved)");
+        return ExitCodes.Success;
+    }
+
+    private async Task<string> ResolvePlatformAsync(string? flag, PoolState? previous, CancellationToken cancellationToken)
+    {
+        if (flag is not null)
+        {
+            if (registry.Backend(flag) is null)
+            {
+                throw new UsageException(
+                    $"--platform {flag}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
+            }
+
+            if (previous is not null && previous.Platform != flag)
+            {
+                throw new UsageException(
+                    $"--platform {flag} differs from {previous.Platform} recorded in pool.json; run 'cocoon-net teardown' first to change platform");
+            }
+
+            return flag;
+        }
+
+        if (previous is not null)
+        {
+            logger.PlatformFromState(previous.Platform);
+            return previous.Platform;
+        }
+
+        var (detected, report) = await registry.DetectAsync(cancellationToken).ConfigureAwait(false);
+        return detected.Count switch
+        {
+            0 => LogGeneric(report),
+            1 => detected[0],
+            _ => throw new UsageException($"cloud detection is ambiguous ({report}); pass --platform"),
+        };
+    }
+
+    private string LogGeneric(string report)
+    {
+        logger.AdoptingGeneric(report, PlatformRegistry.Generic);
+        return PlatformRegistry.Generic;
+    }
+}

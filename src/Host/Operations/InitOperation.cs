@@ -1,0 +1,189 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Operations;
+
+/// <summary>
+/// <c>cocoon-net init</c>: provision the cloud side through the platform's cloud plugin, then the host.
+/// pool.json is written before the first cloud mutation and kept current through the provider's
+/// checkpoints, and a previous good state is never replaced by an emptier one.
+/// </summary>
+internal sealed class InitOperation(
+    PlatformRegistry registry,
+    NodeSetup setup,
+    TimeProvider time,
+    ConsoleOutput output,
+    ILogger<InitOperation> logger)
+{
+    public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
+    {
+        var store = new PoolStateStore(request.StateDirectory, time);
+        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var previous = store.Load();
+        if (previous is { Mode: PoolState.ModeAdopt })
+        {
+            throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
+        }
+
+        var platform = await ResolvePlatformAsync(request.Platform, previous, cancellationToken).ConfigureAwait(false);
+        var provider = registry.Provider(platform)!;
+        var backend = registry.Backend(platform)
+            ?? throw new UsageException($"plugin for platform {platform} has no host backend; it cannot be used with init");
+        var plugin = registry.PluginOf(provider);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var previousResources = previous is null ? CloudResources.None : ToResources(previous);
+
+        var baseState = new PoolState
+        {
+            Platform = platform,
+            NodeName = request.NodeName,
+            Subnet = request.Subnet.ToString(),
+            Gateway = request.Gateway.ToString(),
+            PrimaryNic = primaryNic,
+            DnsServers = request.Dns.Count > 0 ? request.Dns.Select(d => d.ToString()).ToList() : null,
+            Mode = PoolState.ModeInit,
+            Plugin = plugin?.Name,
+            PluginVersion = plugin?.Version,
+            ManageIptables = true,
+        };
+        var saved = previous;
+        if (!request.DryRun && previous is null)
+        {
+            saved = store.Save(baseState with { Ips = null }, null);
+        }
+
+        var checkpoint = new StateCheckpoint(resources =>
+        {
+            var current = saved ?? baseState;
+            saved = store.Save(WithResources(current, resources), saved);
+        });
+        var provisionRequest = new ProvisionRequest(
+            request.NodeName, request.Subnet, request.Gateway, request.PoolSize, primaryNic, previousResources, request.DryRun);
+
+        ProvisionResult result;
+        try
+        {
+            result = await provider.ProvisionAsync(provisionRequest, request.DryRun ? NoCheckpoint.Instance : checkpoint, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or UsageException))
+        {
+            throw new InvalidOperationException($"provision {platform} network: {e.Message}", e);
+        }
+
+        var ips = result.Ips
+            .Where(ip => !ip.Equals(request.Gateway))
+            .Distinct()
+            .OrderBy(Net.Ipv4.ToUInt32)
+            .ToList();
+        var outside = ips.FirstOrDefault(ip => !request.Subnet.Contains(ip));
+        if (outside is not null)
+        {
+            throw new InvalidOperationException($"provider {platform} returned {outside}, which is outside --subnet {request.Subnet}");
+        }
+
+        var context = new HostContext(request.NodeName, request.Subnet, primaryNic, result.Resources, Adopted: false);
+        var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
+        var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables: true);
+        var state = WithResources(baseState, result.Resources) with
+        {
+            Ips = ips.Select(ip => ip.ToString()).ToList(),
+            SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
+        };
+
+        if (request.DryRun)
+        {
+            output.Line("[dry-run] would provision networking with config:");
+            output.Line($"  platform:   {platform}");
+            output.Line($"  node-name:  {request.NodeName}");
+            output.Line($"  subnet:     {request.Subnet}");
+            output.Line($"  pool-size:  {request.PoolSize}");
+            output.Line($"  dns:        {string.Join(',', request.Dns)}");
+            output.Line($"  state-dir:  {store.Directory}");
+            output.Line();
+        }
+
+        var cloudPlan = new StepPlan("cloud");
+        cloudPlan.Changes.AddRange(result.Changes);
+        var plans = new List<StepPlan> { cloudPlan };
+        plans.AddRange(await setup.ApplyAsync(spec, backend, context, store, state, saved, request.DryRun, cancellationToken).ConfigureAwait(false));
+        setup.PrintPlan(plans, request.DryRun);
+        if (!request.DryRun)
+        {
+            logger.StateSaved(store.Path);
+            output.Line($"cocoon-net init complete: {ips.Count} IPs provisioned on {request.Subnet} ({platform})");
+        }
+
+        return ExitCodes.Success;
+    }
+
+    internal static CloudResources ToResources(PoolState state) => new()
+    {
+        SubnetId = state.SubnetId,
+        EniIds = state.EniIds ?? [],
+        AliasRangeName = state.AliasRangeName,
+        Extra = state.Cloud ?? new Dictionary<string, string>(),
+    };
+
+    private static PoolState WithResources(PoolState state, CloudResources resources) => state with
+    {
+        SubnetId = resources.SubnetId,
+        EniIds = resources.EniIds.Count > 0 ? [.. resources.EniIds] : null,
+        AliasRangeName = resources.AliasRangeName,
+        Cloud = resources.Extra.Count > 0 ? new Dictionary<string, string>(resources.Extra) : null,
+    };
+
+    private async Task<string> ResolvePlatformAsync(string? flag, PoolState? previous, CancellationToken cancellationToken)
+    {
+        string platform;
+        if (flag is not null)
+        {
+            if (previous is not null && previous.Platform != flag)
+            {
+                throw new UsageException(
+                    $"--platform {flag} differs from {previous.Platform} recorded in pool.json; run 'cocoon-net teardown' first to change platform");
+            }
+
+            platform = flag;
+        }
+        else if (previous is not null)
+        {
+            platform = previous.Platform;
+        }
+        else
+        {
+            var (detected, report) = await registry.DetectAsync(cancellationToken).ConfigureAwait(false);
+            platform = detected.Count == 1
+                ? detected[0]
+                : throw new UsageException(detected.Count == 0
+                    ? $"could not detect the cloud platform ({report}); pass --platform"
+                    : $"cloud detection is ambiguous ({report}); pass --platform");
+        }
+
+        return registry.Provider(platform) is not null
+            ? platform
+            : throw new UsageException(
+                $"no cloud plugin serves platform {platform} (cloud platforms: {string.Join(", ", registry.CloudPlatforms.DefaultIfEmpty("none"))}); "
+                + "install its plugin, or use 'cocoon-net adopt' for a node provisioned by hand");
+    }
+
+    private sealed class StateCheckpoint(Action<CloudResources> save) : IProvisionCheckpoint
+    {
+        public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken)
+        {
+            save(resources);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class NoCheckpoint : IProvisionCheckpoint
+    {
+        public static NoCheckpoint Instance { get; } = new();
+
+        public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a dry run must not checkpoint: it must not mutate the cloud");
+    }
+}

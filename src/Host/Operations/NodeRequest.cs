@@ -1,0 +1,176 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using CocoonNet.Host.Net;
+
+namespace CocoonNet.Host.Operations;
+
+/// <summary>The init/adopt flags as typed on the command line.</summary>
+internal sealed record NodeInput(
+    string? Platform,
+    string? NodeName,
+    string? Subnet,
+    int? PoolSize,
+    string? Gateway,
+    string? PrimaryNic,
+    string Dns,
+    string StateDirectory,
+    bool DryRun,
+    bool? ManageIptables);
+
+/// <summary>Validated init/adopt input: every value is well-formed and consistent.</summary>
+internal sealed record NodeRequest(
+    string? Platform,
+    string NodeName,
+    IPNetwork Subnet,
+    IPAddress Gateway,
+    int PoolSize,
+    string? PrimaryNic,
+    IReadOnlyList<IPAddress> Dns,
+    string StateDirectory,
+    bool DryRun,
+    bool? ManageIptables);
+
+/// <summary>Checks every input before anything changes; each failure is one actionable sentence.</summary>
+internal static partial class NodeRequestValidator
+{
+    public const int DefaultInitPoolSize = 140;
+    public const int DefaultAdoptPoolSize = 253;
+
+    public static NodeRequest Validate(NodeInput input, int defaultPoolSize)
+    {
+        var nodeName = input.NodeName?.Trim() ?? "";
+        if (nodeName.Length == 0)
+        {
+            throw new UsageException("--node-name is required (e.g. --node-name cocoon-pool)");
+        }
+
+        if (nodeName.Length > 63 || !NodeNamePattern().IsMatch(nodeName))
+        {
+            throw new UsageException(
+                $"--node-name \"{nodeName}\" is not a valid name: use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit");
+        }
+
+        var subnet = ParseSubnet(input.Subnet);
+        var gateway = ParseGateway(input.Gateway, subnet);
+        var usable = Ipv4.UsableHosts(subnet);
+        int poolSize;
+        if (input.PoolSize is { } requested)
+        {
+            if (requested < 1)
+            {
+                throw new UsageException($"--pool-size {requested} must be at least 1");
+            }
+
+            if (requested > usable)
+            {
+                throw new UsageException(
+                    $"--pool-size {requested} does not fit --subnet {subnet}: it has {usable} addresses for VMs (network, broadcast and gateway excluded)");
+            }
+
+            poolSize = requested;
+        }
+        else
+        {
+            poolSize = (int)Math.Min(defaultPoolSize, usable);
+        }
+
+        var primaryNic = string.IsNullOrWhiteSpace(input.PrimaryNic) ? null : input.PrimaryNic.Trim();
+        if (primaryNic is not null && !InterfaceNamePattern().IsMatch(primaryNic))
+        {
+            throw new UsageException($"--primary-nic \"{primaryNic}\" is not a valid interface name");
+        }
+
+        var platform = string.IsNullOrWhiteSpace(input.Platform) ? null : input.Platform.Trim().ToLowerInvariant();
+        if (string.IsNullOrWhiteSpace(input.StateDirectory))
+        {
+            throw new UsageException("--state-dir must not be empty");
+        }
+
+        return new NodeRequest(platform, nodeName, subnet, gateway, poolSize, primaryNic, ParseDns(input.Dns),
+            Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables);
+    }
+
+    public static IPNetwork ParseSubnet(string? text)
+    {
+        text = text?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            throw new UsageException("--subnet is required (an IPv4 CIDR such as 172.20.100.0/24)");
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || !Ipv4.TryParseStrict(text[..slash], out var address)
+            || !int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, null, out var prefix) || prefix > 32)
+        {
+            throw new UsageException(
+                text.Contains(':', StringComparison.Ordinal)
+                    ? $"--subnet {text}: only IPv4 is supported"
+                    : $"--subnet {text} is not an IPv4 CIDR (expected a.b.c.d/len, e.g. 172.20.100.0/24)");
+        }
+
+        if (prefix > 30)
+        {
+            throw new UsageException($"--subnet {text} is too small: use /30 or shorter (a gateway plus at least one VM address)");
+        }
+
+        var network = new IPNetwork(Ipv4.FromUInt32(Ipv4.ToUInt32(address) & Ipv4.Mask(prefix)), prefix);
+        if (!network.BaseAddress.Equals(address))
+        {
+            throw new UsageException($"--subnet {text} has host bits set; did you mean {network}?");
+        }
+
+        return network;
+    }
+
+    private static IPAddress ParseGateway(string? text, IPNetwork subnet)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Ipv4.FirstHost(subnet);
+        }
+
+        if (!Ipv4.TryParseStrict(text.Trim(), out var gateway))
+        {
+            throw new UsageException($"--gateway {text} is not an IPv4 address");
+        }
+
+        var value = Ipv4.ToUInt32(gateway);
+        if (!subnet.Contains(gateway))
+        {
+            throw new UsageException($"--gateway {gateway} is outside --subnet {subnet}");
+        }
+
+        if (value == Ipv4.Network(subnet) || value == Ipv4.Broadcast(subnet))
+        {
+            throw new UsageException($"--gateway {gateway} is the {(value == Ipv4.Network(subnet) ? "network" : "broadcast")} address of {subnet}; use a host address such as {Ipv4.FirstHost(subnet)}");
+        }
+
+        return gateway;
+    }
+
+    /// <summary>Comma-separated, trimmed, empty items dropped; each must be an IPv4 address.</summary>
+    public static IReadOnlyList<IPAddress> ParseDns(string text)
+    {
+        var servers = new List<IPAddress>();
+        foreach (var item in SplitTrim(text))
+        {
+            if (!Ipv4.TryParseStrict(item, out var address))
+            {
+                throw new UsageException($"--dns entry \"{item}\" is not an IPv4 address (use a comma-separated list such as 8.8.8.8,1.1.1.1)");
+            }
+
+            servers.Add(address);
+        }
+
+        return servers;
+    }
+
+    public static IReadOnlyList<string> SplitTrim(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex NodeNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.@:-]{1,15}$")]
+    private static partial Regex InterfaceNamePattern();
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Composition;
+
+namespace CocoonNet.Host.Operations;
+
+/// <summary>
+/// The host half shared by init and adopt: resolve the primary NIC and uplinks, build the desired host
+/// spec, run the pipeline (plan, then apply) with pool.json kept current, and print what happened.
+/// </summary>
+internal sealed class NodeSetup(
+    HostPipeline pipeline,
+    IKernelNetwork kernel,
+    RuntimeSettings settings,
+    HostPaths paths,
+    ConsoleOutput output)
+{
+    /// <summary>Flag, else the device of the default route, else the platform's default.</summary>
+    public string ResolvePrimaryNic(string? flag, IHostNetworkBackend backend)
+    {
+        if (flag is not null)
+        {
+            return flag;
+        }
+
+        var defaultRoute = kernel.ListRoutes(RouteConstants.TableMain)
+            .Where(r => r.PrefixLength == 0 && r.OutputIndex != 0)
+            .OrderBy(r => r.Type)
+            .FirstOrDefault();
+        var device = defaultRoute is null ? null : kernel.ListLinks().FirstOrDefault(l => l.Index == defaultRoute.OutputIndex)?.Name;
+        return device ?? backend.DefaultPrimaryNic;
+    }
+
+    public HostSpec Spec(NodeRequest request, IReadOnlyList<IPAddress> ips, string primaryNic, IReadOnlyList<string> uplinks, bool manageIptables) =>
+        new(request.Subnet, request.Gateway, ips, primaryNic, uplinks, request.Dns, manageIptables, settings.ServiceMode);
+
+    /// <summary>
+    /// Applies (or on a dry run, prints) the host plan. <paramref name="state"/> is the desired state
+    /// without the footprint; it is saved before the first change and after every applied step.
+    /// </summary>
+    public async Task<IReadOnlyList<StepPlan>> ApplyAsync(
+        HostSpec spec, IHostNetworkBackend backend, HostContext context, PoolStateStore store, PoolState state, PoolState? previous,
+        bool dryRun, CancellationToken cancellationToken)
+    {
+        var footprint = (previous?.Host ?? new HostFootprint()).Clone();
+        var saved = previous;
+        var plans = new List<StepPlan>();
+
+        var prepare = new StepPlan("prepare");
+        prepare.Changes.AddRange(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
+        plans.Add(prepare);
+
+        var statePlan = new StepPlan("state");
+        if (saved is null || PoolStateStore.Serialize(state with { Host = footprint, UpdatedAt = default })
+            != PoolStateStore.Serialize(saved with { UpdatedAt = default }))
+        {
+            statePlan.Add(saved is null ? $"+ write {store.Path}" : $"~ update {store.Path}");
+        }
+
+        Task Checkpoint(CancellationToken ct)
+        {
+            saved = store.Save(state with { Host = footprint, DhcpService = footprint.DhcpService }, saved);
+            return Task.CompletedTask;
+        }
+
+        if (!dryRun)
+        {
+            await Checkpoint(cancellationToken).ConfigureAwait(false);
+        }
+
+        plans.AddRange(await pipeline.SetupAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false));
+        if (!dryRun)
+        {
+            await Checkpoint(cancellationToken).ConfigureAwait(false);
+        }
+
+        plans.Add(statePlan);
+        return plans;
+    }
+
+    public void PrintPlan(IReadOnlyList<StepPlan> plans, bool dryRun)
+    {
+        var changes = plans.Sum(p => p.Changes.Count);
+        if (dryRun)
+        {
+            output.Line("plan:");
+        }
+
+        foreach (var plan in plans)
+        {
+            foreach (var line in plan.Changes)
+            {
+                output.Line($"{(dryRun ? "  " : "")}{plan.Step,-9} {line}");
+            }
+
+            foreach (var note in plan.Notes)
+            {
+                output.Line($"{(dryRun ? "  " : "")}{plan.Step,-9} {note}");
+            }
+        }
+
+        if (changes == 0)
+        {
+            output.Line(dryRun ? "  no changes: the host already matches" : "no changes: the host already matches");
+        }
+    }
+
+    /// <summary>The paths a setup writes, for the dry-run header.</summary>
+    public IEnumerable<string> WrittenFiles(PoolStateStore store) =>
+        [paths.CniConfigFile, paths.DnsmasqConfigFile, store.Path];
+}

@@ -1,0 +1,92 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Net;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Composition;
+using System.Net;
+
+namespace CocoonNet.Host.Operations;
+
+/// <summary>
+/// <c>cocoon-net teardown</c>: the cloud side first (init nodes only, through the plugin that provisioned
+/// it), then what cocoon-net created on the host, then pool.json. What it did not create stays.
+/// </summary>
+internal sealed class TeardownOperation(
+    PlatformRegistry registry,
+    HostPipeline pipeline,
+    NodeSetup setup,
+    RuntimeSettings settings,
+    TimeProvider time,
+    ConsoleOutput output)
+{
+    public async Task<int> RunAsync(string stateDirectory, bool dryRun, CancellationToken cancellationToken)
+    {
+        var store = new PoolStateStore(stateDirectory, time);
+        using var stateLock = dryRun || !Directory.Exists(stateDirectory)
+            ? null
+            : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var state = store.Load();
+        if (state is null)
+        {
+            output.Line($"nothing to tear down: no pool state at {store.Path}");
+            return ExitCodes.Success;
+        }
+
+        var subnet = IPNetwork.Parse(state.Subnet);
+        var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
+        var primaryNic = state.PrimaryNic ?? "";
+        var resources = InitOperation.ToResources(state);
+        var adopted = state.Mode != PoolState.ModeInit;
+        if (dryRun)
+        {
+            output.Line($"[dry-run] would teardown {state.Platform} networking for node {state.NodeName} (subnet {state.Subnet})");
+        }
+
+        var plans = new List<StepPlan>();
+        var cloud = new StepPlan("cloud");
+        plans.Add(cloud);
+        if (adopted)
+        {
+            cloud.Notes.Add("adopted node: cloud resources left as they are (remove them by hand if needed)");
+        }
+        else
+        {
+            var provider = registry.Provider(state.Platform)
+                ?? throw new InvalidOperationException(
+                    $"no loaded plugin serves platform {state.Platform}, which provisioned this node; install it to tear down its cloud resources");
+            cloud.Changes.AddRange(await provider.TeardownAsync(
+                new TeardownRequest(state.NodeName, subnet, primaryNic, resources, dryRun), cancellationToken).ConfigureAwait(false));
+        }
+
+        var footprint = state.Host.Clone();
+        var saved = state;
+        Task Checkpoint(CancellationToken ct)
+        {
+            saved = store.Save(saved with { Host = footprint }, saved);
+            return Task.CompletedTask;
+        }
+
+        var spec = new HostSpec(subnet, gateway, (state.Ips ?? []).Select(IPAddress.Parse).ToList(), primaryNic,
+            state.SecondaryNics ?? [], [], state.ManageIptables, settings.ServiceMode);
+        plans.AddRange(await pipeline.TeardownAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false));
+
+        if (registry.Backend(state.Platform) is { } backend)
+        {
+            var cleanup = new StepPlan("cleanup");
+            cleanup.Changes.AddRange(await backend.CleanupHostAsync(
+                new HostContext(state.NodeName, subnet, primaryNic, resources, adopted), dryRun, cancellationToken).ConfigureAwait(false));
+            plans.Add(cleanup);
+        }
+
+        var statePlan = new StepPlan("state").Add($"- remove {store.Path}");
+        plans.Add(statePlan);
+        setup.PrintPlan(plans, dryRun);
+        if (!dryRun)
+        {
+            store.Delete();
+            output.Line($"cocoon-net teardown complete ({state.Platform})");
+        }
+
+        return ExitCodes.Success;
+    }
+}

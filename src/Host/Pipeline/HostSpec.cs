@@ -1,0 +1,68 @@
+using System.Net;
+
+namespace CocoonNet.Host.Pipeline;
+
+/// <summary>The desired host configuration: everything the steps need, nothing they must look up.</summary>
+internal sealed record HostSpec(
+    IPNetwork Subnet,
+    IPAddress Gateway,
+    IReadOnlyList<IPAddress> Ips,
+    string PrimaryNic,
+    IReadOnlyList<string> Uplinks,
+    IReadOnlyList<IPAddress> Dns,
+    bool ManageIptables,
+    DhcpServiceMode ServiceMode)
+{
+    public const string Bridge = "cni0";
+
+    /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
+    public IReadOnlyList<string> ForwardingNics =>
+        new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();
+}
+
+/// <summary>How the dnsmasq-cni DHCP service is run.</summary>
+internal enum DhcpServiceMode
+{
+    Process,
+    Systemd,
+}
+
+/// <summary>
+/// What cocoon-net itself created on the host, persisted in pool.json, so teardown undoes exactly that.
+/// Mutated by steps as they apply, so a failure midway still records what exists.
+/// </summary>
+internal sealed class HostFootprint
+{
+    public bool BridgeCreated { get; set; }
+
+    /// <summary>The address cocoon-net put on cni0, e.g. <c>172.20.0.1/24</c>.</summary>
+    public string? BridgeAddress { get; set; }
+
+    public bool Iptables { get; set; }
+
+    /// <summary><c>process</c> or <c>systemd</c> once cocoon-net started the DHCP service.</summary>
+    public string? DhcpService { get; set; }
+
+    public bool DhcpUnitInstalled { get; set; }
+
+    /// <summary>Files cocoon-net created (not ones it found and rewrote).</summary>
+    public List<string> Files { get; set; } = [];
+
+    public HostFootprint Clone() => new()
+    {
+        BridgeCreated = BridgeCreated,
+        BridgeAddress = BridgeAddress,
+        Iptables = Iptables,
+        DhcpService = DhcpService,
+        DhcpUnitInstalled = DhcpUnitInstalled,
+        Files = [.. Files],
+    };
+
+    public void RecordCreatedFile(string path)
+    {
+        if (!Files.Contains(path))
+        {
+            Files.Add(path);
+        }
+    }
+}

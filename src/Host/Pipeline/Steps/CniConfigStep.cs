@@ -1,0 +1,73 @@
+using CocoonNet.Host.Linux;
+
+namespace CocoonNet.Host.Pipeline.Steps;
+
+/// <summary>
+/// The CNI conflist that plugs VM pods into cni0. Its IPAM is empty on purpose: guests take their address
+/// from dnsmasq, and a CNI "dhcp" IPAM would be a second DHCP client on the same port.
+/// </summary>
+internal sealed class CniConfigStep(HostPaths paths) : IHostStep
+{
+    public const string Conflist = """
+        {
+          "cniVersion": "1.0.0",
+          "name": "dnsmasq-dhcp",
+          "plugins": [
+            {
+              "type": "bridge",
+              "bridge": "cni0",
+              "isGateway": false,
+              "ipMasq": false,
+              "ipam": {}
+            }
+          ]
+        }
+
+        """;
+
+    public string Name => "cni";
+
+    public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        var path = paths.CniConfigFile;
+        if (AtomicFile.HasContent(path, Conflist))
+        {
+            return Task.FromResult(plan);
+        }
+
+        var existed = File.Exists(path);
+        plan.Add(existed ? $"~ update {path}" : $"+ write {path}");
+        plan.Apply = (fp, _) =>
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+            AtomicFile.Write(path, Conflist, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            if (!existed)
+            {
+                fp.RecordCreatedFile(path);
+            }
+
+            return Task.CompletedTask;
+        };
+        return Task.FromResult(plan);
+    }
+
+    public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        var path = paths.CniConfigFile;
+        if (footprint.Files.Contains(path) && File.Exists(path))
+        {
+            plan.Add($"- remove {path}");
+            plan.Apply = (fp, _) =>
+            {
+                File.Delete(path);
+                fp.Files.Remove(path);
+                return Task.CompletedTask;
+            };
+        }
+
+        return Task.FromResult(plan);
+    }
+}

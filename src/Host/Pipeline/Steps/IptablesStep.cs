@@ -1,0 +1,162 @@
+using System.Text;
+using CocoonNet.Host.Linux;
+
+namespace CocoonNet.Host.Pipeline.Steps;
+
+/// <summary>
+/// cocoon-net's rules live in chains of its own, reached by one jump each from FORWARD, INPUT and
+/// POSTROUTING: it never flushes, edits or reorders a rule it did not write. Live rules are read with one
+/// iptables-save; any difference is written with one iptables-restore --noflush transaction, which
+/// replaces the content of cocoon-net's chains atomically.
+/// </summary>
+internal sealed class IptablesStep(IIptables iptables) : IHostStep
+{
+    public const string ForwardChain = "COCOON-NET-FORWARD";
+    public const string InputChain = "COCOON-NET-INPUT";
+    public const string NatChain = "COCOON-NET-POSTROUTING";
+
+    private static readonly (string Table, string Parent, string Chain)[] Chains =
+    [
+        ("filter", "FORWARD", ForwardChain),
+        ("filter", "INPUT", InputChain),
+        ("nat", "POSTROUTING", NatChain),
+    ];
+
+    public string Name => "iptables";
+
+    /// <summary>The rules of each chain exactly as iptables-save prints them.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> DesiredRules(HostSpec spec)
+    {
+        var bridge = HostSpec.Bridge;
+        var forward = new List<string>();
+        foreach (var nic in spec.ForwardingNics)
+        {
+            forward.Add($"-A {ForwardChain} -i {nic} -o {bridge} -j ACCEPT");
+            forward.Add($"-A {ForwardChain} -i {bridge} -o {nic} -j ACCEPT");
+        }
+
+        forward.Add($"-A {ForwardChain} -i {bridge} -o {bridge} -j ACCEPT");
+        return new Dictionary<string, IReadOnlyList<string>>
+        {
+            [ForwardChain] = forward,
+            // DHCP must reach dnsmasq even where INPUT defaults to DROP.
+            [InputChain] = [$"-A {InputChain} -i {bridge} -p udp -m udp --dport 67 -j ACCEPT"],
+            [NatChain] = [$"-A {NatChain} -s {spec.Subnet} ! -o {bridge} -j MASQUERADE"],
+        };
+    }
+
+    public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        if (!spec.ManageIptables && !footprint.Iptables)
+        {
+            plan.Notes.Add("skipped (preserve existing rules; --manage-iptables to opt in)");
+            return plan;
+        }
+
+        if (!spec.ManageIptables)
+        {
+            plan.Notes.Add("--manage-iptables is off: removing the rules cocoon-net added earlier");
+            return await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+        }
+
+        var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
+        var desired = DesiredRules(spec);
+        var transaction = new StringBuilder();
+        foreach (var group in Chains.GroupBy(c => c.Table))
+        {
+            var body = new StringBuilder();
+            foreach (var (table, parent, chain) in group)
+            {
+                var want = desired[chain];
+                var have = live.Rules(table, chain);
+                if (!live.HasChain(table, chain) || !want.SequenceEqual(have))
+                {
+                    plan.Add(live.HasChain(table, chain)
+                        ? $"~ rewrite chain {table}/{chain} ({have.Count} -> {want.Count} rules)"
+                        : $"+ create chain {table}/{chain} with {want.Count} rule(s)");
+                    body.Append(':').Append(chain).Append(" - [0:0]\n");
+                    foreach (var rule in want)
+                    {
+                        body.Append(rule).Append('\n');
+                    }
+                }
+
+                if (!live.Rules(table, parent).Contains(Jump(parent, chain)))
+                {
+                    plan.Add($"+ jump {table}/{parent} -> {chain} (first rule)");
+                    body.Append("-I ").Append(parent).Append(" 1 -j ").Append(chain).Append('\n');
+                }
+            }
+
+            if (body.Length > 0)
+            {
+                transaction.Append('*').Append(group.Key).Append('\n').Append(body).Append("COMMIT\n");
+            }
+        }
+
+        var text = transaction.ToString();
+        plan.Apply = async (fp, ct) =>
+        {
+            await iptables.RestoreAsync(text, ct).ConfigureAwait(false);
+            fp.Iptables = true;
+        };
+        return plan;
+    }
+
+    public async Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        if (!footprint.Iptables)
+        {
+            return plan;
+        }
+
+        var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
+        var transaction = new StringBuilder();
+        foreach (var group in Chains.GroupBy(c => c.Table))
+        {
+            var body = new StringBuilder();
+            foreach (var (table, parent, chain) in group)
+            {
+                var jump = Jump(parent, chain);
+                foreach (var _ in live.Rules(table, parent).Where(r => r == jump))
+                {
+                    plan.Add($"- jump {table}/{parent} -> {chain}");
+                    body.Append("-D ").Append(parent).Append(" -j ").Append(chain).Append('\n');
+                }
+            }
+
+            foreach (var (table, _, chain) in group.Where(c => live.HasChain(c.Table, c.Chain)))
+            {
+                plan.Add($"- chain {table}/{chain} ({live.Rules(table, chain).Count} rules)");
+                body.Append("-F ").Append(chain).Append('\n').Append("-X ").Append(chain).Append('\n');
+            }
+
+            if (body.Length > 0)
+            {
+                transaction.Append('*').Append(group.Key).Append('\n').Append(body).Append("COMMIT\n");
+            }
+        }
+
+        var text = transaction.ToString();
+        plan.Apply = async (fp, ct) =>
+        {
+            if (text.Length > 0)
+            {
+                await iptables.RestoreAsync(text, ct).ConfigureAwait(false);
+            }
+
+            fp.Iptables = false;
+        };
+        if (plan.IsEmpty)
+        {
+            // Nothing live, but the record still says managed: clear it through a no-op change.
+            plan.Add("~ forget iptables ownership (rules already gone)");
+        }
+
+        return plan;
+    }
+
+    private static string Jump(string parent, string chain) => $"-A {parent} -j {chain}";
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Net;
+
+namespace CocoonNet.Host.Pipeline.Steps;
+
+/// <summary>
+/// One <c>/32</c> route per pool IP via cni0, marked with cocoon-net's routing protocol id so re-runs
+/// remove only stale routes of its own. Programmed in one netlink batch.
+/// </summary>
+internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
+{
+    public string Name => "routes";
+
+    public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        var bridgeIndex = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge)?.Index ?? 0;
+        var live = kernel.ListRoutes(RouteConstants.TableMain).Where(r => r.PrefixLength == 32).ToList();
+        var desired = spec.Ips.ToHashSet();
+        var inPlace = live
+            .Where(r => bridgeIndex != 0 && IsOurs(r) && r.OutputIndex == bridgeIndex && r.Scope == RouteConstants.ScopeLink
+                        && r.Type == RouteConstants.TypeUnicast && r.Gateway is null)
+            .Select(r => r.Destination)
+            .ToHashSet();
+        var foreign = live.Where(r => !IsOurs(r) && desired.Contains(r.Destination)).Select(r => r.Destination).ToHashSet();
+        var missing = spec.Ips.Where(ip => !inPlace.Contains(ip)).ToList();
+        var stale = live.Where(r => IsOurs(r) && !desired.Contains(r.Destination)).ToList();
+
+        var added = missing.Where(ip => !foreign.Contains(ip)).ToList();
+        var replaced = missing.Where(foreign.Contains).ToList();
+        if (added.Count > 0)
+        {
+            plan.Add($"+ add {added.Count} /32 route(s) via {HostSpec.Bridge}: {Ipv4.DescribeRuns(added)}");
+        }
+
+        if (replaced.Count > 0)
+        {
+            plan.Add($"~ take over {replaced.Count} existing /32 route(s) to pool IPs: {Ipv4.DescribeRuns(replaced)}");
+        }
+
+        if (stale.Count > 0)
+        {
+            plan.Add($"- remove {stale.Count} stale /32 route(s): {Ipv4.DescribeRuns(stale.Select(r => r.Destination))}");
+        }
+
+        plan.Apply = (_, _) =>
+        {
+            var index = kernel.ListLinks().First(l => l.Name == HostSpec.Bridge).Index;
+            kernel.DeleteRoutes(stale);
+            kernel.ReplaceRoutes(missing.Select(ip => Route(ip, index)).ToList());
+            return Task.CompletedTask;
+        };
+        return Task.FromResult(plan);
+    }
+
+    public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
+    {
+        var plan = new StepPlan(Name);
+        var ours = kernel.ListRoutes(RouteConstants.TableMain).Where(IsOurs).ToList();
+        if (ours.Count > 0)
+        {
+            plan.Add($"- remove {ours.Count} /32 route(s): {Ipv4.DescribeRuns(ours.Select(r => r.Destination))}");
+            plan.Apply = (_, _) =>
+            {
+                kernel.DeleteRoutes(ours);
+                return Task.CompletedTask;
+            };
+        }
+
+        return Task.FromResult(plan);
+    }
+
+    private static bool IsOurs(RouteInfo route) => route.Protocol == RouteConstants.ProtocolCocoonNet;
+
+    private static RouteInfo Route(IPAddress ip, int bridgeIndex) => new(
+        ip, 32, bridgeIndex, RouteConstants.TableMain, RouteConstants.ProtocolCocoonNet, RouteConstants.ScopeLink, RouteConstants.TypeUnicast);
+}

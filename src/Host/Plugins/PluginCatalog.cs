@@ -1,0 +1,144 @@
+using System.Reflection;
+using CocoonNet.Abstractions;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.DependencyInjection;
+using CocoonNet.Host.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CocoonNet.Host.Plugins;
+
+/// <summary>One subfolder of the plugins directory and what became of it.</summary>
+internal sealed record DiscoveredPlugin(
+    string Folder,
+    string Name,
+    string Version,
+    int? AbiVersion,
+    IReadOnlyList<string> Platforms,
+    string? Error,
+    ICocoonNetPlugin? Instance,
+    Assembly? Assembly)
+{
+    public bool IsLoaded => Error is null && Instance is not null;
+
+    public string Status => Error is null ? "loaded" : $"skipped: {Error}";
+}
+
+/// <summary>
+/// Discovers plugins: every subfolder of the plugins directory is one plugin, loaded in its own
+/// load context that shares only the contract and the Microsoft.Extensions abstractions with the host.
+/// A plugin that is insecure, broken or built for another ABI is reported and skipped, never fatal.
+/// </summary>
+internal static class PluginCatalog
+{
+    /// <summary>Assemblies the host and every plugin must see as the same types.</summary>
+    private static readonly Type[] SharedTypes =
+    [
+        typeof(ICocoonNetPlugin),
+        typeof(IServiceCollection),
+        typeof(ILogger),
+        typeof(IOptions<>),
+        typeof(IHttpClientFactory),
+    ];
+
+    public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger)
+    {
+        if (!Directory.Exists(directory))
+        {
+            logger.NoPluginsDirectory(directory);
+            return [];
+        }
+
+        var rootProblem = allowInsecure ? null : FileOwnership.WhyTreeWritableByNonRoot(directory);
+        var plugins = new List<DiscoveredPlugin>();
+        foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
+        {
+            var plugin = Load(folder, rootProblem, allowInsecure);
+            if (plugin.IsLoaded && plugins.Any(p => p.IsLoaded && p.Name == plugin.Name))
+            {
+                plugin = plugin with { Error = $"another plugin named {plugin.Name} is already loaded", Instance = null };
+            }
+
+            if (!plugin.IsLoaded)
+            {
+                logger.PluginSkipped(folder, plugin.Error!);
+            }
+
+            plugins.Add(plugin);
+        }
+
+        return plugins;
+    }
+
+    private static DiscoveredPlugin Load(string folder, string? rootProblem, bool allowInsecure)
+    {
+        var name = Path.GetFileName(folder);
+        DiscoveredPlugin Failed(string error) => new(folder, name, "", null, [], error, null, null);
+
+        var insecure = rootProblem ?? (allowInsecure ? null : WhyFolderInsecure(folder));
+        if (insecure is not null)
+        {
+            return Failed($"insecure: {insecure} (fix ownership/permissions, or pass --allow-insecure-plugins)");
+        }
+
+        var mainAssembly = FindMainAssembly(folder);
+        if (mainAssembly is null)
+        {
+            return Failed("no plugin assembly (expected one <Name>.deps.json with its <Name>.dll)");
+        }
+
+        Assembly assembly;
+        Type[] types;
+        try
+        {
+            var loader = PluginLoader.CreateFromAssemblyFile(mainAssembly, SharedTypes, config => config.PreferSharedTypes = true);
+            assembly = loader.LoadDefaultAssembly();
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException)
+        {
+            return Failed($"cannot load {Path.GetFileName(mainAssembly)}: {e.Message}");
+        }
+
+        var entryTypes = types.Where(t => typeof(ICocoonNetPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
+        if (entryTypes.Count != 1)
+        {
+            var foreign = types.SelectMany(t => t.GetInterfaces())
+                .FirstOrDefault(i => i.FullName == typeof(ICocoonNetPlugin).FullName && i != typeof(ICocoonNetPlugin));
+            return Failed(foreign is not null
+                ? $"built against contract {foreign.Assembly.GetName().Version}, host provides {typeof(ICocoonNetPlugin).Assembly.GetName().Version}"
+                : $"expected exactly one public ICocoonNetPlugin implementation, found {entryTypes.Count}");
+        }
+
+        ICocoonNetPlugin instance;
+        try
+        {
+            instance = (ICocoonNetPlugin)Activator.CreateInstance(entryTypes[0])!;
+        }
+        catch (Exception e) when (e is TargetInvocationException or MissingMethodException)
+        {
+            return Failed($"cannot create {entryTypes[0].FullName}: {(e.InnerException ?? e).Message}");
+        }
+
+        var plugin = new DiscoveredPlugin(folder, instance.Name, instance.Version, instance.AbiVersion,
+            instance.Platforms.Select(p => p.ToLowerInvariant()).ToList(), null, instance, assembly);
+        return instance.AbiVersion == PluginAbi.Version
+            ? plugin
+            : plugin with { Error = $"built for plugin ABI {instance.AbiVersion}, this host supports ABI {PluginAbi.Version}", Instance = null };
+    }
+
+    private static string? WhyFolderInsecure(string folder) =>
+        FileOwnership.WhyWritableByNonRoot(folder)
+        ?? Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .Select(FileOwnership.WhyWritableByNonRoot)
+            .FirstOrDefault(reason => reason is not null);
+
+    private static string? FindMainAssembly(string folder)
+    {
+        var deps = Directory.GetFiles(folder, "*.deps.json");
+        var candidate = deps.Length == 1
+            ? Path.Combine(folder, Path.GetFileName(deps[0])[..^".deps.json".Length] + ".dll")
+            : Path.Combine(folder, Path.GetFileName(folder) + ".dll");
+        return File.Exists(candidate) ? candidate : null;
+    }
+}

@@ -1,0 +1,3 @@
+using CocoonNet.Host.Cli;
+
+return await new CliApplication(Console.Out, Console.Error).RunAsync(args, CancellationToken.None).ConfigureAwait(false);
