@@ -29,8 +29,9 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
 test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only)
-	$(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/acme --nologo -v quiet -p:ContractDir=$(abspath $(OUT))
-	$(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/acme-abi99 --nologo -v quiet -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=true -p:BaseIntermediateOutputPath=obj-abi99/
+	@for v in acme:false acme-abi99:true; do name=$${v%%:*}; \
+	  $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
+	    -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
 	@chmod -R go-w $(OUT)
 
 test: test-plugins ## Run unit and namespace integration tests (root; CI=true makes skipped privileged tests fail)
@@ -71,4 +72,4 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
 clean: ## Remove build output
-	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj tests/SamplePlugin/obj-abi99
+	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj

@@ -18,10 +18,8 @@ internal static class ServiceComposition
     public static ServiceProvider Build(RuntimeSettings settings, HostPaths paths, TextWriter stdout, TextWriter stderr)
     {
         var services = new ServiceCollection();
-        services.AddLogging(builder => builder
-            .ClearProviders()
-            .SetMinimumLevel(settings.LogLevel)
-            .AddProvider(new StderrLoggerProvider(settings.LogLevel, stderr)));
+        var logs = new StderrLoggerProvider(settings.LogLevel, stderr);
+        services.AddLogging(builder => builder.ClearProviders().SetMinimumLevel(settings.LogLevel).AddProvider(logs));
         services.AddSingleton(settings);
         services.AddSingleton(paths);
         services.AddSingleton(new ConsoleOutput(stdout));
@@ -45,19 +43,15 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, CniConfigStep>();
         services.AddSingleton<HostPipeline>();
 
-        using (var bootstrap = LoggerFactory.Create(b => b.SetMinimumLevel(settings.LogLevel)
-            .AddProvider(new StderrLoggerProvider(settings.LogLevel, stderr))))
+        var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, logs.CreateLogger("plugins"));
+        services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
+        foreach (var plugin in plugins.Where(p => p.IsLoaded))
         {
-            var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, bootstrap.CreateLogger("plugins"));
-            services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
-            foreach (var plugin in plugins.Where(p => p.IsLoaded))
-            {
-                plugin.Instance!.ConfigureServices(services);
-                services.Scan(scan => scan
-                    .FromAssemblies(plugin.Assembly!)
-                    .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
-                    .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
-            }
+            plugin.Instance!.ConfigureServices(services);
+            services.Scan(scan => scan
+                .FromAssemblies(plugin.Assembly!)
+                .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
+                .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
         }
 
         services.AddSingleton<PlatformRegistry>();

@@ -38,9 +38,6 @@ internal static class DnsmasqConfigRenderer
         return text.ToString();
     }
 
-    public static string Hash(string config) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(config)));
-
     /// <summary>For tests and status: the pool a config serves.</summary>
     public static IEnumerable<IPAddress> RangesOf(string config) =>
         config.Split('\n')

@@ -21,7 +21,7 @@ internal sealed record HostPaths(string Root)
 
     public string DnsmasqPidFile => Path.Combine(RunDirectory, "dnsmasq-cni.pid");
 
-    /// <summary>Hash of the config the running dnsmasq was (re)started with.</summary>
+    /// <summary>Copy of the config the running dnsmasq was (re)started with.</summary>
     public string DnsmasqAppliedStamp => Path.Combine(RunDirectory, "dnsmasq-cni.applied");
 
     public string SystemdUnitFile => Under("etc/systemd/system/dnsmasq-cni.service");

@@ -62,7 +62,7 @@ internal sealed class NodeSetup(
 
         Task Checkpoint(CancellationToken ct)
         {
-            saved = store.Save(state with { Host = footprint, DhcpService = footprint.DhcpService }, saved);
+            saved = store.Save(state with { Host = footprint }, saved);
             return Task.CompletedTask;
         }
 

@@ -90,7 +90,7 @@ internal sealed class StatusOperation(
             ? 0
             : kernel.ListRoutes(RouteConstants.TableMain)
                 .Count(r => r.PrefixLength == 32 && r.OutputIndex == bridge.Index && ips.Contains(r.Destination.ToString()));
-        var dhcpMode = state.DhcpService ?? state.Host.DhcpService;
+        var dhcpMode = state.Host.DhcpService;
         var pid = dhcpMode is null ? null : await dhcp.For(dhcpMode).RunningPidAsync(cancellationToken).ConfigureAwait(false);
         return
         [

@@ -1,10 +1,8 @@
 using System.Reflection;
 using CocoonNet.Abstractions;
 using McMaster.NETCore.Plugins;
-using Microsoft.Extensions.DependencyInjection;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace CocoonNet.Host.Plugins;
 
@@ -31,15 +29,12 @@ internal sealed record DiscoveredPlugin(
 /// </summary>
 internal static class PluginCatalog
 {
-    /// <summary>Assemblies the host and every plugin must see as the same types.</summary>
-    private static readonly Type[] SharedTypes =
-    [
-        typeof(ICocoonNetPlugin),
-        typeof(IServiceCollection),
-        typeof(ILogger),
-        typeof(IOptions<>),
-        typeof(IHttpClientFactory),
-    ];
+    /// <summary>
+    /// The contract, which McMaster shares together with what it references (the DI and logging
+    /// abstractions). With PreferSharedTypes every other assembly the host also has (Options, Http, ...)
+    /// resolves to the host's copy too, without walking and loading them all up front.
+    /// </summary>
+    private static readonly Type[] SharedTypes = [typeof(ICocoonNetPlugin)];
 
     public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger)
     {

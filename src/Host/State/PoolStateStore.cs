@@ -31,10 +31,9 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
 
         try
         {
-            return JsonSerializer.Deserialize(json, PoolStateJsonContext.Default.PoolState)
-                ?? throw new InvalidDataException("empty document");
+            return PoolStateJson.Read(json);
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             throw new InvalidDataException(
                 $"parse pool state {Path}: {e.Message}; fix or remove the file (a copy of the last good state is not kept)", e);
@@ -60,5 +59,5 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
 
     public void Delete() => File.Delete(Path);
 
-    public static string Serialize(PoolState state) => JsonSerializer.Serialize(state, PoolStateJsonContext.Default.PoolState);
+    public static string Serialize(PoolState state) => PoolStateJson.Write(state);
 }

@@ -50,14 +50,14 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
             var index = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(4));
             var flags = BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(8));
             var attributes = NetlinkAttributes.Parse(payload.AsSpan(16));
-            var name = attributes.TryGetValue(IflaIfname, out var n) ? NetlinkAttributes.String(n) : $"if{index}";
-            var mac = attributes.TryGetValue(IflaAddress, out var a) && a.Length == 6
+            var name = attributes[IflaIfname] is { } n ? NetlinkAttributes.String(n) : $"if{index}";
+            var mac = attributes[IflaAddress] is { } a && a.Length == 6
                 ? string.Join(':', a.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))
                 : "";
-            var master = attributes.TryGetValue(IflaMaster, out var m) ? (int)NetlinkAttributes.UInt32(m) : 0;
+            var master = attributes[IflaMaster] is { } m ? (int)NetlinkAttributes.UInt32(m) : 0;
             var kind = "";
-            if (attributes.TryGetValue(IflaLinkinfo, out var info)
-                && NetlinkAttributes.Parse(info).TryGetValue(IflaInfoKind, out var k))
+            if (attributes[IflaLinkinfo] is { } info
+                && NetlinkAttributes.Parse(info)[IflaInfoKind] is { } k)
             {
                 kind = NetlinkAttributes.String(k);
             }
@@ -81,7 +81,7 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
             var prefix = message.Payload[1];
             var index = BinaryPrimitives.ReadInt32LittleEndian(message.Payload.AsSpan(4));
             var attributes = NetlinkAttributes.Parse(message.Payload.AsSpan(8));
-            if (attributes.TryGetValue(IfaLocal, out var local) || attributes.TryGetValue(IfaAddress, out local))
+            if ((attributes[IfaLocal] ?? attributes[IfaAddress]) is { } local)
             {
                 addresses.Add(new AddressInfo(index, new IPAddress(local), prefix));
             }
@@ -104,15 +104,15 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
             }
 
             var attributes = NetlinkAttributes.Parse(p.AsSpan(12));
-            var routeTable = attributes.TryGetValue(RtaTable, out var t) ? (byte)NetlinkAttributes.UInt32(t) : p[4];
+            var routeTable = attributes[RtaTable] is { } t ? (byte)NetlinkAttributes.UInt32(t) : p[4];
             if (routeTable != table)
             {
                 continue;
             }
 
-            var destination = attributes.TryGetValue(RtaDst, out var d) ? new IPAddress(d) : IPAddress.Any;
-            var oif = attributes.TryGetValue(RtaOif, out var o) ? (int)NetlinkAttributes.UInt32(o) : 0;
-            var gateway = attributes.TryGetValue(RtaGateway, out var g) ? new IPAddress(g) : null;
+            var destination = attributes[RtaDst] is { } d ? new IPAddress(d) : IPAddress.Any;
+            var oif = attributes[RtaOif] is { } o ? (int)NetlinkAttributes.UInt32(o) : 0;
+            var gateway = attributes[RtaGateway] is { } g ? new IPAddress(g) : null;
             routes.Add(new RouteInfo(destination, p[1], oif, routeTable, p[5], p[6], p[7], gateway));
         }
 

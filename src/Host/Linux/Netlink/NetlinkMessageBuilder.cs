@@ -97,20 +97,25 @@ internal sealed class NetlinkMessageBuilder
 /// <summary>Reads the attributes (rtattr) that follow a fixed header.</summary>
 internal static class NetlinkAttributes
 {
-    public static Dictionary<ushort, byte[]> Parse(ReadOnlySpan<byte> data)
+    /// <summary>Attributes by type (types above 63 are not needed and dropped); absent ones are null.</summary>
+    public static byte[]?[] Parse(ReadOnlySpan<byte> data)
     {
-        var attributes = new Dictionary<ushort, byte[]>();
+        var attributes = new byte[]?[64];
         var offset = 0;
         while (offset + 4 <= data.Length)
         {
             var length = BinaryPrimitives.ReadUInt16LittleEndian(data[offset..]);
-            var type = (ushort)(BinaryPrimitives.ReadUInt16LittleEndian(data[(offset + 2)..]) & 0x3fff);
+            var type = BinaryPrimitives.ReadUInt16LittleEndian(data[(offset + 2)..]) & 0x3fff;
             if (length < 4 || offset + length > data.Length)
             {
                 break;
             }
 
-            attributes[type] = data.Slice(offset + 4, length - 4).ToArray();
+            if (type < attributes.Length)
+            {
+                attributes[type] = data.Slice(offset + 4, length - 4).ToArray();
+            }
+
             offset += NetlinkMessage.Align(length);
         }
 

@@ -5,7 +5,7 @@ namespace CocoonNet.Host.Pipeline.Steps;
 
 /// <summary>
 /// The dnsmasq config on cni0 and the dnsmasq-cni service behind it. The service is (re)started only
-/// when it is not running or runs an older config: a stamp records the hash of the config it was started
+/// when it is not running or runs an older config: a stamp keeps a copy of the config it was started
 /// with, so a run that crashed between writing the config and restarting is caught by the next run.
 /// </summary>
 internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHostStep
@@ -20,7 +20,6 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
     {
         var plan = new StepPlan(Name);
         var config = DnsmasqConfigRenderer.Render(spec, paths.DnsmasqLeaseFile);
-        var hash = DnsmasqConfigRenderer.Hash(config);
         var configFile = paths.DnsmasqConfigFile;
         var writeConfig = !AtomicFile.HasContent(configFile, config);
         var configExisted = File.Exists(configFile);
@@ -30,7 +29,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         var pid = await service.RunningPidAsync(cancellationToken).ConfigureAwait(false);
         var applied = ReadStamp();
         var start = pid is null;
-        var restart = pid is not null && applied != hash;
+        var restart = pid is not null && applied != config;
 
         if (writeConfig)
         {
@@ -92,7 +91,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
 
             fp.DhcpService = service.Mode;
             Directory.CreateDirectory(paths.RunDirectory);
-            AtomicFile.Write(paths.DnsmasqAppliedStamp, hash, FileMode);
+            AtomicFile.Write(paths.DnsmasqAppliedStamp, config, FileMode);
         };
         return plan;
     }
@@ -162,7 +161,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
     {
         try
         {
-            return File.ReadAllText(paths.DnsmasqAppliedStamp).Trim();
+            return File.ReadAllText(paths.DnsmasqAppliedStamp);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
