@@ -97,22 +97,38 @@ internal static class Ipv4
     public static string DescribeRuns(IEnumerable<IPAddress> addresses) =>
         string.Join(", ", ContiguousRuns(addresses).Select(r => r.First.Equals(r.Last) ? $"{r.First}" : $"{r.First}-{r.Last}"));
 
-    /// <summary>Parses a strict dotted-quad IPv4 address (no shorthand such as <c>10.1</c>).</summary>
+    /// <summary>
+    /// Parses a strict dotted-quad IPv4 address: no shorthand such as <c>10.1</c> and no leading zeros,
+    /// which some parsers read as octal (<c>010.0.0.1</c> = 8.0.0.1).
+    /// </summary>
     public static bool TryParseStrict(string text, out IPAddress address)
     {
         address = IPAddress.None;
         var parts = text.Split('.');
-        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit)))
+        if (parts.Length != 4)
         {
             return false;
         }
 
-        if (!IPAddress.TryParse(text, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetwork)
+        Span<byte> bytes = stackalloc byte[4];
+        for (var i = 0; i < 4; i++)
         {
-            return false;
+            var part = parts[i];
+            if (part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0') || !part.All(char.IsAsciiDigit))
+            {
+                return false;
+            }
+
+            var value = int.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
+            if (value > 255)
+            {
+                return false;
+            }
+
+            bytes[i] = (byte)value;
         }
 
-        address = parsed;
+        address = new IPAddress(bytes);
         return true;
     }
 }

@@ -20,7 +20,7 @@ internal sealed class AdoptOperation(
     public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(request.StateDirectory, time);
-        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        // Everything that can reject the request runs before the lock, which creates the state dir.
         var previous = store.Load();
         if (previous is { Mode: PoolState.ModeInit })
         {
@@ -31,6 +31,8 @@ internal sealed class AdoptOperation(
         var platform = await ResolvePlatformAsync(request.Platform, previous, cancellationToken).ConfigureAwait(false);
         var backend = registry.Backend(platform)
             ?? throw new UsageException($"no loaded plugin serves platform {platform} (host platforms: {string.Join(", ", registry.HostPlatforms)})");
+        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(backend);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
         var ips = Ipv4.PoolAddresses(request.Subnet, request.Gateway, request.PoolSize);

@@ -21,7 +21,7 @@ internal sealed class InitOperation(
     public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(request.StateDirectory, time);
-        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        // Everything that can reject the request runs before the lock, which creates the state dir.
         var previous = store.Load();
         if (previous is { Mode: PoolState.ModeAdopt })
         {
@@ -32,6 +32,8 @@ internal sealed class InitOperation(
         var provider = registry.Provider(platform)!;
         var backend = registry.Backend(platform)
             ?? throw new UsageException($"plugin for platform {platform} has no host backend; it cannot be used with init");
+        using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(provider);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : ToResources(previous);

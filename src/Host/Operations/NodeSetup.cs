@@ -62,7 +62,8 @@ internal sealed class NodeSetup(
 
         Task Checkpoint(CancellationToken ct)
         {
-            saved = store.Save(state with { Host = footprint }, saved);
+            // A snapshot: the footprint keeps changing as steps apply, the saved state must not.
+            saved = store.Save(state with { Host = footprint.Clone() }, saved);
             return Task.CompletedTask;
         }
 

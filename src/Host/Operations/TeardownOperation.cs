@@ -62,7 +62,7 @@ internal sealed class TeardownOperation(
         var saved = state;
         Task Checkpoint(CancellationToken ct)
         {
-            saved = store.Save(saved with { Host = footprint }, saved);
+            saved = store.Save(saved with { Host = footprint.Clone() }, saved);
             return Task.CompletedTask;
         }
 

@@ -82,6 +82,12 @@ internal static class PluginCatalog
             return Failed("no plugin assembly (expected one <Name>.deps.json with its <Name>.dll)");
         }
 
+        var depsFile = Path.ChangeExtension(mainAssembly, ".deps.json");
+        if (File.Exists(depsFile) && DepsFile.WhyInvalid(depsFile) is { } invalid)
+        {
+            return Failed($"invalid {Path.GetFileName(depsFile)}: {invalid}");
+        }
+
         Assembly assembly;
         Type[] types;
         try

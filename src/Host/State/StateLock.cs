@@ -42,6 +42,18 @@ internal sealed class StateLock : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>
+    /// Re-reads the state once the lock is held; a run that finished while this one waited must not be
+    /// overruled by decisions taken on what it replaced.
+    /// </summary>
+    public static PoolState? Reload(PoolStateStore store, PoolState? beforeLock)
+    {
+        var current = store.Load();
+        return current?.Platform == beforeLock?.Platform && current?.Mode == beforeLock?.Mode
+            ? current
+            : throw new InvalidOperationException($"{store.Path} changed while waiting for the lock; run the command again");
+    }
+
     private static string ReadHolder(string path)
     {
         try

@@ -73,6 +73,8 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
                 using (File.Open(paths.DnsmasqLeaseFile, new FileStreamOptions { Mode = System.IO.FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = FileMode }))
                 {
                 }
+
+                fp.RecordCreatedFile(paths.DnsmasqLeaseFile);
             }
 
             if (install is not null && await service.InstallAsync(ct).ConfigureAwait(false))
@@ -103,6 +105,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         var pid = service is null ? null : await service.RunningPidAsync(cancellationToken).ConfigureAwait(false);
         var configFile = paths.DnsmasqConfigFile;
         var removeConfig = footprint.Files.Contains(configFile) && File.Exists(configFile);
+        var removeLeases = footprint.Files.Contains(paths.DnsmasqLeaseFile) && File.Exists(paths.DnsmasqLeaseFile);
         if (pid is not null)
         {
             plan.Add($"- stop dnsmasq-cni ({service!.Mode}, pid {pid})");
@@ -116,6 +119,11 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         if (removeConfig)
         {
             plan.Add($"- remove {configFile}");
+        }
+
+        if (removeLeases)
+        {
+            plan.Add($"- remove {paths.DnsmasqLeaseFile}");
         }
 
         if (plan.IsEmpty && footprint.DhcpService is not null)
@@ -141,6 +149,12 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
                 File.Delete(configFile);
                 fp.Files.Remove(configFile);
                 DeleteDirectoryIfEmpty(Path.GetDirectoryName(configFile)!);
+            }
+
+            if (removeLeases)
+            {
+                File.Delete(paths.DnsmasqLeaseFile);
+                fp.Files.Remove(paths.DnsmasqLeaseFile);
             }
 
             File.Delete(paths.DnsmasqAppliedStamp);

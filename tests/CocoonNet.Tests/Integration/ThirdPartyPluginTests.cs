@@ -1,0 +1,93 @@
+using CocoonNet.Tests.Support;
+
+namespace CocoonNet.Tests.Integration;
+
+/// <summary>
+/// A plugin built out of tree against the contract alone (tests/SamplePlugin), dropped into a plugins
+/// folder and served by the unchanged host: listed, selectable with --platform, its services resolved
+/// through DI, its cloud provisioning persisted and torn down.
+/// </summary>
+[Collection(NamespaceCollection.Name)]
+public sealed class ThirdPartyPluginTests
+{
+    [PrivilegedFact]
+    public void A_dropped_in_plugin_is_listed_and_serves_init_status_and_teardown()
+    {
+        using var sandbox = new Sandbox();
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme", "acme-abi99");
+
+        var list = sandbox.CocoonNet("plugins");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches(@"acme\s+0\.3\.1\s+1\s+acme\s+loaded", list.Stdout);
+        Assert.Matches(@"acme\s+0\.3\.1\s+99\s+acme\s+skipped: built for plugin ABI 99, this host supports ABI 1", list.Stdout);
+        Assert.Matches(@"adopt\s+1\.0\.0\s+1\s+generic\s+loaded", list.Stdout);
+
+        var init = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "20");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains("cloud     + reserve 10.77.0.0/24 as acme-subnet-acme-node", init.Stdout);
+        Assert.Contains("cocoon-net init complete: 20 IPs provisioned on 10.77.0.0/24 (acme)", init.Stdout);
+        var state = File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json"));
+        Assert.Contains("\"subnetID\": \"acme-subnet-acme-node\"", state);
+        Assert.Contains("\"reservation\": \"rsv-10.77.0.0\"", state);
+        Assert.Contains("\"plugin\": \"acme\"", state);
+
+        var vm = sandbox.AddVm();
+        Assert.NotNull(sandbox.Dhcp(vm));
+        Assert.True(sandbox.Ping(vm, "203.0.113.1"));
+        sandbox.RemoveVm(vm);
+
+        var rerun = sandbox.CocoonNet("init", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "20");
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.StartsWith("no changes", rerun.Stdout);
+
+        var status = sandbox.CocoonNet("status");
+        Assert.Contains("SubnetID:   acme-subnet-acme-node", status.Stdout);
+
+        var teardown = sandbox.CocoonNet("teardown");
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Contains("cloud     - release acme-subnet-acme-node", teardown.Stdout);
+        Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
+    }
+
+    [PrivilegedFact]
+    public void Init_without_a_cloud_plugin_fails_before_changing_anything()
+    {
+        using var sandbox = new Sandbox();
+        var result = sandbox.CocoonNet("init", "--node-name", "n", "--subnet", "10.77.0.0/24");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("could not detect the cloud platform (no cloud plugin is loaded); pass --platform", result.Stderr);
+        Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
+        Assert.False(Directory.Exists(sandbox.StateDirectory));
+    }
+}
+
+/// <summary>Builds a plugins folder from built plugin folders, with root-only permissions.</summary>
+internal static class PluginFolders
+{
+    public static string Create(string root, params string[] names)
+    {
+        var directory = Path.Combine(root, "plugins");
+        Directory.CreateDirectory(directory);
+        foreach (var name in names)
+        {
+            var source = name == "adopt"
+                ? Path.Combine(TestEnvironment.OutDirectory, "plugins", "adopt")
+                : Path.Combine(TestEnvironment.TestPlugins, name);
+            Copy(source, Path.Combine(directory, name));
+        }
+
+        return directory;
+    }
+
+    private static void Copy(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
+        foreach (var file in Directory.GetFiles(source))
+        {
+            var copy = Path.Combine(target, Path.GetFileName(file));
+            File.Copy(file, copy, overwrite: true);
+            File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
+        }
+    }
+}

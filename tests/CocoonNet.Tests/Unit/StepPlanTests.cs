@@ -1,0 +1,149 @@
+using System.Net;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Pipeline.Steps;
+using NSubstitute;
+
+namespace CocoonNet.Tests.Unit;
+
+/// <summary>Plans are computed from desired vs live state; applying changes exactly what was planned.</summary>
+public sealed class StepPlanTests
+{
+    private static readonly LinkInfo Bridge = new("cni0", 7, "aa:bb:cc:dd:ee:ff", true, "bridge", 0);
+
+    private static RouteInfo OurRoute(string ip, int oif = 7) =>
+        new(IPAddress.Parse(ip), 32, oif, RouteConstants.TableMain, RouteConstants.ProtocolCocoonNet, RouteConstants.ScopeLink, RouteConstants.TypeUnicast);
+
+    [Fact]
+    public async Task Routes_in_place_plan_nothing()
+    {
+        var spec = RenderingTests.Spec(pool: 3);
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([Bridge]);
+        kernel.ListRoutes(RouteConstants.TableMain).Returns(spec.Ips.Select(ip => OurRoute(ip.ToString())).ToList());
+        var plan = await new RouteStep(kernel).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.True(plan.IsEmpty);
+    }
+
+    [Fact]
+    public async Task Missing_foreign_and_stale_routes_are_planned_and_applied_in_one_batch_each()
+    {
+        var spec = RenderingTests.Spec(pool: 3);
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([Bridge]);
+        var upstreamStyle = OurRoute("172.20.100.3") with { Protocol = 3 };
+        var stale = OurRoute("172.20.100.200");
+        kernel.ListRoutes(RouteConstants.TableMain).Returns([OurRoute("172.20.100.2"), upstreamStyle, stale]);
+
+        var plan = await new RouteStep(kernel).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Equal(
+            ["+ add 1 /32 route(s) via cni0: 172.20.100.4", "~ take over 1 existing /32 route(s) to pool IPs: 172.20.100.3", "- remove 1 stale /32 route(s): 172.20.100.200"],
+            plan.Changes);
+
+        await plan.Apply(new HostFootprint(), CancellationToken.None);
+        kernel.Received(1).DeleteRoutes(Arg.Is<IReadOnlyList<RouteInfo>>(r => r.Count == 1 && r[0] == stale));
+        kernel.Received(1).ReplaceRoutes(Arg.Is<IReadOnlyList<RouteInfo>>(r =>
+            r.Count == 2 && r.All(x => x.Protocol == RouteConstants.ProtocolCocoonNet && x.OutputIndex == 7 && x.Scope == RouteConstants.ScopeLink)));
+    }
+
+    [Fact]
+    public async Task A_non_bridge_cni0_is_refused_before_any_change()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([Bridge with { Kind = "veth" }]);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec(), new HostFootprint(), CancellationToken.None));
+        Assert.Equal("cni0 exists but is a veth link, not a bridge; remove it or rename it first", error.Message);
+        kernel.DidNotReceiveWithAnyArgs().CreateBridge(default!);
+    }
+
+    [Fact]
+    public async Task Bridge_with_a_previous_gateway_swaps_only_the_address()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([Bridge]);
+        kernel.ListAddresses().Returns([new AddressInfo(7, IPAddress.Parse("10.9.0.1"), 24), new AddressInfo(7, IPAddress.Parse("192.0.2.9"), 24)]);
+        var footprint = new HostFootprint { BridgeCreated = true, BridgeAddress = "10.9.0.1/24" };
+        var plan = await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec(), footprint, CancellationToken.None);
+        Assert.Equal(["- remove address 10.9.0.1/24 from cni0 (previous gateway)", "+ add address 172.20.100.1/24 to cni0"], plan.Changes);
+        await plan.Apply(footprint, CancellationToken.None);
+        kernel.Received(1).DeleteAddress(7, IPAddress.Parse("10.9.0.1"), 24);
+        kernel.DidNotReceive().DeleteAddress(7, IPAddress.Parse("192.0.2.9"), 24);
+        Assert.Equal("172.20.100.1/24", footprint.BridgeAddress);
+    }
+
+    [Fact]
+    public async Task Sysctls_already_set_are_not_written()
+    {
+        var sysctl = Substitute.For<ISysctl>();
+        sysctl.Read(Arg.Any<string>()).Returns("0");
+        sysctl.Read("net.ipv4.ip_forward").Returns("1");
+        sysctl.Read("net.ipv4.conf.all.rp_filter").Returns("2");
+        var plan = await new SysctlStep(sysctl, Microsoft.Extensions.Logging.Abstractions.NullLogger<SysctlStep>.Instance)
+            .PlanSetupAsync(RenderingTests.Spec(), new HostFootprint(), CancellationToken.None);
+        Assert.Equal(["~ net.ipv4.conf.all.rp_filter 2 -> 0"], plan.Changes);
+        await plan.Apply(new HostFootprint(), CancellationToken.None);
+        sysctl.Received(1).Write("net.ipv4.conf.all.rp_filter", "0");
+        sysctl.ReceivedWithAnyArgs(1).Write(default!, default!);
+    }
+
+    [Fact]
+    public async Task Iptables_in_place_plans_nothing_and_drift_rewrites_only_cocoon_chains()
+    {
+        var spec = RenderingTests.Spec();
+        var rules = IptablesStep.DesiredRules(spec);
+        var iptables = Substitute.For<IIptables>();
+        var save = $"""
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD DROP [0:0]
+            :COCOON-NET-FORWARD - [0:0]
+            :COCOON-NET-INPUT - [0:0]
+            -A INPUT -j COCOON-NET-INPUT
+            -A FORWARD -j COCOON-NET-FORWARD
+            -A FORWARD -i docker0 -j ACCEPT
+            {string.Join('\n', rules[IptablesStep.ForwardChain])}
+            {string.Join('\n', rules[IptablesStep.InputChain])}
+            COMMIT
+            *nat
+            :POSTROUTING ACCEPT [0:0]
+            :COCOON-NET-POSTROUTING - [0:0]
+            -A POSTROUTING -j COCOON-NET-POSTROUTING
+            {string.Join('\n', rules[IptablesStep.NatChain])}
+            COMMIT
+            """;
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(save));
+        var step = new IptablesStep(iptables);
+        Assert.True((await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None)).IsEmpty);
+
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(save.Replace("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT\n", "", StringComparison.Ordinal)));
+        var plan = await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Equal(["~ rewrite chain filter/COCOON-NET-FORWARD (2 -> 3 rules)"], plan.Changes);
+        var footprint = new HostFootprint();
+        await plan.Apply(footprint, CancellationToken.None);
+        await iptables.Received(1).RestoreAsync(
+            "*filter\n:COCOON-NET-FORWARD - [0:0]\n" + string.Join('\n', rules[IptablesStep.ForwardChain]) + "\nCOMMIT\n", Arg.Any<CancellationToken>());
+        Assert.True(footprint.Iptables);
+    }
+
+    [Fact]
+    public async Task Unmanaged_iptables_are_never_read()
+    {
+        var iptables = Substitute.For<IIptables>();
+        var plan = await new IptablesStep(iptables).PlanSetupAsync(RenderingTests.Spec(manageIptables: false), new HostFootprint(), CancellationToken.None);
+        Assert.True(plan.IsEmpty);
+        Assert.Equal(["skipped (preserve existing rules; --manage-iptables to opt in)"], plan.Notes);
+        await iptables.DidNotReceiveWithAnyArgs().SaveAsync(default);
+    }
+
+    [Fact]
+    public async Task Iptables_teardown_removes_jumps_and_chains_in_one_transaction()
+    {
+        var iptables = Substitute.For<IIptables>();
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(
+            "*filter\n:FORWARD ACCEPT [0:0]\n:COCOON-NET-FORWARD - [0:0]\n-A FORWARD -j COCOON-NET-FORWARD\n-A FORWARD -j OTHER\nCOMMIT\n"));
+        var plan = await new IptablesStep(iptables).PlanTeardownAsync(RenderingTests.Spec(), new HostFootprint { Iptables = true }, CancellationToken.None);
+        await plan.Apply(new HostFootprint { Iptables = true }, CancellationToken.None);
+        await iptables.Received(1).RestoreAsync("*filter\n-D FORWARD -j COCOON-NET-FORWARD\n-F COCOON-NET-FORWARD\n-X COCOON-NET-FORWARD\nCOMMIT\n", Arg.Any<CancellationToken>());
+    }
+}
