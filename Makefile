@@ -34,9 +34,8 @@ test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (a
 	    -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
 	@chmod -R go-w $(OUT)
 
-test: test-plugins ## Run unit and namespace integration tests (root; CI=true makes skipped privileged tests fail)
-	$(DOTNET) test tests/CocoonNet.Tests/CocoonNet.Tests.csproj -c $(CONFIG) --nologo --logger "console;verbosity=normal" \
-	  -e COCOON_NET_OUT=$(abspath $(OUT))
+test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
 
 bench: build ## Benchmark adopt / no-op re-run / status against the upstream-style shell script
 	bash tests/bench/bench.sh $(abspath $(OUT))
