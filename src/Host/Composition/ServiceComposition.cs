@@ -27,7 +27,8 @@ internal static class ServiceComposition
         services.AddSingleton<IProcessRunner, ProcessRunner>();
         services.AddSingleton<NetlinkKernelNetwork>();
         services.AddSingleton<IKernelNetwork>(sp => sp.GetRequiredService<NetlinkKernelNetwork>());
-        services.AddSingleton<IHostLinks, HostLinks>();
+        services.AddSingleton<IHostNetwork, HostNetwork>();
+        services.AddSingleton<IHostFileSystem, HostFileSystem>();
         services.AddSingleton<ISysctl, ProcSysctl>();
         services.AddSingleton<IIptables, IptablesCommands>();
         services.AddSingleton<IDhcpService, ProcessDhcpService>();

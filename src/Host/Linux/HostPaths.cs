@@ -31,5 +31,6 @@ internal sealed record HostPaths(string Root)
 
     public string DefaultStateDirectory => Under("var/lib/cocoon/net");
 
-    private string Under(string relative) => Path.Combine(Root, relative);
+    /// <summary>An absolute host path (or one relative to /) under the root.</summary>
+    public string Under(string path) => Path.Combine(Root, path.TrimStart('/'));
 }
