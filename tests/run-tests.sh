@@ -8,17 +8,16 @@ config=${CONFIG:-Release}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-dotnet test tests/CocoonNet.Tests/CocoonNet.Tests.csproj -c "$config" --nologo \
+# Every test project in the solution; each prints its own "Passed!/Failed!" line, summed below.
+dotnet test CocoonNet.sln -c "$config" --nologo \
   --logger "console;verbosity=normal" -e COCOON_NET_OUT="$out" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-summary=$(grep -E '(Passed|Failed)!  - Failed: ' "$log" | tail -n 1)
-if [[ -z "$summary" ]]; then
+summaries=$(grep -E '(Passed|Failed)!  - Failed: ' "$log")
+if [[ -z "$summaries" ]]; then
   echo "tests: the test run did not complete (exit $status)"
   exit $(( status == 0 ? 1 : status ))
 fi
-failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
-passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
-skipped=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
-echo "tests: $passed passed, $failed failed, $skipped skipped"
+sum() { sed -E "s/.*$1: *([0-9]+).*/\1/" <<<"$summaries" | awk '{ n += $1 } END { print n + 0 }'; }
+echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 exit "$status"
