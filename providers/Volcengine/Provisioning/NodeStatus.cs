@@ -1,0 +1,56 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Providers.Volcengine.Api;
+using CocoonNet.Providers.Volcengine.Metadata;
+
+namespace CocoonNet.Providers.Volcengine.Provisioning;
+
+/// <summary>
+/// status's live cloud lines: the secondary ENIs attached to this instance (the primary is not counted),
+/// the VM subnet, the secondary IPs of each of the node's ENIs, and where the cloud differs from pool.json.
+/// </summary>
+internal sealed class NodeStatus(VpcApi api, MetadataClient metadata)
+{
+    public async Task<CloudStatus> GetAsync(CloudResources resources, CancellationToken cancellationToken)
+    {
+        var instanceId = await metadata.GetAsync("instance_id", cancellationToken).ConfigureAwait(false);
+        var attached = await api.DescribeNetworkInterfacesAsync(new QueryParameters().Add("InstanceId", instanceId), cancellationToken).ConfigureAwait(false);
+        var secondary = attached.Where(e => e.Type != "primary").ToList();
+        var record = new ProvisionRecord(resources);
+
+        var perEni = record.EniIds
+            .Select(id => (Id: id, Live: secondary.FirstOrDefault(e => e.NetworkInterfaceId == id)))
+            .ToList();
+        var drift = new List<string>();
+        foreach (var (id, live) in perEni)
+        {
+            if (live is null)
+            {
+                drift.Add($"{id} not attached");
+                continue;
+            }
+
+            var recorded = (record.Get(ProvisionRecord.IpsKey(id)) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+            var missing = recorded.Except(live.SecondaryIps).Count();
+            var extra = live.SecondaryIps.Except(recorded).Count();
+            if (missing > 0)
+            {
+                drift.Add($"{id} lost {missing} IP(s)");
+            }
+
+            if (extra > 0)
+            {
+                drift.Add($"{id} has {extra} IP(s) not in pool.json");
+            }
+        }
+
+        var unknown = secondary.Count(e => !record.EniIds.Contains(e.NetworkInterfaceId));
+        return new CloudStatus(
+        [
+            new("ENIs", secondary.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + (unknown > 0 ? $" ({unknown} not cocoon-net's)" : "")),
+            new("SubnetID", resources.SubnetId ?? ""),
+            new("ENI IPs", perEni.Count == 0 ? "none" : string.Join(", ", perEni.Select(p => $"{p.Id}={p.Live?.SecondaryIps.Count ?? 0}"))),
+            new("Drift", drift.Count == 0 ? "none" : string.Join("; ", drift)),
+        ]);
+    }
+}

@@ -1,0 +1,80 @@
+using CocoonNet.Providers.Volcengine.Api;
+
+namespace CocoonNet.Providers.Volcengine.Provisioning;
+
+/// <summary>
+/// Polls an ENI or subnet until it reaches the status an operation waits for. No fixed sleeps: the wait
+/// ends on the first poll that sees the target, and fails on a status that can no longer get there.
+/// </summary>
+internal sealed class StatusWaiter(VpcApi api, VolcengineSettings settings, TimeProvider time)
+{
+    /// <summary>Statuses an ENI passes through on its own; anything else is stable.</summary>
+    public static bool IsTransient(string status) => status is "Creating" or "Attaching" or "Detaching" or "Deleting";
+
+    /// <summary>Waits until the ENI is in a stable status (or gone: null) and returns it.</summary>
+    public Task<NetworkInterface?> EniSettledAsync(string eniId, CancellationToken cancellationToken) =>
+        EniAsync(eniId, "a stable status", e => e is null || !IsTransient(e.Status), cancellationToken);
+
+    public async Task<NetworkInterface> EniStatusAsync(string eniId, string status, CancellationToken cancellationToken)
+    {
+        var eni = await EniAsync(eniId, status, e => e is null || !IsTransient(e.Status), cancellationToken).ConfigureAwait(false);
+        return eni is null
+            ? throw new InvalidOperationException($"ENI {eniId} disappeared while waiting for status {status}; re-run init")
+            : eni.Status == status
+                ? eni
+                : throw new InvalidOperationException($"ENI {eniId} is {eni.Status}, expected {status}; check it in the Volcengine console and re-run init");
+    }
+
+    public async Task EniGoneAsync(string eniId, CancellationToken cancellationToken) =>
+        await EniAsync(eniId, "deletion", e => e is null, cancellationToken).ConfigureAwait(false);
+
+    public async Task<Subnet> SubnetAvailableAsync(string subnetId, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        while (true)
+        {
+            var subnet = await api.DescribeSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"subnet {subnetId} disappeared while waiting for it to become Available; re-run init");
+            if (subnet.Status == "Available")
+            {
+                return subnet;
+            }
+
+            await PauseAsync(deadline, $"subnet {subnetId} is still {subnet.Status}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task SubnetGoneAsync(string subnetId, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        while (await api.DescribeSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false) is { } subnet)
+        {
+            await PauseAsync(deadline, $"subnet {subnetId} is still {subnet.Status}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<NetworkInterface?> EniAsync(string eniId, string target, Func<NetworkInterface?, bool> done, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        while (true)
+        {
+            var eni = await api.DescribeNetworkInterfaceAsync(eniId, cancellationToken).ConfigureAwait(false);
+            if (done(eni))
+            {
+                return eni;
+            }
+
+            await PauseAsync(deadline, $"ENI {eniId} is still {eni?.Status ?? "present"} while waiting for {target}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PauseAsync(DateTimeOffset deadline, string situation, CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() >= deadline)
+        {
+            throw new TimeoutException($"{situation} after {settings.StatusTimeout.TotalSeconds:0} s; check it in the Volcengine console, then re-run");
+        }
+
+        await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
+    }
+}
