@@ -35,9 +35,11 @@ internal static class VolcengineServiceCollectionExtensions
         services.AddSingleton<ApiSession>();
         services.AddSingleton(new RetryPolicy());
         services.AddSingleton(sp => new RequestPacer(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<VolcengineSettings>().RequestsPerSecond));
-        // The host's proxy variables must not redirect metadata or signed API calls: both go direct.
-        services.AddHttpClient<MetadataClient>().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false });
+        // The host's proxy variables must not redirect metadata or signed API calls: both go direct. The factory's
+        // per-request Information logs would drown the operator's output; the client logs retries itself.
+        services.AddHttpClient<MetadataClient>().RemoveAllLoggers().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false });
         services.AddHttpClient<OpenApiClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton<VpcApi>();
         services.AddSingleton<StatusWaiter>();

@@ -1,0 +1,40 @@
+namespace CocoonNet.Emulators.Volcengine;
+
+/// <summary>Command-line options (<c>--Name value</c>, bound by the ASP.NET configuration).</summary>
+internal sealed class EmulatorOptions
+{
+    public string AccessKey { get; set; } = "AKLTtest";
+    public string SecretKey { get; set; } = "test-secret";
+
+    /// <summary>Node network namespace in which attached ENIs appear as dummy links; none when empty.</summary>
+    public string NodeNetns { get; set; } = "";
+
+    public string Region { get; set; } = "cn-beijing";
+    public string Zone { get; set; } = "cn-beijing-a";
+    public string InstanceId { get; set; } = "i-emu00000001";
+    public string InstanceType { get; set; } = "ecs.g1ie.xlarge";
+
+    /// <summary>ENIs per instance, including the primary.</summary>
+    public int MaxEnis { get; set; } = 8;
+
+    /// <summary>Private IPv4 addresses per ENI, including its primary address.</summary>
+    public int MaxIpsPerEni { get; set; } = 21;
+
+    /// <summary>ENIs the account may have in the region.</summary>
+    public int EniQuota { get; set; } = 100;
+
+    /// <summary>Secondary ENIs without cocoon-net tags, attached to the instance at start.</summary>
+    public int ForeignEnis { get; set; }
+
+    public int ApiLatencyMs { get; set; }
+    public int EniCreateMs { get; set; } = 100;
+    public int EniAttachMs { get; set; } = 200;
+    public int EniDetachMs { get; set; } = 100;
+    public int EniDeleteMs { get; set; } = 50;
+    public int SubnetCreateMs { get; set; } = 100;
+    public int SubnetDeleteMs { get; set; } = 50;
+
+    public double ThrottleRate { get; set; }
+    public double ErrorRate { get; set; }
+    public int Seed { get; set; } = 1;
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using CocoonNet.Emulators.Volcengine;
+
+// The Volcengine emulator: metadata service under /volcstack/latest/, VPC and ECS OpenAPI at / (GET, signed),
+// and test controls under /_emulator/. Options are kebab-case switches named after EmulatorOptions' properties,
+// e.g. --node-netns cnn1 --eni-attach-ms 2000 --throttle-rate 0.3.
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCommandLine(args, typeof(EmulatorOptions).GetProperties()
+    .ToDictionary(p => "--" + string.Concat(p.Name.Select((c, i) => i > 0 && char.IsUpper(c) ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}")), p => p.Name));
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+var options = builder.Configuration.Get<EmulatorOptions>() ?? new EmulatorOptions();
+builder.Services.AddSingleton(options);
+builder.Services.AddSingleton<NodeLinks>();
+builder.Services.AddSingleton<VpcCloud>();
+builder.Services.AddSingleton(new Faults(options));
+
+var app = builder.Build();
+var json = new JsonSerializerOptions { PropertyNamingPolicy = null };
+
+app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
+{
+    var parameters = new ApiParameters(SignatureVerifier.RawPairs(context.Request.QueryString.Value ?? "").ToList());
+    var action = parameters.Get("Action") ?? "";
+    var service = action == "DescribeInstanceTypes" ? "ecs" : "vpc";
+    IResult Envelope(object? result, string? code = null, string? message = null, int status = 200)
+    {
+        var metadata = new Dictionary<string, object?>
+        {
+            ["RequestId"] = Guid.NewGuid().ToString(), ["Action"] = action, ["Version"] = "2020-04-01", ["Service"] = service, ["Region"] = options.Region,
+        };
+        if (code is not null)
+        {
+            metadata["Error"] = new { Code = code, Message = message };
+        }
+
+        var body = code is null ? new Dictionary<string, object?> { ["ResponseMetadata"] = metadata, ["Result"] = result } : new() { ["ResponseMetadata"] = metadata };
+        return Results.Text(JsonSerializer.Serialize(body, json), "application/json", statusCode: status);
+    }
+
+    if (faults.LatencyMs > 0)
+    {
+        await Task.Delay(faults.LatencyMs, context.RequestAborted);
+    }
+
+    if (SignatureVerifier.Verify(context.Request, options.AccessKey, options.SecretKey, service, DateTimeOffset.UtcNow) is { } rejected)
+    {
+        return Envelope(null, rejected.Code, rejected.Message, rejected.Code == "InvalidTimestamp" ? 400 : 401);
+    }
+
+    if (parameters.Get("Version") != "2020-04-01")
+    {
+        return Envelope(null, "InvalidActionOrVersion", $"version {parameters.Get("Version")} of {action} is not supported", 404);
+    }
+
+    if (faults.ThrottleRate > 0 && faults.Next() < faults.ThrottleRate)
+    {
+        // The real gateway has been seen answering throttling with 200, 400 and 429 alike.
+        return Envelope(null, faults.Pick(0, 1) == 0 ? "FlowLimitExceeded" : "AccountFlowLimitExceeded", "request was throttled", faults.Pick(200, 400, 429));
+    }
+
+    if (faults.ErrorRate > 0 && faults.Next() < faults.ErrorRate)
+    {
+        return faults.Pick(0, 1) == 0
+            ? Envelope(null, "InternalError", "internal error", 500)
+            : Results.Text("<html>503 Service Unavailable</html>", "text/html", statusCode: 503);
+    }
+
+    object result;
+    try
+    {
+        result = cloud.Execute(action, parameters);
+    }
+    catch (ApiError e)
+    {
+        return Envelope(null, e.Code, e.Message, e.Status);
+    }
+
+    if (faults.HoldAfter is { } hold && hold == $"{action}:{cloud.CallCount(action)}")
+    {
+        // Applied but never answered: the client is killed while it waits, as a crash mid-call would.
+        faults.HoldAfter = null;
+        faults.Held = hold;
+        await Task.Delay(Timeout.Infinite, context.RequestAborted);
+    }
+
+    return Envelope(result);
+});
+
+app.MapGet("/volcstack/latest/{**path}", (string path, VpcCloud cloud) =>
+    cloud.Metadata(path.TrimEnd('/')) is { } value ? Results.Text(value) : Results.NotFound());
+
+app.MapGet("/_emulator/inventory", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Inventory(), json), "application/json"));
+app.MapGet("/_emulator/calls", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Calls(), json), "application/json"));
+app.MapGet("/_emulator/faults", (Faults faults) => Results.Text(JsonSerializer.Serialize(
+    new { faults.LatencyMs, faults.ThrottleRate, faults.ErrorRate, faults.HoldAfter, faults.Held }, json), "application/json"));
+app.MapPost("/_emulator/faults", (FaultSettings settings, Faults faults) =>
+{
+    faults.LatencyMs = settings.LatencyMs ?? faults.LatencyMs;
+    faults.ThrottleRate = settings.ThrottleRate ?? faults.ThrottleRate;
+    faults.ErrorRate = settings.ErrorRate ?? faults.ErrorRate;
+    if (settings.HoldAfter is not null)
+    {
+        faults.HoldAfter = settings.HoldAfter.Length == 0 ? null : settings.HoldAfter;
+        faults.Held = null;
+    }
+
+    return Results.NoContent();
+});
+
+await app.RunAsync();
