@@ -36,20 +36,22 @@ internal sealed record VolcengineSettings
 
     public static VolcengineSettings FromEnvironment(IEnvironmentReader environment)
     {
-        var endpoint = ParseUrl(environment.Get("VOLCENGINE_ENDPOINT") ?? DefaultEndpoint, "VOLCENGINE_ENDPOINT");
-        var disableSsl = string.Equals(environment.Get("VOLCENGINE_DISABLE_SSL"), "true", StringComparison.OrdinalIgnoreCase);
+        // An empty variable counts as unset, as it does for the ve CLI.
+        string? Get(string name) => environment.Get(name) is { Length: > 0 } value ? value : null;
+        var endpoint = ParseUrl(Get("VOLCENGINE_ENDPOINT") ?? DefaultEndpoint, "VOLCENGINE_ENDPOINT");
+        var disableSsl = string.Equals(Get("VOLCENGINE_DISABLE_SSL"), "true", StringComparison.OrdinalIgnoreCase);
         if (endpoint.Scheme == Uri.UriSchemeHttp && !endpoint.IsLoopback && !disableSsl)
         {
             throw new InvalidOperationException(
                 $"VOLCENGINE_ENDPOINT {endpoint} uses plain http to a non-loopback host; use https, or set VOLCENGINE_DISABLE_SSL=true to allow it");
         }
 
-        var metadata = ParseUrl(environment.Get("COCOON_NET_VOLCENGINE_METADATA_URL") ?? DefaultMetadataUrl, "COCOON_NET_VOLCENGINE_METADATA_URL");
+        var metadata = ParseUrl(Get("COCOON_NET_VOLCENGINE_METADATA_URL") ?? DefaultMetadataUrl, "COCOON_NET_VOLCENGINE_METADATA_URL");
         return new VolcengineSettings
         {
             Endpoint = endpoint,
             MetadataUrl = metadata,
-            SecurityGroupId = environment.Get("COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID"),
+            SecurityGroupId = Get("COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID"),
         };
     }
 
