@@ -16,6 +16,8 @@ internal sealed partial class NodeLinks(EmulatorOptions options, ILogger<NodeLin
         {
             // A veth end rather than a dummy link: dummy is not available on every kernel. The peer stays here.
             await RunAsync("link", "add", name, "address", mac, "netns", options.NodeNetns, "type", "veth", "peer", "name", "x" + name).ConfigureAwait(false);
+            // The VPC side of the "cable" is up, so the node sees carrier once it sets its end up.
+            await RunAsync("link", "set", "x" + name, "up").ConfigureAwait(false);
         }
     }
 

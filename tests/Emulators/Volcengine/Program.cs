@@ -104,7 +104,8 @@ app.MapPost("/_emulator/faults", (FaultSettings settings, Faults faults) =>
         faults.Held = null;
     }
 
-    return Results.NoContent();
+    // A body, not 204: busybox wget waits for one until its timeout.
+    return Results.Text("{}", "application/json");
 });
 
 await app.RunAsync();
