@@ -42,6 +42,7 @@ internal static class VolcengineServiceCollectionExtensions
             .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton<VpcApi>();
+        services.AddSingleton<EniStatusBoard>();
         services.AddSingleton<StatusWaiter>();
         services.AddSingleton<NodeProvisioner>();
         services.AddSingleton<NodeTeardown>();

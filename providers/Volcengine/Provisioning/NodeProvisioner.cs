@@ -17,8 +17,10 @@ internal sealed partial class NodeProvisioner(
     MetadataClient metadata,
     StatusWaiter waiter,
     VolcengineSettings settings,
-    ILogger<NodeProvisioner> logger)
+    ILogger<NodeProvisioner> logger) : IDisposable
 {
+    private readonly SemaphoreSlim _mutations = new(settings.EniConcurrency);
+
     public const int MaxSecondaryEnis = 7;
     public const int IpsPerEni = 20;
 
@@ -28,17 +30,22 @@ internal sealed partial class NodeProvisioner(
         var record = new ProvisionRecord(request.Previous);
         var changes = new List<string>();
 
+        // The reads are independent: one round trip for all three.
         var limitsTask = LimitsAsync(instance, cancellationToken);
         var onInstanceTask = api.DescribeNetworkInterfacesAsync(new QueryParameters().Add("InstanceId", instance.InstanceId), cancellationToken);
+        var subnetsTask = api.DescribeSubnetsAsync(new QueryParameters().Add("VpcId", instance.VpcId), cancellationToken);
+        await Task.WhenAll(limitsTask, onInstanceTask, subnetsTask).ConfigureAwait(false);
         var limits = await limitsTask.ConfigureAwait(false);
         var onInstance = await onInstanceTask.ConfigureAwait(false);
         var securityGroup = SecurityGroup(instance, onInstance);
 
-        var subnet = await EnsureSubnetAsync(request, instance, record, checkpoint, changes, cancellationToken).ConfigureAwait(false);
+        var (subnet, subnetIsNew) = await EnsureSubnetAsync(request, instance, await subnetsTask.ConfigureAwait(false), record, checkpoint, changes,
+            cancellationToken).ConfigureAwait(false);
         var ipsPerEni = limits.SecondaryIpsPerEni(IpsPerEni);
         var wanted = Math.Min(MaxSecondaryEnis, (request.PoolSize + ipsPerEni - 1) / Math.Max(1, ipsPerEni));
 
-        var owned = subnet is null ? [] : await OwnedEnisAsync(request.NodeName, instance, subnet.SubnetId, cancellationToken).ConfigureAwait(false);
+        // A subnet created just now holds no ENI of ours: no need to look.
+        var owned = subnet is null || subnetIsNew ? [] : await OwnedEnisAsync(request.NodeName, instance, subnet.SubnetId, cancellationToken).ConfigureAwait(false);
         var foreign = onInstance.Count(e => e.Type != "primary" && owned.All(o => o.NetworkInterfaceId != e.NetworkInterfaceId));
         var room = limits.MaxEnis - 1 - foreign;
         var target = Math.Min(wanted, room);
@@ -73,15 +80,15 @@ internal sealed partial class NodeProvisioner(
         record.SetPendingEnis(creates);
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
 
-        using var gate = new SemaphoreSlim(settings.EniConcurrency);
-        var workers = reuse.Select(e => (Id: e.NetworkInterfaceId, Work: (Func<List<string>, Task<NetworkInterface>>)(lines =>
-                EnsureAttachedAsync(e, instance.InstanceId, ipsPerEni, record, checkpoint, lines, cancellationToken))))
-            .Concat(creates.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (Id: c.Key, Work: (Func<List<string>, Task<NetworkInterface>>)(lines =>
+        // Every ENI proceeds at once: their waits overlap, so seven ENIs take about as long as one. Only the
+        // mutating calls are limited (MutateAsync), and the status polls are shared (EniStatusBoard).
+        var workers = reuse
+            .Select(e => RunAsync(lines => EnsureAttachedAsync(e, instance.InstanceId, ipsPerEni, record, checkpoint, lines, cancellationToken)))
+            .Concat(creates.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => RunAsync(lines =>
                 CreateAsync(request.NodeName, c.Key, c.Value, subnet!.SubnetId, securityGroup, instance.InstanceId, ipsPerEni, record, checkpoint, lines,
-                    cancellationToken)))))
-            .Select(w => RunLimitedAsync(gate, w.Work, cancellationToken))
+                    cancellationToken))))
             .ToList();
-        await Task.WhenAll(workers.Select(w => (Task)w)).ConfigureAwait(false);
+        await Task.WhenAll(workers).ConfigureAwait(false);
 
         var enis = new List<NetworkInterface>();
         foreach (var worker in workers)
@@ -103,20 +110,27 @@ internal sealed partial class NodeProvisioner(
         return new ProvisionResult(ips, record.Snapshot(), changes);
     }
 
-    private static async Task<(NetworkInterface Eni, List<string> Lines)> RunLimitedAsync(
-        SemaphoreSlim gate, Func<List<string>, Task<NetworkInterface>> work, CancellationToken cancellationToken)
+    private static async Task<(NetworkInterface Eni, List<string> Lines)> RunAsync(Func<List<string>, Task<NetworkInterface>> work)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var lines = new List<string>();
+        return (await work(lines).ConfigureAwait(false), lines);
+    }
+
+    /// <summary>Runs a mutating call under the concurrency limit (at most EniConcurrency in flight).</summary>
+    private async Task<T> MutateAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        await _mutations.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var lines = new List<string>();
-            return (await work(lines).ConfigureAwait(false), lines);
+            return await call().ConfigureAwait(false);
         }
         finally
         {
-            gate.Release();
+            _mutations.Release();
         }
     }
+
+    public void Dispose() => _mutations.Dispose();
 
     private async Task<InstanceLimits> LimitsAsync(InstanceMetadata instance, CancellationToken cancellationToken)
     {
@@ -152,11 +166,11 @@ internal sealed partial class NodeProvisioner(
                 $"primary ENI {primary.NetworkInterfaceId} of instance {instance.InstanceId} has no security group; set COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID");
     }
 
-    private async Task<Subnet?> EnsureSubnetAsync(
-        ProvisionRequest request, InstanceMetadata instance, ProvisionRecord record, IProvisionCheckpoint checkpoint, List<string> changes,
-        CancellationToken cancellationToken)
+    /// <summary>The VM subnet (null on a dry run that would create it), and whether this run created it.</summary>
+    private async Task<(Subnet? Subnet, bool IsNew)> EnsureSubnetAsync(
+        ProvisionRequest request, InstanceMetadata instance, IReadOnlyList<Subnet> subnets, ProvisionRecord record, IProvisionCheckpoint checkpoint,
+        List<string> changes, CancellationToken cancellationToken)
     {
-        var subnets = await api.DescribeSubnetsAsync(new QueryParameters().Add("VpcId", instance.VpcId), cancellationToken).ConfigureAwait(false);
         var subnet = subnets.FirstOrDefault(s => IPNetwork.TryParse(s.CidrBlock, out var cidr) && cidr.Equals(request.Subnet));
         var name = $"{request.NodeName}-vms";
         if (subnet is not null)
@@ -177,15 +191,15 @@ internal sealed partial class NodeProvisioner(
                 await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
             }
 
-            return subnet.Status == "Available" || request.DryRun
+            return (subnet.Status == "Available" || request.DryRun
                 ? subnet
-                : await waiter.SubnetAvailableAsync(subnet.SubnetId, cancellationToken).ConfigureAwait(false);
+                : await waiter.SubnetAvailableAsync(subnet.SubnetId, cancellationToken).ConfigureAwait(false), false);
         }
 
         if (request.DryRun)
         {
             changes.Add($"+ create subnet {name} ({request.Subnet}) in {instance.VpcId}, zone {instance.Zone}");
-            return null;
+            return (null, true);
         }
 
         var token = record.Get(ProvisionRecord.SubnetTokenKey) ?? NewToken();
@@ -197,7 +211,7 @@ internal sealed partial class NodeProvisioner(
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
         LogCreated("subnet", id);
         changes.Add($"+ create subnet {id} {name} ({request.Subnet}) in zone {instance.Zone}");
-        return await waiter.SubnetAvailableAsync(id, cancellationToken).ConfigureAwait(false);
+        return (await waiter.SubnetAvailableAsync(id, cancellationToken).ConfigureAwait(false), true);
     }
 
     /// <summary>ENIs tagged as this node's in the VM subnet, detached or attached to this instance.</summary>
@@ -247,8 +261,8 @@ internal sealed partial class NodeProvisioner(
         ProvisionRecord record, IProvisionCheckpoint checkpoint, List<string> lines, CancellationToken cancellationToken)
     {
         // Asking for the IPs in the create call saves an AssignPrivateIpAddresses round trip per ENI.
-        var id = await api.CreateNetworkInterfaceAsync(subnetId, securityGroup, slot, OwnershipTags.ForCreate(nodeName, token), ipsPerEni, token,
-            cancellationToken).ConfigureAwait(false);
+        var id = await MutateAsync(() => api.CreateNetworkInterfaceAsync(subnetId, securityGroup, slot, OwnershipTags.ForCreate(nodeName, token), ipsPerEni,
+            token, cancellationToken), cancellationToken).ConfigureAwait(false);
         record.SetEni(id, null, null);
         record.RemovePendingEni(slot);
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
@@ -275,7 +289,11 @@ internal sealed partial class NodeProvisioner(
         {
             try
             {
-                await api.AttachNetworkInterfaceAsync(instanceId, id, cancellationToken).ConfigureAwait(false);
+                await MutateAsync(async () =>
+                {
+                    await api.AttachNetworkInterfaceAsync(instanceId, id, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
             }
             catch (VolcengineApiException e) when (e.Code.StartsWith("InvalidEni.InvalidStatus", StringComparison.Ordinal))
             {
@@ -300,7 +318,8 @@ internal sealed partial class NodeProvisioner(
         var missing = ipsPerEni - eni.SecondaryIps.Count;
         if (missing > 0)
         {
-            await api.AssignPrivateIpAddressesAsync(id, missing, NewToken(), cancellationToken).ConfigureAwait(false);
+            var token = NewToken();
+            await MutateAsync(() => api.AssignPrivateIpAddressesAsync(id, missing, token, cancellationToken), cancellationToken).ConfigureAwait(false);
             lines.Add($"~ assign {missing} secondary IP(s) to ENI {id}");
             eni = await api.DescribeNetworkInterfaceAsync(id, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"ENI {id} disappeared after its IPs were assigned; re-run init");

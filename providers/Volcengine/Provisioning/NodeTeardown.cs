@@ -47,7 +47,12 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
     private async Task<List<string>> RemoveEniAsync(string id, string nodeName, bool dryRun, CancellationToken cancellationToken)
     {
         var lines = new List<string>();
-        var eni = await waiter.EniSettledAsync(id, cancellationToken).ConfigureAwait(false);
+        var eni = await api.DescribeNetworkInterfaceAsync(id, cancellationToken).ConfigureAwait(false);
+        if (eni is not null && StatusWaiter.IsTransient(eni.Status))
+        {
+            eni = await waiter.EniSettledAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
         if (eni is null)
         {
             return lines;

@@ -6,18 +6,18 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 /// Polls an ENI or subnet until it reaches the status an operation waits for. No fixed sleeps: the wait
 /// ends on the first poll that sees the target, and fails on a status that can no longer get there.
 /// </summary>
-internal sealed class StatusWaiter(VpcApi api, VolcengineSettings settings, TimeProvider time)
+internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineSettings settings, TimeProvider time)
 {
     /// <summary>Statuses an ENI passes through on its own; anything else is stable.</summary>
     public static bool IsTransient(string status) => status is "Creating" or "Attaching" or "Detaching" or "Deleting";
 
     /// <summary>Waits until the ENI is in a stable status (or gone: null) and returns it.</summary>
     public Task<NetworkInterface?> EniSettledAsync(string eniId, CancellationToken cancellationToken) =>
-        EniAsync(eniId, "a stable status", e => e is null || !IsTransient(e.Status), cancellationToken);
+        board.WaitAsync(eniId, "a stable status", e => !IsTransient(e.Status), wantsGone: false, cancellationToken);
 
     public async Task<NetworkInterface> EniStatusAsync(string eniId, string status, CancellationToken cancellationToken)
     {
-        var eni = await EniAsync(eniId, status, e => e is null || !IsTransient(e.Status), cancellationToken).ConfigureAwait(false);
+        var eni = await board.WaitAsync(eniId, status, e => !IsTransient(e.Status), wantsGone: false, cancellationToken).ConfigureAwait(false);
         return eni is null
             ? throw new InvalidOperationException($"ENI {eniId} disappeared while waiting for status {status}; re-run init")
             : eni.Status == status
@@ -26,7 +26,7 @@ internal sealed class StatusWaiter(VpcApi api, VolcengineSettings settings, Time
     }
 
     public async Task EniGoneAsync(string eniId, CancellationToken cancellationToken) =>
-        await EniAsync(eniId, "deletion", e => e is null, cancellationToken).ConfigureAwait(false);
+        await board.WaitAsync(eniId, "deletion", _ => false, wantsGone: true, cancellationToken).ConfigureAwait(false);
 
     public async Task<Subnet> SubnetAvailableAsync(string subnetId, CancellationToken cancellationToken)
     {
@@ -50,21 +50,6 @@ internal sealed class StatusWaiter(VpcApi api, VolcengineSettings settings, Time
         while (await api.DescribeSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false) is { } subnet)
         {
             await PauseAsync(deadline, $"subnet {subnetId} is still {subnet.Status}", cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<NetworkInterface?> EniAsync(string eniId, string target, Func<NetworkInterface?, bool> done, CancellationToken cancellationToken)
-    {
-        var deadline = time.GetUtcNow() + settings.StatusTimeout;
-        while (true)
-        {
-            var eni = await api.DescribeNetworkInterfaceAsync(eniId, cancellationToken).ConfigureAwait(false);
-            if (done(eni))
-            {
-                return eni;
-            }
-
-            await PauseAsync(deadline, $"ENI {eniId} is still {eni?.Status ?? "present"} while waiting for {target}", cancellationToken).ConfigureAwait(false);
         }
     }
 
