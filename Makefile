@@ -13,7 +13,7 @@ DOTNET  ?= dotnet
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
-PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj
+PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj
 
 .PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins
 
@@ -28,10 +28,11 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@chmod -R go-w $(OUT)
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
-test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only)
+test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only) and the cloud emulators
 	@for v in acme:false acme-abi99:true; do name=$${v%%:*}; \
 	  $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
 	    -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
+	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	@chmod -R go-w $(OUT)
 
 test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)

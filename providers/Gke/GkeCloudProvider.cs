@@ -22,11 +22,18 @@ internal sealed class GkeCloudProvider(
     AliasReconciler aliases,
     GuestAgentFix guestAgent,
     IOptions<GkeOptions> options,
+    IHostFileSystem files,
     ILogger<GkeCloudProvider> logger) : ICloudProvider
 {
     public string Platform => GkePlugin.PlatformName;
 
-    public Task<bool> DetectAsync(CancellationToken cancellationToken) => metadata.IsAvailableAsync(cancellationToken);
+    /// <summary>
+    /// GCE VMs say so in their DMI data; anything else is not GCE, and is not made to send a packet to the
+    /// metadata address to find that out. An explicit <c>GCE_METADATA_HOST</c> is always probed.
+    /// </summary>
+    public async Task<bool> DetectAsync(CancellationToken cancellationToken) =>
+        (options.Value.MetadataHostOverridden || GceHardware.IsGoogle(files))
+        && await metadata.IsAvailableAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken)
     {

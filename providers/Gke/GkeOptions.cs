@@ -9,11 +9,15 @@ public sealed class GkeOptions
 {
     public const string MetadataHostVariable = "GCE_METADATA_HOST";
     public const string ComputeEndpointVariable = "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE";
-    public const string DefaultMetadataHost = "metadata.google.internal";
+    /// <summary>The metadata server's fixed address: no DNS needed (Google's libraries probe it the same way).</summary>
+    public const string DefaultMetadataHost = "169.254.169.254";
     public const string DefaultComputeEndpoint = "https://compute.googleapis.com/compute/v1/";
 
     /// <summary>Metadata server as host[:port].</summary>
     public string MetadataHost { get; set; } = DefaultMetadataHost;
+
+    /// <summary>True when <c>GCE_METADATA_HOST</c> named the server: probe it, whatever the hardware says.</summary>
+    public bool MetadataHostOverridden { get; set; }
 
     /// <summary>Base URL of the Compute API v1.</summary>
     public string ComputeEndpoint { get; set; } = DefaultComputeEndpoint;
@@ -23,6 +27,7 @@ public sealed class GkeOptions
         if (Environment.GetEnvironmentVariable(MetadataHostVariable) is { Length: > 0 } host)
         {
             MetadataHost = host.Trim();
+            MetadataHostOverridden = true;
         }
 
         if (Environment.GetEnvironmentVariable(ComputeEndpointVariable) is { Length: > 0 } endpoint)
