@@ -38,14 +38,17 @@ public sealed class GkePlugin : ICocoonNetPlugin
                 UseProxy = false,
                 AllowAutoRedirect = false,
                 ConnectTimeout = TimeSpan.FromSeconds(1),
-            });
+            })
+            .RemoveAllLoggers();
         services.AddHttpClient<ComputeClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 AutomaticDecompression = DecompressionMethods.All,
-            });
+            })
+            // The factory's own per-request Information logs would flood stderr; ComputeClient logs each call at debug.
+            .RemoveAllLoggers();
 
         services.AddSingleton<IAccessTokenSource, ApplicationDefaultTokenSource>();
         services.AddSingleton<RetryPolicy>();
