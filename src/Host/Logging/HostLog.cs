@@ -5,6 +5,12 @@ namespace CocoonNet.Host.Logging;
 /// <summary>Every log message of the host, source-generated (no formatting cost when the level is off).</summary>
 internal static partial class HostLog
 {
+    [LoggerMessage(Level = LogLevel.Debug, Message = "plugins loaded and services composed in {Milliseconds:F1} ms ({SinceStart:F0} ms since process start)")]
+    public static partial void Composed(this ILogger logger, double milliseconds, double sinceStart);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "command finished {Milliseconds:F1} ms after composition ({SinceStart:F0} ms since process start)")]
+    public static partial void Finished(this ILogger logger, double milliseconds, double sinceStart);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "exec {File} {Arguments}")]
     public static partial void Exec(this ILogger logger, string file, string arguments);
 
