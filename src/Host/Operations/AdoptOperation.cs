@@ -34,7 +34,7 @@ internal sealed class AdoptOperation(
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(backend);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = Ipv4.PoolAddresses(request.Subnet, request.Gateway, request.PoolSize);
         var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
         var context = new HostContext(request.NodeName, request.Subnet, primaryNic, CloudResources.None, Adopted: true);

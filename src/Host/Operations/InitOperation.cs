@@ -35,7 +35,7 @@ internal sealed class InitOperation(
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(provider);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : ToResources(previous);
 
         var baseState = new PoolState

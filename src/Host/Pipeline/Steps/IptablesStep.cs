@@ -56,8 +56,9 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
         if (!spec.ManageIptables)
         {
-            plan.Notes.Add("--manage-iptables is off: removing the rules cocoon-net added earlier");
-            return await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+            var removal = await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+            removal.Notes.Add("--manage-iptables is off: removing the rules cocoon-net added earlier");
+            return removal;
         }
 
         var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
