@@ -24,6 +24,14 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
     public string Name => "iptables";
 
+    public void Prefetch(HostSpec spec, HostFootprint footprint)
+    {
+        if (spec.ManageIptables || footprint.Iptables)
+        {
+            iptables.Prefetch();
+        }
+    }
+
     /// <summary>The rules of each chain exactly as iptables-save prints them.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> DesiredRules(HostSpec spec)
     {
