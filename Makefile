@@ -24,6 +24,7 @@ help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>/
+	@rm -rf $(OUT)   # a self-contained and a framework-dependent build must never mix
 	$(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -o $(OUT) --nologo -v quiet -p:CocoonSelfContained=$(SELF_CONTAINED)
 	@for p in $(PLUGINS); do name=$${p%%:*}; proj=$${p#*:}; \
 	  $(DOTNET) publish $$proj -c $(CONFIG) -o $(OUT)/plugins/$$name --nologo -v quiet || exit 1; \
