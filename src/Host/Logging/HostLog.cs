@@ -17,7 +17,10 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "using platform {Platform} recorded in pool.json")]
     public static partial void PlatformFromState(this ILogger logger, string platform);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "no cloud detected ({Report}); adopting as platform {Platform}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "detected platform {Platform}")]
+    public static partial void Detected(this ILogger logger, string platform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "no cloud detected ({Report}); using platform {Platform}")]
     public static partial void AdoptingGeneric(this ILogger logger, string report, string platform);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "state saved to {Path}")]
