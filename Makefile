@@ -10,6 +10,9 @@ DESTDIR ?=
 LIBDIR  := $(DESTDIR)$(PREFIX)/lib/cocoon-net
 BINLINK := $(DESTDIR)/usr/local/bin/cocoon-net
 DOTNET  ?= dotnet
+# Self-contained + composite ReadyToRun: no runtime needed on nodes, faster start-up, ~2 min to build.
+# SELF_CONTAINED=false builds a small framework-dependent out/ in seconds (for quick local iterations).
+SELF_CONTAINED ?= true
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 
@@ -21,7 +24,8 @@ help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>/
-	$(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -o $(OUT) --nologo -v quiet
+	@rm -rf $(OUT)   # a self-contained and a framework-dependent build must never mix
+	$(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -o $(OUT) --nologo -v quiet -p:CocoonSelfContained=$(SELF_CONTAINED)
 	@for p in $(PLUGINS); do name=$${p%%:*}; proj=$${p#*:}; \
 	  $(DOTNET) publish $$proj -c $(CONFIG) -o $(OUT)/plugins/$$name --nologo -v quiet || exit 1; \
 	  rm -f $(OUT)/plugins/$$name/*.pdb; done

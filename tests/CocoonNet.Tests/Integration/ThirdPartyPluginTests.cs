@@ -67,27 +67,12 @@ internal static class PluginFolders
     public static string Create(string root, params string[] names)
     {
         var directory = Path.Combine(root, "plugins");
-        Directory.CreateDirectory(directory);
         foreach (var name in names)
         {
-            var source = name == "adopt"
-                ? Path.Combine(TestEnvironment.OutDirectory, "plugins", "adopt")
-                : Path.Combine(TestEnvironment.TestPlugins, name);
-            Copy(source, Path.Combine(directory, name));
+            var source = name == "adopt" ? Path.Combine(TestEnvironment.OutDirectory, "plugins") : TestEnvironment.TestPlugins;
+            Sandbox.CopyPlugins(directory, source, name);
         }
 
         return directory;
-    }
-
-    private static void Copy(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
-        foreach (var file in Directory.GetFiles(source))
-        {
-            var copy = Path.Combine(target, Path.GetFileName(file));
-            File.Copy(file, copy, overwrite: true);
-            File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
-        }
     }
 }
