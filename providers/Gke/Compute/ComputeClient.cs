@@ -112,7 +112,17 @@ internal sealed class ComputeClient(
             { Delta: { } delta } => delta,
             _ => (TimeSpan?)null,
         };
-        return new ComputeApiException(call, response.StatusCode, error?.Errors is { Count: > 0 } details ? details[0].Reason : null, message.Length > 0 ? message : response.ReasonPhrase ?? "", retryAfter);
+        var reason = error?.Errors is { Count: > 0 } details ? details[0].Reason : null;
+        message = message.Length > 0 ? message : response.ReasonPhrase ?? "";
+        // The two answers an operator can fix alone: say how.
+        message += response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => "; the credentials were refused: check GOOGLE_APPLICATION_CREDENTIALS or the VM's service account",
+            HttpStatusCode.Forbidden when reason is not ("rateLimitExceeded" or "userRateLimitExceeded") =>
+                "; grant the service account roles/compute.networkAdmin (see docs/gke.md)",
+            _ => "",
+        };
+        return new ComputeApiException(call, response.StatusCode, reason, message, retryAfter);
     }
 
     private static string LastSegment(string urlOrName) => urlOrName[(urlOrName.LastIndexOf('/') + 1)..];

@@ -89,6 +89,19 @@ public sealed class ComputeRequestShapeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_permission_error_says_which_role_to_grant()
+    {
+        _handler.Status = HttpStatusCode.Forbidden;
+        _handler.Answer = """{"error":{"code":403,"message":"Required 'compute.subnetworks.update' permission","errors":[{"reason":"forbidden"}]}}""";
+
+        var error = await Assert.ThrowsAsync<ComputeApiException>(() => _client.GetSubnetworkAsync(new SubnetworkRef("p", "r", "s"), default));
+
+        Assert.Equal("get subnetwork s (project p, region r): HTTP 403 forbidden: Required 'compute.subnetworks.update' permission; "
+            + "grant the service account roles/compute.networkAdmin (see docs/gke.md)", error.Message);
+        Assert.False(RetryPolicy.IsTransient(error));
+    }
+
+    [Fact]
     public async Task Operation_errors_after_done_fail_the_wait()
     {
         _handler.Answer = """{"name":"op","status":"DONE","error":{"errors":[{"code":"QUOTA_EXCEEDED","message":"Quota exceeded"}]}}""";

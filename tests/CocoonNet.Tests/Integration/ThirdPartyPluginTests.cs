@@ -53,6 +53,8 @@ public sealed class ThirdPartyPluginTests
     public void Init_without_a_cloud_plugin_fails_before_changing_anything()
     {
         using var sandbox = new Sandbox();
+        // Only the no-cloud plugin: the build's own cloud plugins (gke, ...) would otherwise answer detection.
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt");
         var result = sandbox.CocoonNet("init", "--node-name", "n", "--subnet", "10.77.0.0/24");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("could not detect the cloud platform (no cloud plugin is loaded); pass --platform", result.Stderr);

@@ -46,6 +46,5 @@ internal static class MetadataEndpoints
             ["token_type"] = "Bearer",
         }));
         v1.MapGet("/universe/universe_domain", () => "googleapis.com");
-        v1.MapGet("/instance/attributes/", () => Results.Text("", statusCode: 200));
     }
 }
