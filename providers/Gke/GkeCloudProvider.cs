@@ -104,9 +104,24 @@ internal sealed class GkeCloudProvider(
     public async Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
     {
         options.Value.ComputeBase();
-        var subnet = request.Resources.Extra.TryGetValue(ResourceKeys.AliasIpRange, out var recorded) && Cidr.TryParse(recorded, out var cidr)
-            ? cidr
-            : request.Subnet;
+        var extra = request.Resources.Extra;
+        IPNetwork subnet;
+        if (extra.TryGetValue(ResourceKeys.AliasIpRange, out var recorded) && Cidr.TryParse(recorded, out var cidr))
+        {
+            subnet = cidr;
+        }
+        else if (!extra.ContainsKey(ResourceKeys.Instance) && request.Resources.AliasRangeName is not null)
+        {
+            // State written by upstream cocoon-net: it records only the range name; the alias is the subnet.
+            subnet = request.Subnet;
+        }
+        else
+        {
+            // init stopped before it got to the alias (it records it first): nothing of ours is in the cloud.
+            logger.NoAliasRecorded();
+            return [];
+        }
+
         var location = await locator.LocateAsync(request.Resources, cancellationToken).ConfigureAwait(false);
         return await aliases.RemoveAsync(location, subnet, request.DryRun, cancellationToken).ConfigureAwait(false);
     }

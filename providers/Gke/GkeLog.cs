@@ -41,6 +41,9 @@ internal static partial class GkeLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "alias {Name}:{Range} not on nic0 of {Instance}; nothing to remove")]
     public static partial void AliasAbsent(this ILogger logger, string name, System.Net.IPNetwork range, string instance);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "no alias recorded in pool.json: init stopped before assigning one; nothing to remove in the cloud")]
+    public static partial void NoAliasRecorded(this ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "adopted node: the guest agent's configuration is left as it is (see docs/gke.md)")]
     public static partial void GuestAgentSkippedAdopted(this ILogger logger);
 

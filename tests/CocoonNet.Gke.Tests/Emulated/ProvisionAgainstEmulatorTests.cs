@@ -205,6 +205,36 @@ public sealed class ProvisionAgainstEmulatorTests
     }
 
     [Fact]
+    public async Task Teardown_after_an_init_that_stopped_before_the_alias_makes_no_cloud_call()
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        using var services = gce.Services();
+        var resources = new CloudResources
+        {
+            AliasRangeName = "cocoon-pods",
+            Extra = new Dictionary<string, string> { ["project"] = "cocoon-emu", ["zone"] = "us-central1-a", ["instance"] = "gke-node-1" },
+        };
+
+        Assert.Empty(await gce.Provider(services).TeardownAsync(new TeardownRequest("vm-node", Subnet, "ens4", resources, false), default));
+        Assert.Empty(await gce.RequestsAsync());
+    }
+
+    [Fact]
+    public async Task Teardown_of_upstream_state_removes_the_subnet_alias()
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        await gce.SeedRangesAsync(("gke-pods", "10.8.0.0/14"), ("cocoon-pods", "172.20.0.0/16"));
+        await gce.SeedAliasesAsync("gke-node-1", ("10.8.1.0/24", "gke-pods"), ("172.20.1.0/24", "cocoon-pods"));
+        using var services = gce.Services();
+
+        var lines = await gce.Provider(services).TeardownAsync(
+            new TeardownRequest("vm-node", Subnet, "ens4", new CloudResources { AliasRangeName = "cocoon-pods" }, false), default);
+
+        Assert.Single(lines);
+        Assert.Equal("gke-pods:10.8.1.0/24", await gce.AliasesAsync("gke-node-1"));
+    }
+
+    [Fact]
     public async Task Endless_503s_give_up_within_the_bound_with_a_clear_error()
     {
         await using var gce = await InProcessGce.StartAsync();
