@@ -170,6 +170,36 @@ public sealed class GkeInNamespacesTests
     }
 
     [PrivilegedFact]
+    public void A_service_account_key_file_is_used_scoped_for_compute_and_never_logged()
+    {
+        using var sandbox = new Sandbox();
+        using var gce = new GceEmulatorProcess(sandbox, "--Scopes", "https://www.googleapis.com/auth/devstorage.read_only");
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var keyFile = Path.Combine(sandbox.Root, "key.json");
+        File.WriteAllText(keyFile, System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["type"] = "service_account",
+            ["project_id"] = "cocoon-emu",
+            ["private_key_id"] = "k1",
+            ["private_key"] = rsa.ExportPkcs8PrivateKeyPem(),
+            ["client_email"] = "cocoon-net@cocoon-emu.iam.gserviceaccount.com",
+            ["client_id"] = "1",
+            ["token_uri"] = $"http://{GceEmulatorProcess.Address}/token",
+        }));
+        var env = GceEmulatorProcess.Environment(sandbox);
+        env["GOOGLE_APPLICATION_CREDENTIALS"] = keyFile;
+
+        // The VM's own scopes lack compute, but the key file's credentials do not depend on them.
+        var init = sandbox.CocoonNet([.. Init, "--dry-run"], env);
+
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains("  cloud     + add alias cocoon-pods:172.20.1.0/24 to nic0 of gke-node-1", init.Stdout);
+        Assert.Equal("https://www.googleapis.com/auth/compute", gce.State().GetProperty("keyFileScope").GetString());
+        Assert.DoesNotContain("PRIVATE KEY", init.Stdout + init.Stderr);
+        Assert.DoesNotContain("emu-", init.Stdout + init.Stderr);
+    }
+
+    [PrivilegedFact]
     public void Dry_run_prints_the_cloud_and_host_plan_and_changes_nothing()
     {
         using var sandbox = new Sandbox();

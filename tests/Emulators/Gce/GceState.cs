@@ -25,6 +25,7 @@ internal sealed class GceState
     private FaultSettings _faults = new();
     private int _mutations;
     private int _operationCounter;
+    private string? _keyFileScope;
 
     public GceState(EmulatorOptions options, TimeProvider time)
     {
@@ -60,6 +61,15 @@ internal sealed class GceState
         }
 
         return token;
+    }
+
+    /// <summary>The scope a service-account key file asked for, last one wins (shown in the dump).</summary>
+    public void RecordKeyFileScope(string scope)
+    {
+        lock (_lock)
+        {
+            _keyFileScope = scope;
+        }
     }
 
     public bool IsValidToken(string? token)
@@ -306,6 +316,7 @@ internal sealed class GceState
                 operations = _operations.Count,
                 failedOperations = _operations.Values.Count(o => o.Error is not null),
                 tokensIssued = _tokens.Count,
+                keyFileScope = _keyFileScope,
                 computeRequests = _requests.Count,
                 faults = _faults,
             };

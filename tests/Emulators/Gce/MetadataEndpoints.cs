@@ -46,5 +46,29 @@ internal static class MetadataEndpoints
             ["token_type"] = "Bearer",
         }));
         v1.MapGet("/universe/universe_domain", () => "googleapis.com");
+
+        // OAuth token endpoint for service-account key files whose token_uri points here: a signed JWT in,
+        // a bearer token out. The JWT's signature is not checked; its scope is, as Google's would be used.
+        app.MapPost("/token", async (HttpRequest request, GceState s) =>
+        {
+            var form = await request.ReadFormAsync().ConfigureAwait(false);
+            var assertion = form["assertion"].ToString().Split('.');
+            if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" || assertion.Length != 3)
+            {
+                return Results.Json(new { error = "invalid_grant", error_description = "expected a JWT bearer assertion" }, statusCode: 400);
+            }
+
+            var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(
+                assertion[1].Replace('-', '+').Replace('_', '/').PadRight((assertion[1].Length + 3) / 4 * 4, '=')));
+            using var claims = System.Text.Json.JsonDocument.Parse(payload);
+            var scope = claims.RootElement.TryGetProperty("scope", out var value) ? value.GetString() ?? "" : "";
+            s.RecordKeyFileScope(scope);
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["access_token"] = s.IssueToken(),
+                ["expires_in"] = 3599,
+                ["token_type"] = "Bearer",
+            });
+        });
     }
 }
