@@ -3,6 +3,7 @@ using CocoonNet.Abstractions;
 using CocoonNet.Gke.Tests.Support;
 using CocoonNet.Providers.Gke;
 using CocoonNet.Providers.Gke.Compute;
+using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
 using NSubstitute.ReceivedExtensions;
 
@@ -286,6 +287,17 @@ public sealed class ProvisionAgainstEmulatorTests
         using var plain = new HttpClient();
         var refused = await plain.GetAsync(new Uri(gce.Address, "computeMetadata/v1/instance/name"));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_an_explicit_metadata_host_only_google_hardware_is_probed()
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        using var services = gce.Services(s => s.Configure<GkeOptions>(o => o.MetadataHostOverridden = false));
+
+        Assert.False(await gce.Provider(services).DetectAsync(default));
+        gce.Host.Write("/sys/class/dmi/id/product_name", "Google Compute Engine\n");
+        Assert.True(await gce.Provider(services).DetectAsync(default));
     }
 
     private static string RequestId(string request) =>
