@@ -45,7 +45,7 @@ test: deps-system test-plugins ## Unit + network-namespace integration tests (ro
 bench: build ## Benchmark adopt / no-op re-run / status against the upstream-style shell script
 	bash tests/bench/bench.sh $(abspath $(OUT))
 
-demo: deps-system build ## Sandbox node + VM in network namespaces: adopt, DHCP, ping out, clean up
+demo: deps-system test-plugins ## Sandbox node + VMs in namespaces: adopt, then init on an emulated GKE node; DHCP, ping out, teardown
 	bash tests/demo/demo.sh $(abspath $(OUT))
 
 install: build ## Install to $(PREFIX)/lib/cocoon-net with a /usr/local/bin/cocoon-net link
