@@ -5,19 +5,21 @@
 set -uo pipefail
 out=${1:?usage: run-tests.sh OUT_DIR}
 config=${CONFIG:-Release}
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 
-# Every test project in the solution; each prints its own "Passed!/Failed!" line, summed below.
+# Every test project in the solution; each writes a TRX file whose counters are summed below.
 dotnet test CocoonNet.sln -c "$config" --nologo \
-  --logger "console;verbosity=normal" -e COCOON_NET_OUT="$out" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+  --logger "console;verbosity=normal" --logger "trx;LogFilePrefix=results" --results-directory "$results" -e COCOON_NET_OUT="$out"
+status=$?
 
-summaries=$(grep -E '(Passed|Failed)!  - Failed: ' "$log")
-if [[ -z "$summaries" ]]; then
+shopt -s nullglob
+trx=("$results"/*.trx)
+if (( ${#trx[@]} == 0 )); then
   echo "tests: the test run did not complete (exit $status)"
   exit $(( status == 0 ? 1 : status ))
 fi
-sum() { sed -E "s/.*$1: *([0-9]+).*/\1/" <<<"$summaries" | awk '{ n += $1 } END { print n + 0 }'; }
-echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
+count() { grep -ho "<Counters [^>]*" "${trx[@]}" | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*" | awk '{ n += $1 } END { print n + 0 }'; }
+total=$(count total) executed=$(count executed) passed=$(count passed) failed=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) ))
+echo "tests: $passed passed, $failed failed, $(( total - executed )) skipped"
 exit "$status"

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Reflection;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Linux;
@@ -112,8 +113,21 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.AllowInsecurePlugins),
                 ServiceMode(parse.GetValue(_o.ServiceManager), paths),
                 level);
+            var started = Stopwatch.GetTimestamp();
             await using var services = ServiceComposition.Build(settings, paths, stdout, stderr);
-            return await operation(services, paths).ConfigureAwait(false);
+            var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("cocoon-net");
+            if (log.IsEnabled(LogLevel.Debug))
+            {
+                log.Composed(Stopwatch.GetElapsedTime(started).TotalMilliseconds, SinceProcessStart());
+            }
+
+            var exit = await operation(services, paths).ConfigureAwait(false);
+            if (log.IsEnabled(LogLevel.Debug))
+            {
+                log.Finished(Stopwatch.GetElapsedTime(started).TotalMilliseconds, SinceProcessStart());
+            }
+
+            return exit;
         }
         catch (UsageException e)
         {
@@ -136,6 +150,8 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             return ExitCodes.Failure;
         }
     }
+
+    private static double SinceProcessStart() => (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
     private NodeRequest NodeRequestFrom(ParseResult parse, HostPaths paths, int defaultPoolSize) =>
         NodeRequestValidator.Validate(

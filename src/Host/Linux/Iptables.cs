@@ -3,8 +3,11 @@ namespace CocoonNet.Host.Linux;
 /// <summary>iptables as whole-table snapshots in and atomic restore transactions out.</summary>
 internal interface IIptables
 {
-    /// <summary>One <c>iptables-save</c> of every table.</summary>
+    /// <summary>One <c>iptables-save</c> of every table (the prefetched one, if a prefetch is pending).</summary>
     Task<IptablesSnapshot> SaveAsync(CancellationToken cancellationToken);
+
+    /// <summary>Starts an <c>iptables-save</c> in the background for the next <see cref="SaveAsync"/>.</summary>
+    void Prefetch();
 
     /// <summary>One <c>iptables-restore --noflush</c> transaction: all of it applies or none.</summary>
     Task RestoreAsync(string transaction, CancellationToken cancellationToken);
@@ -64,7 +67,14 @@ internal sealed class IptablesSnapshot
 
 internal sealed class IptablesCommands(IProcessRunner runner) : IIptables
 {
-    public async Task<IptablesSnapshot> SaveAsync(CancellationToken cancellationToken)
+    private Task<IptablesSnapshot>? _prefetched;
+
+    public void Prefetch() => _prefetched ??= Task.Run(() => SaveNowAsync(CancellationToken.None));
+
+    public Task<IptablesSnapshot> SaveAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _prefetched, null) ?? SaveNowAsync(cancellationToken);
+
+    private async Task<IptablesSnapshot> SaveNowAsync(CancellationToken cancellationToken)
     {
         var result = await runner.RunAsync("iptables-save", [], null, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)

@@ -5,13 +5,22 @@ namespace CocoonNet.Host.Logging;
 /// <summary>Every log message of the host, source-generated (no formatting cost when the level is off).</summary>
 internal static partial class HostLog
 {
+    [LoggerMessage(Level = LogLevel.Debug, Message = "plugins loaded and services composed in {Milliseconds:F1} ms ({SinceStart:F0} ms since process start)")]
+    public static partial void Composed(this ILogger logger, double milliseconds, double sinceStart);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "command finished {Milliseconds:F1} ms after composition ({SinceStart:F0} ms since process start)")]
+    public static partial void Finished(this ILogger logger, double milliseconds, double sinceStart);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "exec {File} {Arguments}")]
     public static partial void Exec(this ILogger logger, string file, string arguments);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "using platform {Platform} recorded in pool.json")]
     public static partial void PlatformFromState(this ILogger logger, string platform);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "no cloud detected ({Report}); adopting as platform {Platform}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "detected platform {Platform}")]
+    public static partial void Detected(this ILogger logger, string platform);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "no cloud detected ({Report}); using platform {Platform}")]
     public static partial void AdoptingGeneric(this ILogger logger, string report, string platform);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "state saved to {Path}")]

@@ -22,6 +22,8 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
         _ => null,
     };
 
+    private LogLevel Minimum => minimum;
+
     public ILogger CreateLogger(string categoryName) => new StderrLogger(this);
 
     public void Dispose()
@@ -64,6 +66,4 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
             }
         }
     }
-
-    private LogLevel Minimum => minimum;
 }

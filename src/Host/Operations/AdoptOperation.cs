@@ -1,8 +1,6 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Net;
 using CocoonNet.Host.State;
-using CocoonNet.Host.Logging;
-using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Operations;
 
@@ -14,8 +12,7 @@ internal sealed class AdoptOperation(
     PlatformRegistry registry,
     NodeSetup setup,
     TimeProvider time,
-    ConsoleOutput output,
-    ILogger<AdoptOperation> logger)
+    ConsoleOutput output)
 {
     public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
     {
@@ -28,13 +25,14 @@ internal sealed class AdoptOperation(
                 $"{store.Path} records a node provisioned by 'cocoon-net init' on {previous.Platform}; re-run init, or tear it down first");
         }
 
-        var platform = await ResolvePlatformAsync(request.Platform, previous, cancellationToken).ConfigureAwait(false);
+        var platform = await registry.ResolveAsync(request.Platform, previous, PlatformRegistry.Generic, cancellationToken).ConfigureAwait(false);
         var backend = registry.Backend(platform)
-            ?? throw new UsageException($"no loaded plugin serves platform {platform} (host platforms: {string.Join(", ", registry.HostPlatforms)})");
+            ?? throw new UsageException(
+                $"--platform {platform}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(backend);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = Ipv4.PoolAddresses(request.Subnet, request.Gateway, request.PoolSize);
         var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
         var context = new HostContext(request.NodeName, request.Subnet, primaryNic, CloudResources.None, Adopted: true);
@@ -81,45 +79,5 @@ internal sealed class AdoptOperation(
 
         output.Line($"cocoon-net adopt complete: {ips.Count} IPs registered on {request.Subnet} ({platform}, cloud preserved)");
         return ExitCodes.Success;
-    }
-
-    private async Task<string> ResolvePlatformAsync(string? flag, PoolState? previous, CancellationToken cancellationToken)
-    {
-        if (flag is not null)
-        {
-            if (registry.Backend(flag) is null)
-            {
-                throw new UsageException(
-                    $"--platform {flag}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
-            }
-
-            if (previous is not null && previous.Platform != flag)
-            {
-                throw new UsageException(
-                    $"--platform {flag} differs from {previous.Platform} recorded in pool.json; run 'cocoon-net teardown' first to change platform");
-            }
-
-            return flag;
-        }
-
-        if (previous is not null)
-        {
-            logger.PlatformFromState(previous.Platform);
-            return previous.Platform;
-        }
-
-        var (detected, report) = await registry.DetectAsync(cancellationToken).ConfigureAwait(false);
-        return detected.Count switch
-        {
-            0 => LogGeneric(report),
-            1 => detected[0],
-            _ => throw new UsageException($"cloud detection is ambiguous ({report}); pass --platform"),
-        };
-    }
-
-    private string LogGeneric(string report)
-    {
-        logger.AdoptingGeneric(report, PlatformRegistry.Generic);
-        return PlatformRegistry.Generic;
     }
 }

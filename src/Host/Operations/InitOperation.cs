@@ -28,14 +28,17 @@ internal sealed class InitOperation(
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
         }
 
-        var platform = await ResolvePlatformAsync(request.Platform, previous, cancellationToken).ConfigureAwait(false);
-        var provider = registry.Provider(platform)!;
+        var platform = await registry.ResolveAsync(request.Platform, previous, fallback: null, cancellationToken).ConfigureAwait(false);
+        var provider = registry.Provider(platform)
+            ?? throw new UsageException(
+                $"no cloud plugin serves platform {platform} (cloud platforms: {string.Join(", ", registry.CloudPlatforms.DefaultIfEmpty("none"))}); "
+                + "install its plugin, or use 'cocoon-net adopt' for a node provisioned by hand");
         var backend = registry.Backend(platform)
             ?? throw new UsageException($"plugin for platform {platform} has no host backend; it cannot be used with init");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(provider);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, backend);
+        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : ToResources(previous);
 
         var baseState = new PoolState
@@ -137,40 +140,6 @@ internal sealed class InitOperation(
         AliasRangeName = resources.AliasRangeName,
         Cloud = resources.Extra.Count > 0 ? new Dictionary<string, string>(resources.Extra) : null,
     };
-
-    private async Task<string> ResolvePlatformAsync(string? flag, PoolState? previous, CancellationToken cancellationToken)
-    {
-        string platform;
-        if (flag is not null)
-        {
-            if (previous is not null && previous.Platform != flag)
-            {
-                throw new UsageException(
-                    $"--platform {flag} differs from {previous.Platform} recorded in pool.json; run 'cocoon-net teardown' first to change platform");
-            }
-
-            platform = flag;
-        }
-        else if (previous is not null)
-        {
-            platform = previous.Platform;
-        }
-        else
-        {
-            var (detected, report) = await registry.DetectAsync(cancellationToken).ConfigureAwait(false);
-            platform = detected.Count == 1
-                ? detected[0]
-                : throw new UsageException(detected.Count == 0
-                    ? $"could not detect the cloud platform ({report}); pass --platform"
-                    : $"cloud detection is ambiguous ({report}); pass --platform");
-        }
-
-        return registry.Provider(platform) is not null
-            ? platform
-            : throw new UsageException(
-                $"no cloud plugin serves platform {platform} (cloud platforms: {string.Join(", ", registry.CloudPlatforms.DefaultIfEmpty("none"))}); "
-                + "install its plugin, or use 'cocoon-net adopt' for a node provisioned by hand");
-    }
 
     private sealed class StateCheckpoint(Action<CloudResources> save) : IProvisionCheckpoint
     {

@@ -18,12 +18,15 @@ internal sealed class NodeSetup(
     HostPaths paths,
     ConsoleOutput output)
 {
-    /// <summary>Flag, else the device of the default route, else the platform's default.</summary>
-    public string ResolvePrimaryNic(string? flag, IHostNetworkBackend backend)
+    /// <summary>
+    /// Flag, else the one recorded by the previous run (a re-run without the flag changes nothing), else the
+    /// device of the default route, else the platform's default.
+    /// </summary>
+    public string ResolvePrimaryNic(string? flag, string? recorded, IHostNetworkBackend backend)
     {
-        if (flag is not null)
+        if ((flag ?? recorded) is { Length: > 0 } chosen)
         {
-            return flag;
+            return chosen;
         }
 
         var defaultRoute = kernel.ListRoutes(RouteConstants.TableMain)

@@ -1,5 +1,6 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Host.State;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -31,6 +32,43 @@ internal sealed class PlatformRegistry(
 
     public DiscoveredPlugin? PluginOf(object implementation) =>
         plugins.FirstOrDefault(p => p.Assembly == implementation.GetType().Assembly);
+
+    /// <summary>
+    /// The platform of a run: the flag (which must agree with pool.json), else the one pool.json records
+    /// (re-runs never probe again), else what cloud detection finds; with nothing detected,
+    /// <paramref name="fallback"/> or a usage error naming what was probed and what answered.
+    /// </summary>
+    public async Task<string> ResolveAsync(string? flag, PoolState? previous, string? fallback, CancellationToken cancellationToken)
+    {
+        if (flag is not null)
+        {
+            return previous is null || previous.Platform == flag
+                ? flag
+                : throw new UsageException(
+                    $"--platform {flag} differs from {previous.Platform} recorded in pool.json; run 'cocoon-net teardown' first to change platform");
+        }
+
+        if (previous is not null)
+        {
+            logger.PlatformFromState(previous.Platform);
+            return previous.Platform;
+        }
+
+        var (detected, report) = await DetectAsync(cancellationToken).ConfigureAwait(false);
+        switch (detected.Count)
+        {
+            case 1:
+                logger.Detected(detected[0]);
+                return detected[0];
+            case 0 when fallback is not null:
+                logger.AdoptingGeneric(report, fallback);
+                return fallback;
+            case 0:
+                throw new UsageException($"could not detect the cloud platform ({report}); pass --platform");
+            default:
+                throw new UsageException($"cloud detection is ambiguous ({report}); pass --platform");
+        }
+    }
 
     /// <summary>
     /// Asks every cloud provider concurrently, under one deadline. Returns the platforms that answered

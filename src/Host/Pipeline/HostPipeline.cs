@@ -14,14 +14,15 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, ILogger
 
     public Task<IReadOnlyList<StepPlan>> SetupAsync(
         HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
-        RunAsync(_steps, (s, ct) => s.PlanSetupAsync(spec, footprint, ct), footprint, dryRun, checkpoint, cancellationToken);
+        RunAsync(_steps, spec, (s, ct) => s.PlanSetupAsync(spec, footprint, ct), footprint, dryRun, checkpoint, cancellationToken);
 
     public Task<IReadOnlyList<StepPlan>> TeardownAsync(
         HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
-        RunAsync(_steps.Reverse().ToList(), (s, ct) => s.PlanTeardownAsync(spec, footprint, ct), footprint, dryRun, checkpoint, cancellationToken);
+        RunAsync(_steps.Reverse().ToList(), spec, (s, ct) => s.PlanTeardownAsync(spec, footprint, ct), footprint, dryRun, checkpoint, cancellationToken);
 
     private async Task<IReadOnlyList<StepPlan>> RunAsync(
         IReadOnlyList<IHostStep> ordered,
+        HostSpec spec,
         Func<IHostStep, CancellationToken, Task<StepPlan>> plan,
         HostFootprint footprint,
         bool dryRun,
@@ -29,6 +30,11 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, ILogger
         CancellationToken cancellationToken)
     {
         var plans = new List<StepPlan>(ordered.Count);
+        foreach (var step in ordered)
+        {
+            step.Prefetch(spec, footprint);
+        }
+
         foreach (var step in ordered)
         {
             var watch = Stopwatch.StartNew();

@@ -30,6 +30,14 @@ internal interface IHostStep
 {
     string Name { get; }
 
+    /// <summary>
+    /// Starts slow reads of live state (e.g. an external command) in the background when the run begins,
+    /// so they overlap the steps before this one. Optional.
+    /// </summary>
+    void Prefetch(HostSpec spec, HostFootprint footprint)
+    {
+    }
+
     Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken);
 
     Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken);

@@ -53,6 +53,8 @@ public sealed class ThirdPartyPluginTests
     public void Init_without_a_cloud_plugin_fails_before_changing_anything()
     {
         using var sandbox = new Sandbox();
+        // Only the no-cloud plugin: the build's own cloud plugins (gke, ...) would otherwise answer detection.
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt");
         var result = sandbox.CocoonNet("init", "--node-name", "n", "--subnet", "10.77.0.0/24");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("could not detect the cloud platform (no cloud plugin is loaded); pass --platform", result.Stderr);
@@ -67,27 +69,12 @@ internal static class PluginFolders
     public static string Create(string root, params string[] names)
     {
         var directory = Path.Combine(root, "plugins");
-        Directory.CreateDirectory(directory);
         foreach (var name in names)
         {
-            var source = name == "adopt"
-                ? Path.Combine(TestEnvironment.OutDirectory, "plugins", "adopt")
-                : Path.Combine(TestEnvironment.TestPlugins, name);
-            Copy(source, Path.Combine(directory, name));
+            var source = name == "adopt" ? Path.Combine(TestEnvironment.OutDirectory, "plugins") : TestEnvironment.TestPlugins;
+            Sandbox.CopyPlugins(directory, source, name);
         }
 
         return directory;
-    }
-
-    private static void Copy(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
-        foreach (var file in Directory.GetFiles(source))
-        {
-            var copy = Path.Combine(target, Path.GetFileName(file));
-            File.Copy(file, copy, overwrite: true);
-            File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
-        }
     }
 }

@@ -21,7 +21,8 @@ internal sealed partial class Sandbox : IDisposable
         _id = $"{Environment.ProcessId % 10000}x{Interlocked.Increment(ref _counter)}";
         Root = Path.Combine(Path.GetTempPath(), $"cocoon-net-test-{_id}");
         Directory.CreateDirectory(Root);
-        PluginsDirectory = Path.Combine(TestEnvironment.OutDirectory, "plugins");
+        // A root-only copy: wherever CI clones the repository, the plugin permission check must pass.
+        PluginsDirectory = CopyPlugins(Root + "-plugins", Path.Combine(TestEnvironment.OutDirectory, "plugins"));
         try
         {
             Node = AddNamespace("cnn");
@@ -178,13 +179,37 @@ internal sealed partial class Sandbox : IDisposable
         }
 
         _namespaces.Clear();
-        try
+        foreach (var directory in new[] { Root, Root + "-plugins" })
         {
-            Directory.Delete(Root, recursive: true);
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
-        catch (IOException)
+    }
+
+    /// <summary>Copies plugin folders into <paramref name="target"/> with root-only write permission.</summary>
+    public static string CopyPlugins(string target, string source, params string[] only)
+    {
+        Directory.CreateDirectory(target);
+        File.SetUnixFileMode(target, (UnixFileMode)0b111_101_101);
+        foreach (var folder in Directory.GetDirectories(source).Where(d => only.Length == 0 || only.Contains(Path.GetFileName(d))))
         {
+            var copy = Path.Combine(target, Path.GetFileName(folder));
+            Directory.CreateDirectory(copy);
+            File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
+            foreach (var file in Directory.GetFiles(folder))
+            {
+                var destination = Path.Combine(copy, Path.GetFileName(file));
+                File.Copy(file, destination, overwrite: true);
+                File.SetUnixFileMode(destination, (UnixFileMode)0b110_100_100);
+            }
         }
+
+        return target;
     }
 
     private string AddNamespace(string prefix)

@@ -15,6 +15,7 @@ internal sealed partial class NetlinkSocket : IDisposable
     private const int NetlinkRoute = 0;
     private const int SolSocket = 1;
     private const int SoRcvbuf = 8;
+    private const int SoRcvtimeo = 20;
     private const int SolNetlink = 270;
     private const int NetlinkExtAck = 11;
     private const int MaxBatchBytes = 64 * 1024;
@@ -35,6 +36,10 @@ internal sealed partial class NetlinkSocket : IDisposable
         var rcvbuf = 1 << 20;
         _ = SetSockOpt(_fd, SolSocket, SoRcvbuf, ref rcvbuf, sizeof(int));
         _ = SetSockOpt(_fd, SolNetlink, NetlinkExtAck, ref one, sizeof(int));
+
+        // A kernel answer never takes seconds; a bounded wait turns a lost reply into an error, not a hang.
+        Span<long> timeout = [5, 0];
+        _ = SetSockOpt(_fd, SolSocket, SoRcvtimeo, ref timeout[0], sizeof(long) * 2);
     }
 
     /// <summary>Sends a dump request and returns every message of the reply.</summary>
@@ -157,6 +162,9 @@ internal sealed partial class NetlinkSocket : IDisposable
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(int fd, int level, int name, ref int value, int length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetSockOpt(int fd, int level, int name, ref long value, int length);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static unsafe partial nint Send(int fd, byte* buffer, nuint length, int flags);

@@ -24,6 +24,14 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
     public string Name => "iptables";
 
+    public void Prefetch(HostSpec spec, HostFootprint footprint)
+    {
+        if (spec.ManageIptables || footprint.Iptables)
+        {
+            iptables.Prefetch();
+        }
+    }
+
     /// <summary>The rules of each chain exactly as iptables-save prints them.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> DesiredRules(HostSpec spec)
     {
@@ -56,8 +64,9 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
         if (!spec.ManageIptables)
         {
-            plan.Notes.Add("--manage-iptables is off: removing the rules cocoon-net added earlier");
-            return await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+            var removal = await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+            removal.Notes.Add("--manage-iptables is off: removing the rules cocoon-net added earlier");
+            return removal;
         }
 
         var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);

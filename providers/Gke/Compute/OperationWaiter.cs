@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Providers.Gke.Compute;
+
+/// <summary>
+/// Waits for a Compute operation to reach DONE, then checks <c>error.errors</c>: DONE alone does not
+/// mean the change was made.
+/// </summary>
+internal sealed class OperationWaiter(ComputeClient compute, RetryPolicy retry, TimeProvider time, ILogger<OperationWaiter> logger)
+{
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public async Task<Operation> WaitAsync(string project, Operation operation, string what, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (!operation.IsDone)
+        {
+            if (time.GetElapsedTime(started) > Timeout)
+            {
+                throw new GkeException(
+                    $"{what}: operation {operation.Name} still {operation.Status} after {Timeout.TotalMinutes:0} min; check it with 'gcloud compute operations describe {operation.Name}' and re-run");
+            }
+
+            logger.OperationPending(operation.Name, operation.Status);
+            var current = operation;
+            operation = await retry.ExecuteAsync($"{what}: wait for operation {operation.Name}",
+                ct => compute.WaitOperationAsync(project, current, ct), cancellationToken).ConfigureAwait(false);
+            if (!operation.IsDone)
+            {
+                // wait may return early (even at once): don't spin.
+                await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2000));
+            }
+        }
+
+        if (operation.Errors.Count > 0)
+        {
+            throw new OperationFailedException(what, operation);
+        }
+
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            logger.OperationDone(operation.Name, time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        return operation;
+    }
+}

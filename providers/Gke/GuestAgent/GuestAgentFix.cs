@@ -1,0 +1,246 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Providers.Gke.Provisioning;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Providers.Gke.GuestAgent;
+
+/// <summary>
+/// The guest agent adds a <c>local</c> route in table <c>local</c> for every alias range, so the node
+/// takes the VMs' addresses for its own and never forwards to them. The fix: <c>[IpForwarding]
+/// ip_aliases = false</c> (the agent then stops adding, and removes, those routes), an agent restart so it
+/// reads that, and deleting the route already there. What was changed is recorded in pool.json (by the
+/// provider, through its checkpoint) so teardown puts it back.
+/// </summary>
+internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network, IGuestAgentService agent, ILogger<GuestAgentFix> logger)
+{
+    public const string ConfigPath = "/etc/default/instance_configs.cfg";
+
+    // What a recorded file looked like before: put back exactly that on teardown.
+    public const string WasAbsentFile = "absent-file";
+    public const string WasAbsentSection = "absent-section";
+    public const string WasUnset = "unset";
+    public const string WasValuePrefix = "value:";
+
+    /// <summary>The agent loads these in order; a later file's value wins (go-ini merge).</summary>
+    public static readonly string[] Layers = [ConfigPath, ConfigPath + ".distro", ConfigPath + ".template"];
+
+    /// <summary>
+    /// The records (CloudResources.Extra entries) of the files the fix changes: earlier records are kept as
+    /// they are (they hold the original values); files that need a change now are added.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Plan(CloudResources previous)
+    {
+        var records = Records(previous).ToDictionary(r => ResourceKeys.GuestAgentPrefix + r.Key, r => r.Value);
+        foreach (var path in Targets())
+        {
+            records.TryAdd(ResourceKeys.GuestAgentPrefix + path, Snapshot(Read(path)));
+        }
+
+        return records;
+    }
+
+    public async Task<IReadOnlyList<string>> ApplyAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
+    {
+        if (context.Adopted)
+        {
+            // Nothing records the original setting for an adopted node, so it is left to the operator.
+            logger.GuestAgentSkippedAdopted();
+            return [];
+        }
+
+        var lines = new List<string>();
+        var changed = false;
+        foreach (var (path, before) in Records(context.Resources))
+        {
+            var text = Read(path);
+            if (InstanceConfig.IsFalse(InstanceConfig.Get(text)))
+            {
+                continue;
+            }
+
+            lines.Add($"~ set [{InstanceConfig.Section}] {InstanceConfig.Key} = false in {path} (was {Describe(before)})");
+            if (!dryRun)
+            {
+                Write(path, InstanceConfig.Set(text, "false"));
+            }
+
+            changed = true;
+        }
+
+        if (changed)
+        {
+            lines.AddRange(await RestartAsync(dryRun, cancellationToken).ConfigureAwait(false));
+        }
+
+        var routes = await network.ListLocalRoutesAsync(context.PrimaryNic, cancellationToken).ConfigureAwait(false);
+        foreach (var route in routes.Where(r => Cidr.Covers(context.Subnet, r)))
+        {
+            lines.Add($"- delete local route {route} on {context.PrimaryNic} (the guest agent's claim on the alias range)");
+            if (!dryRun)
+            {
+                await network.DeleteLocalRouteAsync(route, context.PrimaryNic, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return lines;
+    }
+
+    public async Task<IReadOnlyList<string>> RestoreAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        var changed = false;
+        foreach (var (path, before) in Records(context.Resources))
+        {
+            var text = Read(path);
+            if (!InstanceConfig.IsFalse(InstanceConfig.Get(text)))
+            {
+                // Changed by someone else since: theirs to keep.
+                continue;
+            }
+
+            var restored = before switch
+            {
+                WasAbsentFile => InstanceConfig.Remove(text, dropEmptySection: true),
+                WasAbsentSection => InstanceConfig.Remove(text, dropEmptySection: true),
+                WasUnset => InstanceConfig.Remove(text, dropEmptySection: false),
+                _ when before.StartsWith(WasValuePrefix, StringComparison.Ordinal) => InstanceConfig.Set(text, before[WasValuePrefix.Length..]),
+                _ => text,
+            };
+            if (restored == text)
+            {
+                continue;
+            }
+
+            var delete = before == WasAbsentFile && string.IsNullOrWhiteSpace(restored);
+            lines.Add(delete
+                ? $"- remove {path} (created for [{InstanceConfig.Section}] {InstanceConfig.Key})"
+                : $"~ restore [{InstanceConfig.Section}] {InstanceConfig.Key} in {path} ({Describe(before)})");
+            if (!dryRun)
+            {
+                if (delete)
+                {
+                    File.Delete(files.PathOf(path));
+                }
+                else
+                {
+                    Write(path, restored!);
+                }
+            }
+
+            changed = true;
+        }
+
+        if (changed)
+        {
+            lines.AddRange(await RestartAsync(dryRun, cancellationToken).ConfigureAwait(false));
+        }
+
+        return lines;
+    }
+
+    /// <summary>The status line: is the agent told to leave alias ranges alone?</summary>
+    public string Describe(CloudResources resources)
+    {
+        var (value, source) = Effective();
+        return InstanceConfig.IsFalse(value)
+            ? $"{InstanceConfig.Key} = false in {source}{(Records(resources).Any() ? " (set by cocoon-net)" : "")}"
+            : $"{InstanceConfig.Key} = {value ?? "true (default)"}{(source is null ? "" : $" in {source}")}: the agent claims alias ranges locally; re-run 'cocoon-net init'";
+    }
+
+    /// <summary>Files to change: the main one unless it already says false, and any later layer that overrides it.</summary>
+    private IEnumerable<string> Targets()
+    {
+        if (InstanceConfig.IsFalse(Effective().Value))
+        {
+            yield break;
+        }
+
+        foreach (var path in Layers)
+        {
+            var value = InstanceConfig.Get(Read(path));
+            if ((path == ConfigPath || value is not null) && !InstanceConfig.IsFalse(value))
+            {
+                yield return path;
+            }
+        }
+    }
+
+    private (string? Value, string? Source) Effective()
+    {
+        (string?, string?) result = (null, null);
+        foreach (var path in Layers)
+        {
+            if (InstanceConfig.Get(Read(path)) is { } value)
+            {
+                result = (value, path);
+            }
+        }
+
+        return result;
+    }
+
+    private static string Snapshot(string? text) =>
+        text is null ? WasAbsentFile
+        : !InstanceConfig.HasSection(text) ? WasAbsentSection
+        : InstanceConfig.Get(text) is { } value ? WasValuePrefix + value
+        : WasUnset;
+
+    private static string Describe(string before) => before switch
+    {
+        WasAbsentFile => "no such file",
+        WasAbsentSection => "no such section",
+        WasUnset => "unset",
+        _ => before.StartsWith(WasValuePrefix, StringComparison.Ordinal) ? before[WasValuePrefix.Length..] : before,
+    };
+
+    private static IEnumerable<KeyValuePair<string, string>> Records(CloudResources resources) =>
+        resources.Extra
+            .Where(e => e.Key.StartsWith(ResourceKeys.GuestAgentPrefix, StringComparison.Ordinal)
+                && Layers.Contains(e.Key[ResourceKeys.GuestAgentPrefix.Length..], StringComparer.Ordinal))
+            .Select(e => KeyValuePair.Create(e.Key[ResourceKeys.GuestAgentPrefix.Length..], e.Value))
+            .OrderBy(e => Array.IndexOf(Layers, e.Key));
+
+    private async Task<IReadOnlyList<string>> RestartAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        if (!agent.IsInstalled())
+        {
+            logger.GuestAgentNotInstalled(agent.Name);
+            return [];
+        }
+
+        if (!dryRun)
+        {
+            try
+            {
+                await agent.RestartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (GkeException e)
+            {
+                // The setting is in place and the route gone; the agent picks the setting up at its next start.
+                logger.GuestAgentRestartFailed(e.Message);
+                return [$"~ restart {agent.Name} FAILED ({e.Message}); restart it by hand"];
+            }
+        }
+
+        return [$"~ restart {agent.Name}"];
+    }
+
+    private string? Read(string path)
+    {
+        var real = files.PathOf(path);
+        return File.Exists(real) ? File.ReadAllText(real) : null;
+    }
+
+    /// <summary>Temp file and rename: the agent (or a crash) never sees half a file. Mode is kept.</summary>
+    private void Write(string path, string text)
+    {
+        var real = files.PathOf(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        var temp = real + ".cocoon-net.tmp";
+        File.WriteAllText(temp, text);
+        File.SetUnixFileMode(temp, File.Exists(real)
+            ? File.GetUnixFileMode(real)
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.Move(temp, real, overwrite: true);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using CocoonNet.Tests.Support;
+
+namespace CocoonNet.Gke.Tests.Support;
+
+/// <summary>
+/// The built GCE emulator running in the sandbox's outside namespace at 203.0.113.1:8080, where the node
+/// reaches it like a metadata server and an API endpoint. The test drives it through a Unix socket in the
+/// sandbox root (sockets ignore network namespaces). Killed on dispose; the sandbox kills leftovers too.
+/// </summary>
+internal sealed class GceEmulatorProcess : IDisposable
+{
+    public const string Address = "203.0.113.1:8080";
+
+    private readonly Process _process;
+
+    public GceEmulatorProcess(Sandbox sandbox, params string[] arguments)
+    {
+        var dll = Path.Combine(TestEnvironment.OutDirectory, "emulators", "gce", "gce-emulator.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing (make test-plugins)");
+        var socket = Path.Combine(sandbox.Root, "gce-emulator.sock");
+        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["netns", "exec", sandbox.Outside, "dotnet", dll, "--urls", $"http://{Address};http://unix:{socket}", .. arguments])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(info)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        Control = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+                return new NetworkStream(s, ownsSocket: true);
+            },
+        })
+        { BaseAddress = new Uri("http://emulator/") };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            Assert.False(_process.HasExited, "the GCE emulator exited at start");
+            try
+            {
+                if (File.Exists(socket) && Control.GetAsync("emulator/state").Result.IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (AggregateException)
+            {
+                // Not listening yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the GCE emulator did not start within 60 s");
+            Thread.Sleep(100);
+        }
+    }
+
+    public HttpClient Control { get; }
+
+    /// <summary>
+    /// What cocoon-net needs to find the emulated GCE, and nothing of the machine's own Google setup: no
+    /// key file, no gcloud ADC file (HOME is the sandbox).
+    /// </summary>
+    public static Dictionary<string, string> Environment(Sandbox sandbox) => new()
+    {
+        ["GCE_METADATA_HOST"] = Address,
+        ["CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE"] = $"http://{Address}/compute/v1/",
+        ["GOOGLE_APPLICATION_CREDENTIALS"] = "",
+        ["CLOUDSDK_CONFIG"] = Path.Combine(sandbox.Root, "gcloud"),
+        ["HOME"] = sandbox.Root,
+        ["NO_PROXY"] = "*",
+    };
+
+    public JsonElement State() => Control.GetFromJsonAsync<JsonElement>("emulator/state").Result;
+
+    public int Mutations() => State().GetProperty("mutations").GetInt32();
+
+    /// <summary>Instances and their aliases, as compact JSON, for before/after comparisons.</summary>
+    public string Instances() => State().GetProperty("instances").GetRawText();
+
+    public IReadOnlyList<string> Ranges() =>
+        State().GetProperty("subnetwork").GetProperty("secondaryIpRanges").EnumerateArray()
+            .Select(r => r.GetProperty("rangeName").GetString() + "=" + r.GetProperty("ipCidrRange").GetString())
+            .ToList();
+
+    public string Aliases(string instance)
+    {
+        var node = State().GetProperty("instances").EnumerateArray().Single(i => i.GetProperty("name").GetString() == instance);
+        return node.TryGetProperty("aliasIpRanges", out var aliases)
+            ? string.Join(", ", aliases.EnumerateArray().Select(a =>
+                (a.TryGetProperty("subnetworkRangeName", out var n) ? n.GetString() + ":" : "") + a.GetProperty("ipCidrRange").GetString()))
+            : "";
+    }
+
+    public void Faults(object faults) => Control.PostAsJsonAsync("emulator/faults", faults).Result.EnsureSuccessStatusCode();
+
+    public void SeedAliases(string instance, params (string Cidr, string Range)[] aliases) =>
+        Control.PutAsJsonAsync($"emulator/instances/{instance}/aliases",
+            aliases.Select(a => new { ipCidrRange = a.Cidr, subnetworkRangeName = a.Range }).ToList()).Result.EnsureSuccessStatusCode();
+
+    public void SeedRanges(params (string Name, string Cidr)[] ranges) =>
+        Control.PutAsJsonAsync("emulator/subnetwork/secondary-ranges",
+            ranges.Select(r => new { rangeName = r.Name, ipCidrRange = r.Cidr }).ToList()).Result.EnsureSuccessStatusCode();
+
+    public void Dispose()
+    {
+        Control.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CocoonNet.Emulators.Gce;
+
+// Wire shapes of the Compute API v1 resources the emulator serves (camelCase JSON).
+
+internal sealed record AliasIpRange(string IpCidrRange, string? SubnetworkRangeName = null);
+
+internal sealed record SecondaryRange(string RangeName, string IpCidrRange);
+
+internal sealed record NetworkInterfaceBody(string? Name, string? Fingerprint, List<AliasIpRange>? AliasIpRanges);
+
+internal sealed record SubnetworkBody(string? Fingerprint, List<SecondaryRange>? SecondaryIpRanges);
+
+internal sealed record OperationErrorItem(string Code, string Message);
+
+internal sealed record OperationErrorList(IReadOnlyList<OperationErrorItem> Errors);
+
+internal sealed record OperationView(
+    string Kind,
+    string Id,
+    string Name,
+    string OperationType,
+    string Status,
+    string TargetLink,
+    string SelfLink,
+    int Progress,
+    string? Zone,
+    string? Region,
+    OperationErrorList? Error,
+    int? HttpErrorStatusCode,
+    string? HttpErrorMessage);
+
+/// <summary>Fault switches; each count is consumed by the requests it hits.</summary>
+internal sealed record FaultSettings
+{
+    /// <summary>Next N Compute requests answer 503.</summary>
+    public int Unavailable { get; init; }
+
+    /// <summary>Next N Compute requests answer 429 (with Retry-After: 0).</summary>
+    public int RateLimited { get; init; }
+
+    /// <summary>Next N mutations are applied but answered with 503, as if the answer got lost.</summary>
+    public int LostResponses { get; init; }
+
+    /// <summary>Next N mutations find the resource changed by someone else first (412).</summary>
+    public int Conflicts { get; init; }
+
+    /// <summary>Next N mutations produce an operation that ends DONE with an error, changing nothing.</summary>
+    public int OperationErrors { get; init; }
+
+    /// <summary>Compute answer delay, when set.</summary>
+    public int? LatencyMilliseconds { get; init; }
+}
+
+internal static class Json
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+}
