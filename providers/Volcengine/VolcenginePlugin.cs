@@ -37,8 +37,10 @@ internal static class VolcengineServiceCollectionExtensions
         services.AddSingleton(sp => new RequestPacer(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<VolcengineSettings>().RequestsPerSecond));
         // The host's proxy variables must not redirect metadata or signed API calls: both go direct. The factory's
         // per-request Information logs would drown the operator's output; the client logs retries itself.
-        services.AddHttpClient<MetadataClient>().RemoveAllLoggers().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false });
-        services.AddHttpClient<OpenApiClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+        // Explicit names: typed clients are named after the type without its namespace, and every plugin
+        // shares the host's factory (the GKE plugin has a MetadataClient too).
+        services.AddHttpClient<MetadataClient>("volcengine-metadata").RemoveAllLoggers().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false });
+        services.AddHttpClient<OpenApiClient>("volcengine-openapi", http => http.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton<VpcApi>();

@@ -353,7 +353,9 @@ internal sealed partial class NodeProvisioner(
             changes.Add($"~ attach ENI {slot} to instance {instance.InstanceId}");
         }
 
+        // Only attached ENIs: the host backend waits for the NICs of every ENI it is given.
         var resources = new ProvisionRecord(request.Previous);
+        resources.RetainEnis([.. reuse.Where(e => e.Status == "InUse").Select(e => e.NetworkInterfaceId)]);
         foreach (var eni in reuse.Where(e => e.Status == "InUse"))
         {
             resources.SetEni(eni.NetworkInterfaceId, eni.MacAddress, eni.SecondaryIps);

@@ -20,6 +20,9 @@ internal sealed class VolcengineEmulator : IDisposable
     public VolcengineEmulator(Sandbox sandbox, params string[] options)
     {
         _sandbox = sandbox;
+        // Only the plugins this node needs: no other cloud's detection probes run.
+        sandbox.PluginsDirectory = Sandbox.CopyPlugins(Path.Combine(sandbox.Root, "plugins-volcengine"),
+            Path.Combine(TestEnvironment.OutDirectory, "plugins"), "adopt", "volcengine");
         var dll = Path.Combine(TestEnvironment.OutDirectory, "emulators", "volcengine", "CocoonNet.Emulators.Volcengine.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing (make test-plugins)");
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
