@@ -26,7 +26,11 @@ app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
     {
         var metadata = new Dictionary<string, object?>
         {
-            ["RequestId"] = Guid.NewGuid().ToString(), ["Action"] = action, ["Version"] = "2020-04-01", ["Service"] = service, ["Region"] = options.Region,
+            ["RequestId"] = Guid.NewGuid().ToString(),
+            ["Action"] = action,
+            ["Version"] = "2020-04-01",
+            ["Service"] = service,
+            ["Region"] = options.Region,
         };
         if (code is not null)
         {

@@ -29,7 +29,12 @@ internal sealed class VpcCloud
         _links = links;
         var host = new EmuSubnet
         {
-            Id = "subnet-host0001", Name = "host", Cidr = IPNetwork.Parse("172.16.0.0/24"), Zone = options.Zone, VpcId = VpcId, Status = "Available",
+            Id = "subnet-host0001",
+            Name = "host",
+            Cidr = IPNetwork.Parse("172.16.0.0/24"),
+            Zone = options.Zone,
+            VpcId = VpcId,
+            Status = "Available",
         };
         _subnets[host.Id] = host;
         var primary = NewEni("eni-primary0001", "primary", host, "primary", "00:16:3e:00:00:01", []);
@@ -103,12 +108,26 @@ internal sealed class VpcCloud
             {
                 Subnets = _subnets.Values.OrderBy(s => s.Id, StringComparer.Ordinal).Select(s => new
                 {
-                    s.Id, s.Name, Cidr = s.Cidr.ToString(), s.Zone, s.Status, Tags = s.Tags.Select(t => $"{t.Key}={t.Value}").Order().ToList(),
+                    s.Id,
+                    s.Name,
+                    Cidr = s.Cidr.ToString(),
+                    s.Zone,
+                    s.Status,
+                    Tags = s.Tags.Select(t => $"{t.Key}={t.Value}").Order().ToList(),
                     UsedIps = s.UsedIps.Count,
                 }).ToList(),
                 Enis = _enis.Values.OrderBy(e => e.Id, StringComparer.Ordinal).Select(e => new
                 {
-                    e.Id, e.Name, e.Type, e.Status, e.InstanceId, e.SubnetId, e.Mac, e.PrimaryIp, SecondaryIps = e.SecondaryIps.ToList(), e.LinkName,
+                    e.Id,
+                    e.Name,
+                    e.Type,
+                    e.Status,
+                    e.InstanceId,
+                    e.SubnetId,
+                    e.Mac,
+                    e.PrimaryIp,
+                    SecondaryIps = e.SecondaryIps.ToList(),
+                    e.LinkName,
                     Tags = e.Tags.Select(t => $"{t.Key}={t.Value}").Order().ToList(),
                 }).ToList(),
             };
@@ -184,8 +203,14 @@ internal sealed class VpcCloud
             {
                 Subnets = page.Select(s => new
                 {
-                    SubnetId = s.Id, SubnetName = s.Name, CidrBlock = s.Cidr.ToString(), ZoneId = s.Zone, s.VpcId, s.Status,
-                    AvailableIpAddressCount = Capacity(s) - s.UsedIps.Count, TotalIpv4Count = Capacity(s),
+                    SubnetId = s.Id,
+                    SubnetName = s.Name,
+                    CidrBlock = s.Cidr.ToString(),
+                    ZoneId = s.Zone,
+                    s.VpcId,
+                    s.Status,
+                    AvailableIpAddressCount = Capacity(s) - s.UsedIps.Count,
+                    TotalIpv4Count = Capacity(s),
                     Tags = s.Tags.Select(t => new { t.Key, t.Value }).ToList(),
                 }).ToList(),
                 TotalCount = total,
@@ -224,7 +249,12 @@ internal sealed class VpcCloud
 
             subnet = new EmuSubnet
             {
-                Id = NewId("subnet-"), Name = p.Get("SubnetName") ?? "", Cidr = cidr, Zone = Required(p, "ZoneId"), VpcId = VpcId, Tags = [.. p.Tags("Tags")],
+                Id = NewId("subnet-"),
+                Name = p.Get("SubnetName") ?? "",
+                Cidr = cidr,
+                Zone = Required(p, "ZoneId"),
+                VpcId = VpcId,
+                Tags = [.. p.Tags("Tags")],
             };
             _subnets[subnet.Id] = subnet;
         }
@@ -495,14 +525,24 @@ internal sealed class VpcCloud
 
     private object Describe(EmuEni e) => new
     {
-        NetworkInterfaceId = e.Id, NetworkInterfaceName = e.Name, e.Type, e.Status, MacAddress = e.Mac, PrimaryIpAddress = e.PrimaryIp,
+        NetworkInterfaceId = e.Id,
+        NetworkInterfaceName = e.Name,
+        e.Type,
+        e.Status,
+        MacAddress = e.Mac,
+        PrimaryIpAddress = e.PrimaryIp,
         PrivateIpSets = new
         {
             PrivateIpSet = new[] { new { PrivateIpAddress = e.PrimaryIp, Primary = true } }
                 .Concat(e.SecondaryIps.Select(ip => new { PrivateIpAddress = ip, Primary = false })).ToList(),
         },
-        DeviceId = e.InstanceId, Attachment = new { e.InstanceId }, e.SubnetId, VpcId, ZoneId = _subnets[e.SubnetId].Zone,
-        SecurityGroupIds = new[] { e.SecurityGroup }, Tags = e.Tags.Select(t => new { t.Key, t.Value }).ToList(),
+        DeviceId = e.InstanceId,
+        Attachment = new { e.InstanceId },
+        e.SubnetId,
+        VpcId,
+        ZoneId = _subnets[e.SubnetId].Zone,
+        SecurityGroupIds = new[] { e.SecurityGroup },
+        Tags = e.Tags.Select(t => new { t.Key, t.Value }).ToList(),
         CreatedAt = "2026-01-01T00:00:00+08:00",
     };
 
@@ -510,7 +550,14 @@ internal sealed class VpcCloud
     {
         var eni = new EmuEni
         {
-            Id = id, Name = name, SubnetId = subnet.Id, Mac = mac, PrimaryIp = Allocate(subnet), Type = type, SecurityGroup = SecurityGroupId, Tags = [.. tags],
+            Id = id,
+            Name = name,
+            SubnetId = subnet.Id,
+            Mac = mac,
+            PrimaryIp = Allocate(subnet),
+            Type = type,
+            SecurityGroup = SecurityGroupId,
+            Tags = [.. tags],
         };
         _enis[id] = eni;
         return eni;
