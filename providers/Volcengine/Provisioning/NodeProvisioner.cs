@@ -231,7 +231,7 @@ internal sealed partial class NodeProvisioner(
     /// Slot name → ClientToken for the ENIs to create. Tokens of pending creates from a crashed run are reused
     /// (the cloud answers a repeated token with the ENI it already made), unless the ENI they made is found.
     /// </summary>
-    private static Dictionary<string, string> PlanCreates(string nodeName, ProvisionRecord record, IReadOnlyList<NetworkInterface> owned, int count)
+    internal static Dictionary<string, string> PlanCreates(string nodeName, ProvisionRecord record, IReadOnlyList<NetworkInterface> owned, int count)
     {
         var madeTokens = owned.Select(e => e.Tag(OwnershipTags.ClientTokenKey)).OfType<string>().ToHashSet();
         var usedNames = owned.Select(e => e.NetworkInterfaceName).ToHashSet();
