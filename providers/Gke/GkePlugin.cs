@@ -32,7 +32,9 @@ public sealed class GkePlugin : ICocoonNetPlugin
         services.AddOptions<GkeOptions>().Configure(options => options.LoadFromEnvironment());
 
         // The metadata server is link-local: a proxy must never see (or answer for) it, and it never redirects.
-        services.AddHttpClient<MetadataClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        // Client names are global in the host's container: prefixed, so another plugin's client of the same
+        // type name cannot pick up (or override) this configuration.
+        services.AddHttpClient<MetadataClient>("gke.metadata", client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -40,7 +42,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
                 ConnectTimeout = TimeSpan.FromSeconds(1),
             })
             .RemoveAllLoggers();
-        services.AddHttpClient<ComputeClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient<ComputeClient>("gke.compute", client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
