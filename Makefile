@@ -44,8 +44,9 @@ test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (a
 test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
 
-bench: build ## Benchmark adopt / no-op re-run / status against the upstream-style shell script
+bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
 	bash tests/bench/bench.sh $(abspath $(OUT))
+	bash tests/bench/volcengine-bench.sh $(abspath $(OUT))
 
 demo: deps-system test-plugins ## Sandbox node + VMs in namespaces: adopt, then init on an emulated GKE node; DHCP, ping out, teardown
 	bash tests/demo/demo.sh $(abspath $(OUT))
