@@ -31,7 +31,7 @@ ip netns exec $ns iptables -F; ip netns exec $ns iptables -X; ip netns exec $ns 
 rm -rf $root/etc $root/var $root/run
 true
 RESET
-adopt=(adopt --node-name bench --subnet 172.20.0.0/24 --manage-iptables)
+adopt=(adopt --platform generic --node-name bench --subnet 172.20.0.0/24 --manage-iptables)
 ours="ip netns exec $ns $bin ${adopt[*]}"
 reference="ip netns exec $ns bash $here/upstream-reference.sh $root 172.20.0"
 json=$(mktemp)
