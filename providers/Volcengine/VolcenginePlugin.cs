@@ -35,14 +35,15 @@ internal static class VolcengineServiceCollectionExtensions
         services.AddSingleton<ApiSession>();
         services.AddSingleton(new RetryPolicy());
         services.AddSingleton(sp => new RequestPacer(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<VolcengineSettings>().RequestsPerSecond));
-        // The host's proxy variables must not redirect metadata or signed API calls: both go direct. The factory's
-        // per-request Information logs would drown the operator's output; the client logs retries itself.
+        // Metadata is link-local: a proxy must never see (or answer for) it. The API honours HTTPS_PROXY like
+        // any client, since nodes often reach the public endpoint only through one. The factory's per-request
+        // Information logs would drown the operator's output; the client logs retries itself.
         // Explicit names: typed clients are named after the type without its namespace, and every plugin
         // shares the host's factory (the GKE plugin has a MetadataClient too).
         services.AddHttpClient<MetadataClient>("volcengine-metadata").RemoveAllLoggers().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false });
         services.AddHttpClient<OpenApiClient>("volcengine-openapi", http => http.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers()
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddSingleton<VpcApi>();
         services.AddSingleton<EniStatusBoard>();
         services.AddSingleton<StatusWaiter>();

@@ -60,6 +60,8 @@ internal sealed class VolcengineEmulator : IDisposable
         ["VOLCENGINE_ACCESS_KEY"] = AccessKey,
         ["VOLCENGINE_SECRET_KEY"] = secretKey ?? SecretKey,
         ["HOME"] = _sandbox.Root,
+        // The API client honours proxy variables; the emulator is reached directly whatever the machine sets.
+        ["NO_PROXY"] = "*",
     };
 
     /// <summary>Subnets and ENIs, sorted: equal strings mean equal clouds.</summary>
