@@ -18,7 +18,10 @@ public interface ICocoonNetPlugin
     /// <summary>Implement as <c>=&gt; PluginAbi.Version</c>: the constant is compiled into the plugin.</summary>
     int AbiVersion { get; }
 
-    /// <summary>Platform names this plugin serves, e.g. <c>gke</c>. Lower case.</summary>
+    /// <summary>
+    /// Platform names this plugin serves, e.g. <c>gke</c>. Lower case. The host looks a platform's provider
+    /// and backend up by this list and builds only that plugin's services for a run.
+    /// </summary>
     IReadOnlyList<string> Platforms { get; }
 
     /// <summary>Adds the plugin's internal services (HTTP clients, options, clients of its cloud).</summary>

@@ -14,7 +14,7 @@ export COCOON_NET_ROOT=$root COCOON_NET_PLUGINS_DIR=$out/plugins
 
 cleanup() {
   for n in "$ns" "$peer"; do ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null || true; ip netns del "$n" 2>/dev/null || true; done
-  rm -rf "$root"
+  rm -rf "$root" "${json:-}" "${json:-}".*
 }
 trap cleanup EXIT
 ip netns add "$ns"; ip netns add "$peer"
@@ -66,4 +66,3 @@ print(f"ratio upstream-style / cocoon-net, fresh adopt:  {m['upstream-style (fre
 print(f"ratio upstream-style / cocoon-net, no-op re-run: {m['upstream-style (no-op re-run)'] / m['cocoon-net adopt (no-op re-run)']:.2f}")
 print(f"host programming (pipeline steps only): fresh {fresh_steps} ms, no-op {noop_steps} ms (253 routes, 5 rules, 5 sysctls)")
 PY
-rm -f "$json".*

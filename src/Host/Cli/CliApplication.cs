@@ -7,6 +7,7 @@ using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Pipeline;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Host.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -112,7 +113,8 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 PluginDirectory.Resolve(parse.GetValue(_o.PluginsDir)),
                 parse.GetValue(_o.AllowInsecurePlugins),
                 ServiceMode(parse.GetValue(_o.ServiceManager), paths),
-                level);
+                level,
+                RecordedPlugin(parse, paths));
             var started = Stopwatch.GetTimestamp();
             await using var services = ServiceComposition.Build(settings, paths, stdout, stderr);
             var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("cocoon-net");
@@ -148,6 +150,29 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>
+    /// The plugin pool.json records for this state dir, when the command works on that node and names no
+    /// other platform: only that plugin needs loading. Null (load all) for anything else.
+    /// </summary>
+    private string? RecordedPlugin(ParseResult parse, HostPaths paths)
+    {
+        if (parse.CommandResult.Command.Name is not ("init" or "adopt" or "status" or "teardown"))
+        {
+            return null;
+        }
+
+        try
+        {
+            var state = new PoolStateStore(StateDirectory(parse, paths), TimeProvider.System).Load();
+            var flag = parse.CommandResult.Command.Options.Contains(_o.Platform) ? parse.GetValue(_o.Platform) : null;
+            return state is not null && (flag is null || string.Equals(flag, state.Platform, StringComparison.OrdinalIgnoreCase)) ? state.Plugin : null;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return null; // the command itself reports an unreadable state
         }
     }
 

@@ -8,4 +8,5 @@ internal sealed record RuntimeSettings(
     string PluginsDirectory,
     bool AllowInsecurePlugins,
     DhcpServiceMode ServiceMode,
-    LogLevel LogLevel);
+    LogLevel LogLevel,
+    string? PluginHint = null);

@@ -44,15 +44,24 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, CniConfigStep>();
         services.AddSingleton<HostPipeline>();
 
-        var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, logs.CreateLogger("plugins"));
+        var pluginLog = logs.CreateLogger("plugins");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, pluginLog, settings.PluginHint);
+        if (pluginLog.IsEnabled(LogLevel.Debug))
+        {
+            pluginLog.PluginsDiscovered(plugins.Count(p => p.IsLoaded), plugins.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
         services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
         foreach (var plugin in plugins.Where(p => p.IsLoaded))
         {
+            var first = services.Count;
             plugin.Instance!.ConfigureServices(services);
             services.Scan(scan => scan
                 .FromAssemblies(plugin.Assembly!)
                 .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
                 .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
+            KeyByPlugin(services, first, plugin.Name);
         }
 
         services.AddSingleton<PlatformRegistry>();
@@ -62,5 +71,26 @@ internal static class ServiceComposition
         services.AddSingleton<StatusOperation>();
         services.AddSingleton<TeardownOperation>();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+    }
+
+    /// <summary>
+    /// Re-registers the providers and backends a plugin added (from index <paramref name="first"/> on) under
+    /// the plugin's name, so a run builds only the plugin it needs: creating every cloud client of every
+    /// plugin just to use one would cost each run start-up time.
+    /// </summary>
+    private static void KeyByPlugin(ServiceCollection services, int first, string plugin)
+    {
+        for (var i = first; i < services.Count; i++)
+        {
+            var d = services[i];
+            if (d.IsKeyedService || (d.ServiceType != typeof(ICloudProvider) && d.ServiceType != typeof(IHostNetworkBackend)))
+            {
+                continue;
+            }
+
+            services[i] = d.ImplementationType is { } type ? new ServiceDescriptor(d.ServiceType, plugin, type, d.Lifetime)
+                : d.ImplementationFactory is { } factory ? new ServiceDescriptor(d.ServiceType, plugin, (sp, _) => factory(sp), d.Lifetime)
+                : new ServiceDescriptor(d.ServiceType, plugin, d.ImplementationInstance!);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.State;
+using Microsoft.Extensions.DependencyInjection;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -8,8 +9,7 @@ namespace CocoonNet.Host.Operations;
 
 /// <summary>The loaded plugins' providers and backends by platform, and cloud detection across them.</summary>
 internal sealed class PlatformRegistry(
-    IEnumerable<ICloudProvider> providers,
-    IEnumerable<IHostNetworkBackend> backends,
+    IServiceProvider services,
     IReadOnlyList<DiscoveredPlugin> plugins,
     ILogger<PlatformRegistry> logger)
 {
@@ -17,18 +17,27 @@ internal sealed class PlatformRegistry(
 
     private static readonly TimeSpan DetectionDeadline = TimeSpan.FromSeconds(2);
 
-    private readonly IReadOnlyList<ICloudProvider> _providers = providers.ToList();
-    private readonly IReadOnlyList<IHostNetworkBackend> _backends = backends.ToList();
-
     public IReadOnlyList<DiscoveredPlugin> Plugins => plugins;
 
-    public IReadOnlyList<string> CloudPlatforms => _providers.Select(p => p.Platform).Distinct().Order().ToList();
+    public IReadOnlyList<string> CloudPlatforms => AllProviders().Select(p => p.Platform).Distinct().Order().ToList();
 
-    public IReadOnlyList<string> HostPlatforms => _backends.Select(b => b.Platform).Distinct().Order().ToList();
+    public IReadOnlyList<string> HostPlatforms => Loaded.SelectMany(p => services.GetKeyedServices<IHostNetworkBackend>(p.Name))
+        .Select(b => b.Platform).Distinct().Order().ToList();
 
-    public ICloudProvider? Provider(string platform) => _providers.FirstOrDefault(p => p.Platform == platform);
+    /// <summary>The cloud provider for <paramref name="platform"/>; only plugins that list it are built.</summary>
+    public ICloudProvider? Provider(string platform) => Serving(platform)
+        .SelectMany(p => services.GetKeyedServices<ICloudProvider>(p.Name))
+        .FirstOrDefault(p => p.Platform == platform);
 
-    public IHostNetworkBackend? Backend(string platform) => _backends.FirstOrDefault(b => b.Platform == platform);
+    public IHostNetworkBackend? Backend(string platform) => Serving(platform)
+        .SelectMany(p => services.GetKeyedServices<IHostNetworkBackend>(p.Name))
+        .FirstOrDefault(b => b.Platform == platform);
+
+    private IEnumerable<DiscoveredPlugin> Loaded => plugins.Where(p => p.IsLoaded);
+
+    private IEnumerable<DiscoveredPlugin> Serving(string platform) => Loaded.Where(p => p.Platforms.Contains(platform));
+
+    private List<ICloudProvider> AllProviders() => Loaded.SelectMany(p => services.GetKeyedServices<ICloudProvider>(p.Name)).ToList();
 
     public DiscoveredPlugin? PluginOf(object implementation) =>
         plugins.FirstOrDefault(p => p.Assembly == implementation.GetType().Assembly);
@@ -78,7 +87,7 @@ internal sealed class PlatformRegistry(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(DetectionDeadline);
-        var probes = _providers.Select(async provider =>
+        var probes = AllProviders().Select(async provider =>
         {
             try
             {
