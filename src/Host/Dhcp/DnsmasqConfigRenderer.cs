@@ -37,12 +37,4 @@ internal static class DnsmasqConfigRenderer
         text.Append("log-dhcp\n");
         return text.ToString();
     }
-
-    /// <summary>For tests and status: the pool a config serves.</summary>
-    public static IEnumerable<IPAddress> RangesOf(string config) =>
-        config.Split('\n')
-            .Where(l => l.StartsWith("dhcp-range=", StringComparison.Ordinal))
-            .Select(l => l["dhcp-range=".Length..].Split(','))
-            .SelectMany(p => Enumerable.Range(0, (int)(Ipv4.ToUInt32(IPAddress.Parse(p[1])) - Ipv4.ToUInt32(IPAddress.Parse(p[0])) + 1))
-                .Select(i => Ipv4.FromUInt32(Ipv4.ToUInt32(IPAddress.Parse(p[0])) + (uint)i)));
 }

@@ -15,7 +15,6 @@ internal sealed class NodeSetup(
     HostPipeline pipeline,
     IKernelNetwork kernel,
     RuntimeSettings settings,
-    HostPaths paths,
     ConsoleOutput output)
 {
     /// <summary>
@@ -111,8 +110,4 @@ internal sealed class NodeSetup(
             output.Line(dryRun ? "  no changes: the host already matches" : "no changes: the host already matches");
         }
     }
-
-    /// <summary>The paths a setup writes, for the dry-run header.</summary>
-    public IEnumerable<string> WrittenFiles(PoolStateStore store) =>
-        [paths.CniConfigFile, paths.DnsmasqConfigFile, store.Path];
 }

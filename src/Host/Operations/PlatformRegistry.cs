@@ -17,8 +17,6 @@ internal sealed class PlatformRegistry(
 
     private static readonly TimeSpan DetectionDeadline = TimeSpan.FromSeconds(2);
 
-    public IReadOnlyList<DiscoveredPlugin> Plugins => plugins;
-
     public IReadOnlyList<string> CloudPlatforms => AllProviders().Select(p => p.Platform).Distinct().Order().ToList();
 
     public IReadOnlyList<string> HostPlatforms => Loaded.SelectMany(p => services.GetKeyedServices<IHostNetworkBackend>(p.Name))

@@ -60,14 +60,10 @@ internal static class PluginCatalog
         }
 
         var rootProblem = allowInsecure ? null : FileOwnership.WhyTreeWritableByNonRoot(directory);
-        // Each plugin loads in its own context: loading them side by side takes the wall time of the slowest
-        // rather than the sum, which is most of a no-op run's start-up. Results keep folder order.
-        var folders = Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal).ToList();
-        var loads = folders.Select(folder => Task.Run(() => Load(folder, rootProblem, allowInsecure))).ToArray();
         var plugins = new List<DiscoveredPlugin>();
-        foreach (var (folder, load) in folders.Zip(loads))
+        foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
         {
-            var plugin = load.GetAwaiter().GetResult();
+            var plugin = Load(folder, rootProblem, allowInsecure);
             if (plugin.IsLoaded && plugins.Any(p => p.IsLoaded && p.Name == plugin.Name))
             {
                 plugin = plugin with { Error = $"another plugin named {plugin.Name} is already loaded", Instance = null };

@@ -196,7 +196,6 @@ internal sealed class NetlinkException(string message, int errno = 0) : Exceptio
 internal static class Errno
 {
     public const int NoEntry = 2;
-    public const int NoDevice = 19;
     public const int Exists = 17;
     public const int AddressNotAvailable = 99;
     public const int NoSuchProcess = 3;
