@@ -19,7 +19,8 @@ internal static class ServiceComposition
     {
         var services = new ServiceCollection();
         var logs = new StderrLoggerProvider(settings.LogLevel, stderr);
-        services.AddLogging(builder => builder.ClearProviders().SetMinimumLevel(settings.LogLevel).AddProvider(logs));
+        services.AddSingleton<ILoggerFactory>(new StderrLoggerFactory(logs));
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(settings);
         services.AddSingleton(paths);
         services.AddSingleton(new ConsoleOutput(stdout));
@@ -57,8 +58,10 @@ internal static class ServiceComposition
         {
             var first = services.Count;
             plugin.Instance!.ConfigureServices(services);
+            // Public classes only (Scrutor's default either way): scanning the exported types instead of the
+            // assembly spares loading every private and compiler-generated type of the plugin at start-up.
             services.Scan(scan => scan
-                .FromAssemblies(plugin.Assembly!)
+                .FromTypes(plugin.Assembly!.GetExportedTypes())
                 .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
                 .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
             KeyByPlugin(services, first, plugin.Name);

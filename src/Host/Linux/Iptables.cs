@@ -1,3 +1,6 @@
+using System.Text;
+using CocoonNet.Host.Linux.Netlink;
+
 namespace CocoonNet.Host.Linux;
 
 /// <summary>iptables as whole-table snapshots in and atomic restore transactions out.</summary>
@@ -11,6 +14,13 @@ internal interface IIptables
 
     /// <summary>One <c>iptables-restore --noflush</c> transaction: all of it applies or none.</summary>
     Task RestoreAsync(string transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A fingerprint of what the kernel holds for <paramref name="chains"/>: each chain's rules and the
+    /// rules of its parent that jump to it, read over nftables netlink (no process). Null when any of the
+    /// chains is missing there or nftables cannot be read (iptables-legacy, no nf_tables).
+    /// </summary>
+    string? LiveFingerprint((string Table, string Parent, string Chain)[] chains);
 }
 
 /// <summary>Parsed <c>iptables-save</c> output: table -> chain -> rules as printed (<c>-A CHAIN ...</c>).</summary>
@@ -83,6 +93,42 @@ internal sealed class IptablesCommands(IProcessRunner runner) : IIptables
         }
 
         return IptablesSnapshot.Parse(result.StandardOutput);
+    }
+
+    public string? LiveFingerprint((string Table, string Parent, string Chain)[] chains)
+    {
+        try
+        {
+            using var reader = new NftRuleReader();
+            var hash = Fnv1a.Seed;
+            foreach (var (table, parent, chain) in chains)
+            {
+                if (reader.Rules(table, chain) is not { Count: > 0 } own)
+                {
+                    return null;
+                }
+
+                var target = Encoding.ASCII.GetBytes(chain + "\0");
+                var jumps = reader.Rules(table, parent)?.Where(rule => rule.AsSpan().IndexOf(target) >= 0) ?? [];
+                hash = Fnv1a.AddBlock(Fnv1a.AddBlock(Fnv1a.AddBlock(hash, table), chain), BitConverter.GetBytes(own.Count));
+                foreach (var rule in own)
+                {
+                    hash = Fnv1a.AddBlock(hash, rule);
+                }
+
+                hash = Fnv1a.AddBlock(hash, parent);
+                foreach (var rule in jumps)
+                {
+                    hash = Fnv1a.AddBlock(hash, rule);
+                }
+            }
+
+            return $"nft:{hash:x16}";
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
     }
 
     public async Task RestoreAsync(string transaction, CancellationToken cancellationToken)

@@ -15,7 +15,12 @@ internal sealed class ProcSysctl : ISysctl
     {
         try
         {
-            return File.ReadAllText(PathOf(key)).Trim();
+            // One read(2) into a small buffer: values are a few bytes, and File.ReadAllText's reader and
+            // encoding detection are a measurable part of a no-op run's first use.
+            using var handle = File.OpenHandle(PathOf(key));
+            Span<byte> buffer = stackalloc byte[256];
+            var length = RandomAccess.Read(handle, buffer, 0);
+            return System.Text.Encoding.ASCII.GetString(buffer[..length]).Trim();
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

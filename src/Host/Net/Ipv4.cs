@@ -76,12 +76,23 @@ internal static class Ipv4
     /// <summary>Sorted, de-duplicated runs of consecutive addresses: the dnsmasq ranges.</summary>
     public static IReadOnlyList<(IPAddress First, IPAddress Last)> ContiguousRuns(IEnumerable<IPAddress> addresses)
     {
-        var sorted = addresses.Select(ToUInt32).Distinct().Order().ToArray();
+        var sorted = new List<uint>();
+        foreach (var address in addresses)
+        {
+            sorted.Add(ToUInt32(address));
+        }
+
+        if (!IsStrictlyAscending(sorted))
+        {
+            // Pools are generated in order, so this is rare; skipping it keeps the generic sort off start-up.
+            sorted = [.. sorted.Distinct().Order()];
+        }
+
         var runs = new List<(IPAddress, IPAddress)>();
-        for (var i = 0; i < sorted.Length;)
+        for (var i = 0; i < sorted.Count;)
         {
             var j = i;
-            while (j + 1 < sorted.Length && sorted[j + 1] == sorted[j] + 1)
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1)
             {
                 j++;
             }
@@ -91,6 +102,19 @@ internal static class Ipv4
         }
 
         return runs;
+    }
+
+    private static bool IsStrictlyAscending(List<uint> values)
+    {
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (values[i] <= values[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>"a-b, c" for logs and plans: compact and exact.</summary>

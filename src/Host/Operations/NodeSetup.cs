@@ -56,8 +56,7 @@ internal sealed class NodeSetup(
         plans.Add(prepare);
 
         var statePlan = new StepPlan("state");
-        if (saved is null || PoolStateStore.Serialize(state with { Host = footprint, UpdatedAt = default })
-            != PoolStateStore.Serialize(saved with { UpdatedAt = default }))
+        if (saved is null || !(state with { Host = footprint }).SameContentAs(saved))
         {
             statePlan.Add(saved is null ? $"+ write {store.Path}" : $"~ update {store.Path}");
         }

@@ -40,6 +40,13 @@ internal sealed class HostFootprint
 
     public bool Iptables { get; set; }
 
+    /// <summary>
+    /// Identity of cocoon-net's rules as the kernel held them right after it last wrote them (nftables
+    /// netlink view), together with the rules it wanted. While both still match, a re-run knows the rules
+    /// are intact without forking iptables-save. Null where the kernel view cannot be read.
+    /// </summary>
+    public string? IptablesFingerprint { get; set; }
+
     /// <summary><c>process</c> or <c>systemd</c> once cocoon-net started the DHCP service.</summary>
     public string? DhcpService { get; set; }
 
@@ -53,10 +60,20 @@ internal sealed class HostFootprint
         BridgeCreated = BridgeCreated,
         BridgeAddress = BridgeAddress,
         Iptables = Iptables,
+        IptablesFingerprint = IptablesFingerprint,
         DhcpService = DhcpService,
         DhcpUnitInstalled = DhcpUnitInstalled,
         Files = [.. Files],
     };
+
+    public bool SameAs(HostFootprint other) =>
+        BridgeCreated == other.BridgeCreated
+        && BridgeAddress == other.BridgeAddress
+        && Iptables == other.Iptables
+        && IptablesFingerprint == other.IptablesFingerprint
+        && DhcpService == other.DhcpService
+        && DhcpUnitInstalled == other.DhcpUnitInstalled
+        && Files.SequenceEqual(other.Files, StringComparer.Ordinal);
 
     public void RecordCreatedFile(string path)
     {

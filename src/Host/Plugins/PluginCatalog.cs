@@ -1,6 +1,6 @@
 using System.Reflection;
 using CocoonNet.Abstractions;
-using McMaster.NETCore.Plugins;
+using McMaster.NETCore.Plugins.Loader;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -29,13 +29,6 @@ internal sealed record DiscoveredPlugin(
 /// </summary>
 internal static class PluginCatalog
 {
-    /// <summary>
-    /// The contract, which McMaster shares together with what it references (the DI and logging
-    /// abstractions). With PreferSharedTypes every other assembly the host also has (Options, Http, ...)
-    /// resolves to the host's copy too, without walking and loading them all up front.
-    /// </summary>
-    private static readonly Type[] SharedTypes = [typeof(ICocoonNetPlugin)];
-
     /// <summary>
     /// Loads the plugins of <paramref name="directory"/>. With <paramref name="only"/> (the plugin pool.json
     /// records), the folder of that name is loaded alone when it holds that plugin: a re-run needs no other,
@@ -107,8 +100,7 @@ internal static class PluginCatalog
         Type[] types;
         try
         {
-            var loader = PluginLoader.CreateFromAssemblyFile(mainAssembly, SharedTypes, config => config.PreferSharedTypes = true);
-            assembly = loader.LoadDefaultAssembly();
+            assembly = CreateLoadContext(mainAssembly).LoadFromAssemblyPath(mainAssembly);
             types = assembly.GetExportedTypes();
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException)
@@ -142,6 +134,25 @@ internal static class PluginCatalog
             ? plugin
             : plugin with { Error = $"built for plugin ABI {instance.AbiVersion}, this host supports ABI {PluginAbi.Version}", Instance = null };
     }
+
+    /// <summary>
+    /// McMaster's load context for one plugin folder. Every assembly the host also has (the contract, the
+    /// DI and logging abstractions, Options, Http, ...) resolves to the host's copy, so the contract's types
+    /// are the host's; anything else comes from the plugin's folder by its .deps.json.
+    /// <para>
+    /// Built directly rather than through PluginLoader, and without naming shared types: PluginLoader reads
+    /// every runtimeconfig.json next to the host with the reflection-based JSON serializer (for dev-time
+    /// probing paths an installed plugin never has), and a shared type makes McMaster load the whole
+    /// transitive closure of its assembly's references up front (about twenty framework assemblies).
+    /// Together they were half of a no-op run's plugin time. PreferDefaultLoadContext shares the same
+    /// assemblies lazily, on first use.
+    /// </para>
+    /// </summary>
+    private static System.Runtime.Loader.AssemblyLoadContext CreateLoadContext(string mainAssembly) =>
+        new AssemblyLoadContextBuilder()
+            .SetMainAssemblyPath(mainAssembly)
+            .PreferDefaultLoadContext(true)
+            .Build();
 
     private static string? WhyFolderInsecure(string folder) =>
         FileOwnership.WhyWritableByNonRoot(folder)

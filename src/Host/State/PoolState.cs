@@ -50,4 +50,35 @@ internal sealed record PoolState
 
     public const string ModeInit = "init";
     public const string ModeAdopt = "adopt";
+
+    /// <summary>
+    /// Equal apart from <see cref="UpdatedAt"/>: decides whether pool.json needs writing. Compared field
+    /// by field rather than by serializing both, which would put the JSON writer on every no-op run.
+    /// </summary>
+    public bool SameContentAs(PoolState other) =>
+        Platform == other.Platform
+        && NodeName == other.NodeName
+        && Subnet == other.Subnet
+        && Gateway == other.Gateway
+        && PrimaryNic == other.PrimaryNic
+        && Same(SecondaryNics, other.SecondaryNics)
+        && Same(Ips, other.Ips)
+        && Same(EniIds, other.EniIds)
+        && SubnetId == other.SubnetId
+        && AliasRangeName == other.AliasRangeName
+        && Same(DnsServers, other.DnsServers)
+        && Mode == other.Mode
+        && Plugin == other.Plugin
+        && PluginVersion == other.PluginVersion
+        && ManageIptables == other.ManageIptables
+        && SameMap(Cloud, other.Cloud)
+        && Host.SameAs(other.Host);
+
+    private static bool Same(List<string>? a, List<string>? b) =>
+        a is null || b is null ? a is null && b is null : a.SequenceEqual(b, StringComparer.Ordinal);
+
+    private static bool SameMap(Dictionary<string, string>? a, Dictionary<string, string>? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && value == pair.Value);
 }

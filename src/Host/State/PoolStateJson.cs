@@ -65,6 +65,7 @@ internal static class PoolStateJson
             w.WriteBoolean("bridgeCreated", state.Host.BridgeCreated);
             OptionalString(w, "bridgeAddress", state.Host.BridgeAddress);
             w.WriteBoolean("iptables", state.Host.Iptables);
+            OptionalString(w, "iptablesFingerprint", state.Host.IptablesFingerprint);
             OptionalString(w, "dhcpService", state.Host.DhcpService);
             w.WriteBoolean("dhcpUnitInstalled", state.Host.DhcpUnitInstalled);
             w.WritePropertyName("files");
@@ -77,9 +78,11 @@ internal static class PoolStateJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    public static PoolState Read(string json)
+    public static PoolState Read(string json) => Read(Encoding.UTF8.GetBytes(json));
+
+    public static PoolState Read(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json), new JsonReaderOptions
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions
         {
             CommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
@@ -138,6 +141,7 @@ internal static class PoolStateJson
                 case "bridgeCreated": footprint.BridgeCreated = Boolean(ref reader); break;
                 case "bridgeAddress": footprint.BridgeAddress = String(ref reader); break;
                 case "iptables": footprint.Iptables = Boolean(ref reader); break;
+                case "iptablesFingerprint": footprint.IptablesFingerprint = String(ref reader); break;
                 case "dhcpService": footprint.DhcpService = String(ref reader); break;
                 case "dhcpUnitInstalled": footprint.DhcpUnitInstalled = Boolean(ref reader); break;
                 case "files": footprint.Files = StringList(ref reader) ?? []; break;
@@ -176,8 +180,16 @@ internal static class PoolStateJson
         _ => throw new JsonException($"expected true or false at byte {reader.TokenStartIndex}"),
     };
 
+    /// <summary>
+    /// UTC ISO 8601 with at most 7 fraction digits (what cocoon-net writes) by the reader itself, which is
+    /// cheap; anything else RFC 3339 allows (upstream's 9-digit nanoseconds, offsets) by the general parser,
+    /// which rounds exactly but costs milliseconds on first use.
+    /// </summary>
     private static DateTimeOffset Timestamp(ref Utf8JsonReader reader) =>
-        String(ref reader) is { } text
+        reader is { TokenType: JsonTokenType.String, ValueIsEscaped: false, ValueSpan: { Length: <= 28 } and [.., (byte)'Z'] }
+        && reader.TryGetDateTimeOffset(out var time)
+            ? time.ToUniversalTime()
+        : String(ref reader) is { } text
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal)
             : default;
 

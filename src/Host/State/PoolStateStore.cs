@@ -19,10 +19,10 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
     /// <summary>The state, or null when there is none.</summary>
     public PoolState? Load()
     {
-        string json;
+        byte[] json;
         try
         {
-            json = File.ReadAllText(Path);
+            json = File.ReadAllBytes(Path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -46,7 +46,7 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
     /// </summary>
     public PoolState Save(PoolState state, PoolState? previous)
     {
-        if (previous is not null && Serialize(state with { UpdatedAt = default }) == Serialize(previous with { UpdatedAt = default }))
+        if (previous is not null && state.SameContentAs(previous))
         {
             return previous;
         }

@@ -53,6 +53,30 @@ public sealed class AdoptInNamespacesTests
     }
 
     [PrivilegedFact]
+    public void Rules_changed_behind_its_back_are_repaired_while_others_rules_and_counters_are_not_a_change()
+    {
+        using var sandbox = new Sandbox();
+        Assert.Equal(0, sandbox.CocoonNet([.. Adopt, "--manage-iptables"]).ExitCode);
+        Assert.Contains("\"iptablesFingerprint\": \"nft:", File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json")));
+        var rules = sandbox.IptablesSave();
+
+        sandbox.InNamespace(sandbox.Node, "iptables", "-D", "COCOON-NET-FORWARD", "1");
+        var repaired = sandbox.CocoonNet(Adopt);
+        Assert.True(repaired.ExitCode == 0, repaired.ToString());
+        Assert.Contains("~ rewrite chain filter/COCOON-NET-FORWARD", repaired.Stdout);
+        Assert.Equal(rules, sandbox.IptablesSave());
+
+        sandbox.InNamespace(sandbox.Node, "iptables", "-t", "nat", "-D", "POSTROUTING", "-j", "COCOON-NET-POSTROUTING");
+        Assert.Contains("+ jump nat/POSTROUTING -> COCOON-NET-POSTROUTING (first rule)", sandbox.CocoonNet(Adopt).Stdout);
+        Assert.Equal(rules, sandbox.IptablesSave());
+
+        sandbox.InNamespace(sandbox.Node, "iptables", "-A", "FORWARD", "-i", "lo", "-j", "ACCEPT");
+        sandbox.InNamespace(sandbox.Node, "iptables", "-Z");
+        var again = sandbox.CocoonNet(Adopt);
+        Assert.StartsWith("no changes: the host already matches", again.Stdout);
+    }
+
+    [PrivilegedFact]
     public void Dry_run_prints_the_plan_and_changes_nothing()
     {
         using var sandbox = new Sandbox();

@@ -65,6 +65,27 @@ public sealed class NodeRequestValidatorTests
     [InlineData("a b")]
     public void Bad_node_names_are_rejected(string name) => Assert.StartsWith($"--node-name \"{name}\" is not a valid name", Error(Input(nodeName: name)));
 
+    [Theory]
+    [InlineData("a", true)]
+    [InlineData("cocoon-pool-01", true)]
+    [InlineData("0", true)]
+    [InlineData("", false)]
+    [InlineData("a--", false)]
+    [InlineData("pool.x", false)]
+    [InlineData("pöol", false)]
+    public void Node_names_are_dns_labels(string name, bool valid) => Assert.Equal(valid, NodeRequestValidator.IsDnsLabel(name));
+
+    [Theory]
+    [InlineData("eth0", true)]
+    [InlineData("ens4.100", true)]
+    [InlineData("veth@if3:x_y-z", true)]
+    [InlineData("abcdefghijklmno", true)]
+    [InlineData("abcdefghijklmnop", false)]
+    [InlineData("eth 0", false)]
+    [InlineData("eth/0", false)]
+    [InlineData("", false)]
+    public void Interface_names_follow_the_kernels_limits(string name, bool valid) => Assert.Equal(valid, NodeRequestValidator.IsInterfaceName(name));
+
     [Fact]
     public void Pool_size_must_be_positive() => Assert.Equal("--pool-size 0 must be at least 1", Error(Input(poolSize: 0)));
 

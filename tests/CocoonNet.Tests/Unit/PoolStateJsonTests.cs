@@ -67,7 +67,15 @@ public sealed class PoolStateJsonTests
             PluginVersion = "1.0.0",
             ManageIptables = true,
             Cloud = new Dictionary<string, string> { ["createdSubnet"] = "true" },
-            Host = new() { BridgeCreated = true, BridgeAddress = "10.0.0.1/24", Iptables = true, DhcpService = "process", Files = ["/etc/x"] },
+            Host = new()
+            {
+                BridgeCreated = true,
+                BridgeAddress = "10.0.0.1/24",
+                Iptables = true,
+                IptablesFingerprint = "nft:1-2",
+                DhcpService = "process",
+                Files = ["/etc/x"],
+            },
             UpdatedAt = DateTimeOffset.UnixEpoch,
         };
         var json = PoolStateJson.Write(state);
@@ -75,6 +83,47 @@ public sealed class PoolStateJsonTests
         Assert.Equal(json, PoolStateJson.Write(back));
         Assert.Equal("2026-11-27T23:15:35Z", PoolStateJson.FormatTimestamp(new DateTimeOffset(2026, 11, 27, 23, 15, 35, TimeSpan.Zero)));
     }
+
+    [Theory]
+    [InlineData("2026-07-24T04:58:43Z", 0)]
+    [InlineData("2026-07-24T04:58:43.1234567Z", 1234567)]
+    [InlineData("2026-07-24T06:58:43.5+02:00", 5000000)]
+    [InlineData("2026-07-24T04:58:43.99999999Z", 10000000)]
+    public void Timestamps_parse_to_utc_whichever_parser_reads_them(string text, long ticks) =>
+        Assert.Equal(new DateTimeOffset(2026, 7, 24, 4, 58, 43, TimeSpan.Zero).AddTicks(ticks),
+            PoolStateJson.Read($$"""{"updatedAt": "{{text}}"}""").UpdatedAt);
+
+    [Fact]
+    public void Same_content_compares_every_field_but_the_timestamp()
+    {
+        var state = PoolStateJson.Read(PoolStateJson.Write(new PoolState { Ips = ["10.0.0.2"], UpdatedAt = DateTimeOffset.UnixEpoch }));
+        Assert.True(state.SameContentAs(state with { UpdatedAt = DateTimeOffset.UtcNow, Ips = ["10.0.0.2"] }));
+
+        // Every property, present and future: changing it alone must count as a change.
+        foreach (var property in typeof(PoolState).GetProperties().Where(p => p.Name != nameof(PoolState.UpdatedAt)))
+        {
+            var changed = state with { };
+            property.SetValue(changed, Different(property.PropertyType, property.GetValue(state)));
+            Assert.False(state.SameContentAs(changed), property.Name);
+        }
+
+        foreach (var property in typeof(Host.Pipeline.HostFootprint).GetProperties())
+        {
+            var footprint = state.Host.Clone();
+            property.SetValue(footprint, Different(property.PropertyType, property.GetValue(state.Host)));
+            Assert.False(state.SameContentAs(state with { Host = footprint }), "host." + property.Name);
+        }
+    }
+
+    private static object Different(Type type, object? value) => type switch
+    {
+        _ when type == typeof(string) => (string?)value + "x",
+        _ when type == typeof(bool) => !(bool)value!,
+        _ when type == typeof(List<string>) => new List<string> { "x" },
+        _ when type == typeof(Dictionary<string, string>) => new Dictionary<string, string> { ["x"] = "y" },
+        _ when type == typeof(Host.Pipeline.HostFootprint) => new Host.Pipeline.HostFootprint { BridgeCreated = true },
+        _ => throw new InvalidOperationException($"teach this test how to change a {type}"),
+    };
 
     [Fact]
     public void Store_writes_atomically_with_mode_0640_and_skips_identical_content()

@@ -14,6 +14,14 @@ public sealed class StepPlanTests
     private static RouteInfo OurRoute(string ip, int oif = 7) =>
         new(IPAddress.Parse(ip), 32, oif, RouteConstants.TableMain, RouteConstants.ProtocolCocoonNet, RouteConstants.ScopeLink, RouteConstants.TypeUnicast);
 
+    /// <summary>An iptables whose nftables view cannot be read (NSubstitute would answer "" otherwise).</summary>
+    private static IIptables Iptables()
+    {
+        var iptables = Substitute.For<IIptables>();
+        iptables.LiveFingerprint(default!).ReturnsForAnyArgs((string?)null);
+        return iptables;
+    }
+
     [Fact]
     public async Task Routes_in_place_plan_nothing()
     {
@@ -92,7 +100,7 @@ public sealed class StepPlanTests
     {
         var spec = RenderingTests.Spec();
         var rules = IptablesStep.DesiredRules(spec);
-        var iptables = Substitute.For<IIptables>();
+        var iptables = Iptables();
         var save = $"""
             *filter
             :INPUT ACCEPT [0:0]
@@ -127,9 +135,61 @@ public sealed class StepPlanTests
     }
 
     [Fact]
+    public async Task A_matching_rules_fingerprint_is_a_no_op_without_iptables_save()
+    {
+        var spec = RenderingTests.Spec();
+        var iptables = Iptables();
+        iptables.LiveFingerprint(default!).ReturnsForAnyArgs("nft:1");
+        var step = new IptablesStep(iptables);
+
+        // The fingerprint recorded after a write binds the live view to the rules wanted.
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(""));
+        var footprint = new HostFootprint();
+        await (await step.PlanSetupAsync(spec, footprint, CancellationToken.None)).Apply(footprint, CancellationToken.None);
+        Assert.StartsWith("nft:1-", footprint.IptablesFingerprint, StringComparison.Ordinal);
+        iptables.ClearReceivedCalls();
+
+        var plan = await step.PlanSetupAsync(spec, footprint, CancellationToken.None);
+        Assert.True(plan.IsEmpty);
+        await iptables.DidNotReceiveWithAnyArgs().SaveAsync(default);
+
+        // Other rules wanted (another uplink), or a different live view: back to the full comparison.
+        await step.PlanSetupAsync(RenderingTests.Spec(uplinks: ["eth9"]), footprint, CancellationToken.None);
+        await iptables.ReceivedWithAnyArgs(1).SaveAsync(default);
+        iptables.LiveFingerprint(default!).ReturnsForAnyArgs("nft:2");
+        await step.PlanSetupAsync(spec, footprint, CancellationToken.None);
+        await iptables.ReceivedWithAnyArgs(2).SaveAsync(default);
+    }
+
+    [Fact]
+    public async Task Rules_in_place_without_a_fingerprint_get_one_recorded_and_an_unreadable_view_records_none()
+    {
+        var spec = RenderingTests.Spec();
+        var rules = IptablesStep.DesiredRules(spec);
+        var save = "*filter\n:COCOON-NET-FORWARD - [0:0]\n:COCOON-NET-INPUT - [0:0]\n-A INPUT -j COCOON-NET-INPUT\n-A FORWARD -j COCOON-NET-FORWARD\n"
+            + string.Join('\n', rules[IptablesStep.ForwardChain]) + "\n" + string.Join('\n', rules[IptablesStep.InputChain])
+            + "\nCOMMIT\n*nat\n:COCOON-NET-POSTROUTING - [0:0]\n-A POSTROUTING -j COCOON-NET-POSTROUTING\n"
+            + string.Join('\n', rules[IptablesStep.NatChain]) + "\nCOMMIT\n";
+        var iptables = Iptables();
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(save));
+        var step = new IptablesStep(iptables);
+
+        Assert.True((await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None)).IsEmpty);
+
+        iptables.LiveFingerprint(default!).ReturnsForAnyArgs("nft:1");
+        var plan = await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Equal(["~ record the rules' fingerprint (re-runs then check them without iptables-save)"], plan.Changes);
+        var footprint = new HostFootprint();
+        await plan.Apply(footprint, CancellationToken.None);
+        Assert.NotNull(footprint.IptablesFingerprint);
+        Assert.False(footprint.Iptables);
+        await iptables.DidNotReceiveWithAnyArgs().RestoreAsync(default!, default);
+    }
+
+    [Fact]
     public async Task Unmanaged_iptables_are_never_read()
     {
-        var iptables = Substitute.For<IIptables>();
+        var iptables = Iptables();
         var plan = await new IptablesStep(iptables).PlanSetupAsync(RenderingTests.Spec(manageIptables: false), new HostFootprint(), CancellationToken.None);
         Assert.True(plan.IsEmpty);
         Assert.Equal(["skipped (preserve existing rules; --manage-iptables to opt in)"], plan.Notes);
@@ -139,7 +199,7 @@ public sealed class StepPlanTests
     [Fact]
     public async Task Iptables_teardown_removes_jumps_and_chains_in_one_transaction()
     {
-        var iptables = Substitute.For<IIptables>();
+        var iptables = Iptables();
         iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(
             "*filter\n:FORWARD ACCEPT [0:0]\n:COCOON-NET-FORWARD - [0:0]\n-A FORWARD -j COCOON-NET-FORWARD\n-A FORWARD -j OTHER\nCOMMIT\n"));
         var plan = await new IptablesStep(iptables).PlanTeardownAsync(RenderingTests.Spec(), new HostFootprint { Iptables = true }, CancellationToken.None);

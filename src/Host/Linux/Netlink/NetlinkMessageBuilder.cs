@@ -21,6 +21,8 @@ internal sealed class NetlinkMessageBuilder
 
     public int Length => 16 + _body.Count;
 
+    public ushort Type => _type;
+
     public NetlinkMessageBuilder Append(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in bytes)
@@ -116,6 +118,27 @@ internal static class NetlinkAttributes
                 attributes[type] = data.Slice(offset + 4, length - 4).ToArray();
             }
 
+            offset += NetlinkMessage.Align(length);
+        }
+
+        return attributes;
+    }
+
+    /// <summary>Every attribute in order, repeats included (nested lists such as nftables expressions).</summary>
+    public static List<(int Type, byte[] Value)> List(ReadOnlySpan<byte> data)
+    {
+        var attributes = new List<(int, byte[])>();
+        var offset = 0;
+        while (offset + 4 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadUInt16LittleEndian(data[offset..]);
+            var type = BinaryPrimitives.ReadUInt16LittleEndian(data[(offset + 2)..]) & 0x3fff;
+            if (length < 4 || offset + length > data.Length)
+            {
+                break;
+            }
+
+            attributes.Add((type, data.Slice(offset + 4, length - 4).ToArray()));
             offset += NetlinkMessage.Align(length);
         }
 

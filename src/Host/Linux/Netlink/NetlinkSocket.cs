@@ -4,15 +4,17 @@ using System.Runtime.InteropServices;
 namespace CocoonNet.Host.Linux.Netlink;
 
 /// <summary>
-/// A NETLINK_ROUTE socket. Requests are batched: many messages go out in one send and their
-/// acknowledgements are read back together, so programming 253 routes is one round trip, not 253 forks.
+/// A netlink socket (NETLINK_ROUTE unless told otherwise). Requests are batched: many messages go out in
+/// one send and their acknowledgements are read back together, so programming 253 routes is one round
+/// trip, not 253 forks.
 /// </summary>
 internal sealed partial class NetlinkSocket : IDisposable
 {
     private const int AfNetlink = 16;
     private const int SockRaw = 3;
     private const int SockCloexec = 0x80000;
-    private const int NetlinkRoute = 0;
+    public const int NetlinkRoute = 0;
+    public const int NetlinkNetfilter = 12;
     private const int SolSocket = 1;
     private const int SoRcvbuf = 8;
     private const int SoRcvtimeo = 20;
@@ -24,9 +26,9 @@ internal sealed partial class NetlinkSocket : IDisposable
     private readonly byte[] _receiveBuffer = new byte[256 * 1024];
     private uint _sequence = (uint)Environment.TickCount;
 
-    public NetlinkSocket()
+    public NetlinkSocket(int protocol = NetlinkRoute)
     {
-        _fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkRoute);
+        _fd = Socket(AfNetlink, SockRaw | SockCloexec, protocol);
         if (_fd < 0)
         {
             throw new NetlinkException($"open netlink socket: {Marshal.GetLastPInvokeErrorMessage()}");
@@ -43,12 +45,15 @@ internal sealed partial class NetlinkSocket : IDisposable
     }
 
     /// <summary>Sends a dump request and returns every message of the reply.</summary>
-    public List<NetlinkMessage> Dump(ushort type, ReadOnlySpan<byte> header)
+    public List<NetlinkMessage> Dump(ushort type, ReadOnlySpan<byte> header) =>
+        Dump(new NetlinkMessageBuilder(type, NetlinkFlags.Request | NetlinkFlags.Dump).Append(header));
+
+    /// <summary>Sends a dump request built by the caller (header and filter attributes) and returns the reply.</summary>
+    public List<NetlinkMessage> Dump(NetlinkMessageBuilder request)
     {
-        var builder = new NetlinkMessageBuilder(type, NetlinkFlags.Request | NetlinkFlags.Dump);
-        builder.Append(header);
+        var type = request.Type;
         var seq = NextSequence();
-        SendAll(builder.Finish(seq));
+        SendAll(request.Finish(seq));
         var messages = new List<NetlinkMessage>();
         while (true)
         {

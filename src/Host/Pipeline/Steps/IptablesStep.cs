@@ -8,6 +8,12 @@ namespace CocoonNet.Host.Pipeline.Steps;
 /// POSTROUTING: it never flushes, edits or reorders a rule it did not write. Live rules are read with one
 /// iptables-save; any difference is written with one iptables-restore --noflush transaction, which
 /// replaces the content of cocoon-net's chains atomically.
+/// <para>
+/// After writing, the step records a fingerprint of what the kernel then holds (nftables netlink view of
+/// its chains and jumps) with the rules it wanted. A re-run whose wanted rules and live fingerprint both
+/// still match is a no-op without forking iptables-save; any difference, or a kernel view that cannot be
+/// read (iptables-legacy), falls back to the full iptables-save comparison.
+/// </para>
 /// </summary>
 internal sealed class IptablesStep(IIptables iptables) : IHostStep
 {
@@ -22,11 +28,14 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         ("nat", "POSTROUTING", NatChain),
     ];
 
+    private static readonly string[] Tables = ["filter", "nat"];
+
     public string Name => "iptables";
 
     public void Prefetch(HostSpec spec, HostFootprint footprint)
     {
-        if (spec.ManageIptables || footprint.Iptables)
+        // With a recorded fingerprint the fork is most likely not needed at all.
+        if ((spec.ManageIptables && footprint.IptablesFingerprint is null) || (!spec.ManageIptables && footprint.Iptables))
         {
             iptables.Prefetch();
         }
@@ -69,14 +78,24 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
             return removal;
         }
 
-        var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
         var desired = DesiredRules(spec);
+        if (footprint.IptablesFingerprint is { } recorded && recorded == Fingerprint(desired, iptables.LiveFingerprint(Chains)))
+        {
+            return plan;
+        }
+
+        var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
         var transaction = new StringBuilder();
-        foreach (var group in Chains.GroupBy(c => c.Table))
+        foreach (var tableName in Tables)
         {
             var body = new StringBuilder();
-            foreach (var (table, parent, chain) in group)
+            foreach (var (table, parent, chain) in Chains)
             {
+                if (table != tableName)
+                {
+                    continue;
+                }
+
                 var want = desired[chain];
                 var have = live.Rules(table, chain);
                 if (!live.HasChain(table, chain) || !want.SequenceEqual(have))
@@ -100,7 +119,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
             if (body.Length > 0)
             {
-                transaction.Append('*').Append(group.Key).Append('\n').Append(body).Append("COMMIT\n");
+                transaction.Append('*').Append(tableName).Append('\n').Append(body).Append("COMMIT\n");
             }
         }
 
@@ -109,8 +128,41 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         {
             await iptables.RestoreAsync(text, ct).ConfigureAwait(false);
             fp.Iptables = true;
+            fp.IptablesFingerprint = Fingerprint(desired, iptables.LiveFingerprint(Chains));
         };
+        if (plan.IsEmpty && Fingerprint(desired, iptables.LiveFingerprint(Chains)) is { } current && current != footprint.IptablesFingerprint)
+        {
+            // Rules are right but unverified by fingerprint (state from an older cocoon-net, or rules
+            // rewritten identically by hand): record it, so later re-runs need no iptables-save.
+            plan.Add("~ record the rules' fingerprint (re-runs then check them without iptables-save)");
+            plan.Apply = (fp, _) =>
+            {
+                fp.IptablesFingerprint = current;
+                return Task.CompletedTask;
+            };
+        }
+
         return plan;
+    }
+
+    /// <summary>The live fingerprint bound to the rules wanted: a change of either invalidates it.</summary>
+    private static string? Fingerprint(IReadOnlyDictionary<string, IReadOnlyList<string>> desired, string? live)
+    {
+        if (live is null)
+        {
+            return null;
+        }
+
+        var hash = Fnv1a.Seed;
+        foreach (var (_, _, chain) in Chains)
+        {
+            foreach (var rule in desired[chain])
+            {
+                hash = Fnv1a.AddBlock(hash, rule);
+            }
+        }
+
+        return $"{live}-{hash:x16}";
     }
 
     public async Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
@@ -123,11 +175,16 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
         var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
         var transaction = new StringBuilder();
-        foreach (var group in Chains.GroupBy(c => c.Table))
+        foreach (var tableName in Tables)
         {
             var body = new StringBuilder();
-            foreach (var (table, parent, chain) in group)
+            foreach (var (table, parent, chain) in Chains)
             {
+                if (table != tableName)
+                {
+                    continue;
+                }
+
                 var jump = Jump(parent, chain);
                 foreach (var _ in live.Rules(table, parent).Where(r => r == jump))
                 {
@@ -136,15 +193,20 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                 }
             }
 
-            foreach (var (table, _, chain) in group.Where(c => live.HasChain(c.Table, c.Chain)))
+            foreach (var (table, _, chain) in Chains)
             {
+                if (table != tableName || !live.HasChain(table, chain))
+                {
+                    continue;
+                }
+
                 plan.Add($"- chain {table}/{chain} ({live.Rules(table, chain).Count} rules)");
                 body.Append("-F ").Append(chain).Append('\n').Append("-X ").Append(chain).Append('\n');
             }
 
             if (body.Length > 0)
             {
-                transaction.Append('*').Append(group.Key).Append('\n').Append(body).Append("COMMIT\n");
+                transaction.Append('*').Append(tableName).Append('\n').Append(body).Append("COMMIT\n");
             }
         }
 
@@ -157,6 +219,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
             }
 
             fp.Iptables = false;
+            fp.IptablesFingerprint = null;
         };
         if (plan.IsEmpty)
         {
