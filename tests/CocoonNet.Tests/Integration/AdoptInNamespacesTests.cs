@@ -77,6 +77,35 @@ public sealed class AdoptInNamespacesTests
     }
 
     [PrivilegedFact]
+    public void Under_iptables_legacy_no_fingerprint_is_recorded_and_re_runs_compare_with_iptables_save()
+    {
+        using var sandbox = new Sandbox();
+        var bin = Directory.CreateTempSubdirectory("cocoon-net-legacy-");
+        try
+        {
+            // xtables-legacy-multi acts by the name it is called with: these two are the legacy backend.
+            foreach (var tool in new[] { "iptables-save", "iptables-restore" })
+            {
+                File.CreateSymbolicLink(Path.Combine(bin.FullName, tool), "/usr/sbin/xtables-legacy-multi");
+            }
+
+            var legacy = new Dictionary<string, string> { ["PATH"] = $"{bin.FullName}:{Environment.GetEnvironmentVariable("PATH")}" };
+            var first = sandbox.CocoonNet([.. Adopt, "--manage-iptables"], legacy);
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.Contains("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT", sandbox.InNamespace(sandbox.Node, "iptables-legacy-save"));
+            Assert.DoesNotContain("iptablesFingerprint", File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json")));
+
+            Assert.StartsWith("no changes: the host already matches", sandbox.CocoonNet(Adopt, legacy).Stdout);
+            sandbox.InNamespace(sandbox.Node, "iptables-legacy", "-D", "COCOON-NET-FORWARD", "1");
+            Assert.Contains("~ rewrite chain filter/COCOON-NET-FORWARD", sandbox.CocoonNet(Adopt, legacy).Stdout);
+        }
+        finally
+        {
+            bin.Delete(recursive: true);
+        }
+    }
+
+    [PrivilegedFact]
     public void Dry_run_prints_the_plan_and_changes_nothing()
     {
         using var sandbox = new Sandbox();
