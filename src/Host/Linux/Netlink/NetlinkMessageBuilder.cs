@@ -103,22 +103,12 @@ internal static class NetlinkAttributes
     public static byte[]?[] Parse(ReadOnlySpan<byte> data)
     {
         var attributes = new byte[]?[64];
-        var offset = 0;
-        while (offset + 4 <= data.Length)
+        foreach (var (type, value) in List(data))
         {
-            var length = BinaryPrimitives.ReadUInt16LittleEndian(data[offset..]);
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(data[(offset + 2)..]) & 0x3fff;
-            if (length < 4 || offset + length > data.Length)
-            {
-                break;
-            }
-
             if (type < attributes.Length)
             {
-                attributes[type] = data.Slice(offset + 4, length - 4).ToArray();
+                attributes[type] = value;
             }
-
-            offset += NetlinkMessage.Align(length);
         }
 
         return attributes;

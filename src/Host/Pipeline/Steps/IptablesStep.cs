@@ -79,7 +79,9 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         }
 
         var desired = DesiredRules(spec);
-        if (footprint.IptablesFingerprint is { } recorded && recorded == Fingerprint(desired, iptables.LiveFingerprint(Chains)))
+        // Read once: it decides the fast path here and, when the rules turn out right, what gets recorded.
+        var current = Fingerprint(desired, iptables.LiveFingerprint(Chains));
+        if (current is not null && current == footprint.IptablesFingerprint)
         {
             return plan;
         }
@@ -130,7 +132,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
             fp.Iptables = true;
             fp.IptablesFingerprint = Fingerprint(desired, iptables.LiveFingerprint(Chains));
         };
-        if (plan.IsEmpty && Fingerprint(desired, iptables.LiveFingerprint(Chains)) is { } current && current != footprint.IptablesFingerprint)
+        if (plan.IsEmpty && current is not null)
         {
             // Rules are right but unverified by fingerprint (state from an older cocoon-net, or rules
             // rewritten identically by hand): record it, so later re-runs need no iptables-save.
