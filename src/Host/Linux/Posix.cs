@@ -75,7 +75,7 @@ internal static partial class Posix
     }
 
     /// <summary>What is at <paramref name="path"/> itself (a symlink is not followed); <see cref="FileKind.Missing"/> when nothing is.</summary>
-    public static FileKind Lstat(string path)
+    public static FileKind Lstat(string path, string doing = "inspecting")
     {
         var buffer = new byte[StatxSize];
         if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE_MODE_SIZE, buffer) == 0)
@@ -84,7 +84,7 @@ internal static partial class Posix
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        return errno is ENOENT or ENOTDIR ? FileKind.Missing : throw Error(errno, $"inspecting {path}");
+        return errno is ENOENT or ENOTDIR ? FileKind.Missing : throw Error(errno, $"{doing} {path}");
     }
 
     public static void Fchmod(SafeFileHandle handle, UnixFileMode mode, string path)

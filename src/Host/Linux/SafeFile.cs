@@ -22,7 +22,7 @@ internal static class SafeFile
     {
         content = [];
         // Look before opening: opening a device can have effects of its own.
-        var kind = Posix.Lstat(path);
+        var kind = Posix.Lstat(path, "reading");
         if (kind == FileKind.Missing)
         {
             return ReadOutcome.Missing;

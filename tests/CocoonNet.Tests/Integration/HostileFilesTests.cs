@@ -135,6 +135,25 @@ public sealed class HostileFilesTests
     }
 
     [PrivilegedFact]
+    public void A_non_root_run_says_that_root_is_needed()
+    {
+        using var sandbox = new Sandbox();
+        Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
+        var pool = Path.Combine(sandbox.StateDirectory, "pool.json");
+        foreach (var command in new[] { ["status"], Adopt, ["teardown"] })
+        {
+            var result = Shell.Run("ip", ["netns", "exec", sandbox.Node, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TestEnvironment.Binary,
+                .. command], new Dictionary<string, string> { ["COCOON_NET_ROOT"] = sandbox.Root, ["COCOON_NET_PLUGINS_DIR"] = sandbox.PluginsDirectory });
+            Assert.True(result.ExitCode == 1, $"{string.Join(' ', command)}: {result}");
+            // teardown takes the lock first, so it names the lock file.
+            Assert.Matches($"^Error: permission denied (reading {Regex.Escape(pool)}|creating {Regex.Escape(sandbox.StateDirectory)}/.lock): cocoon-net must run as root$",
+                result.Stderr.Trim());
+        }
+
+        Assert.Equal(0, sandbox.CocoonNet("teardown").ExitCode);
+    }
+
+    [PrivilegedFact]
     public void A_pool_json_that_provisioned_nothing_neither_blocks_adopt_nor_needs_the_cloud_for_teardown()
     {
         using var sandbox = new Sandbox();
