@@ -14,6 +14,8 @@ internal static class AtomicFile
     /// <summary>Config files cocoon-net writes are a few KiB; anything this large is not one of its files.</summary>
     public const long MaxConfigBytes = 1 << 20;
 
+    private static readonly TimeSpan StaleTempAge = TimeSpan.FromMinutes(10);
+
     public static void Write(string path, string content, UnixFileMode mode) => Write(path, Encoding.UTF8.GetBytes(content), mode);
 
     public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
@@ -58,6 +60,7 @@ internal static class AtomicFile
         }
 
         SyncDirectory(directory);
+        RemoveStaleTemps(directory, Path.GetFileName(path));
     }
 
     /// <summary>
@@ -81,6 +84,29 @@ internal static class AtomicFile
         if (kind is not (FileKind.Missing or FileKind.Regular))
         {
             throw SafeFile.NotRegular(path, kind);
+        }
+    }
+
+    /// <summary>
+    /// Temp files of this target left by a run killed between create and rename. Only old ones: a younger
+    /// one may belong to a run writing right now (another state dir's run writing the same config file).
+    /// </summary>
+    private static void RemoveStaleTemps(string directory, string name)
+    {
+        var cutoff = TimeProvider.System.GetUtcNow().UtcDateTime - StaleTempAge;
+        foreach (var temp in Directory.EnumerateFiles(directory, $".{name}.*.tmp"))
+        {
+            try
+            {
+                if (Posix.Lstat(temp) == FileKind.Regular && File.GetLastWriteTimeUtc(temp) < cutoff)
+                {
+                    Posix.Unlink(temp);
+                }
+            }
+            catch (IOException)
+            {
+                // Best effort: the write itself succeeded.
+            }
         }
     }
 

@@ -83,6 +83,26 @@ public sealed class SafeFileTests : IDisposable
     }
 
     [Fact]
+    public void Temp_files_a_killed_run_left_are_removed_once_old_and_links_never_followed()
+    {
+        var path = Path.Combine(_dir, "cni0.conf");
+        var stale = Path.Combine(_dir, ".cni0.conf.0123456789abcdef.tmp");
+        var fresh = Path.Combine(_dir, ".cni0.conf.fedcba9876543210.tmp");
+        var link = Path.Combine(_dir, ".cni0.conf.link.tmp");
+        File.WriteAllText(stale, "half");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-1));
+        File.WriteAllText(fresh, "in flight");
+        File.CreateSymbolicLink(link, _outside);
+        var before = Fingerprint(_outside);
+
+        AtomicFile.Write(path, "x", Mode0640);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh));
+        Assert.NotNull(File.ResolveLinkTarget(link, returnFinalTarget: false));
+        Assert.Equal(before, Fingerprint(_outside));
+    }
+
+    [Fact]
     public void A_fifo_a_directory_or_a_device_at_the_target_is_refused_at_once()
     {
         var fifo = Path.Combine(_dir, "fifo");
