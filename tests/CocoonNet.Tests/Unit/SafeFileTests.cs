@@ -1,8 +1,12 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using CocoonNet.Host.Dhcp;
 using CocoonNet.Host.Linux;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Pipeline.Steps;
 using CocoonNet.Host.State;
 using CocoonNet.Tests.Support;
+using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;
 
@@ -119,6 +123,28 @@ public sealed class SafeFileTests : IDisposable
             Assert.Throws<UnsafeFileException>(() => new PoolStateStore(_dir, TimeProvider.System).Load()).Message);
         Assert.Throws<UnsafeFileException>(() => AtomicFile.Write(directory, "x", Mode0640));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("etc/systemd/system/dnsmasq-cni.service")]
+    [InlineData("etc/dnsmasq-cni.d/cni0.conf")]
+    [InlineData("run/cocoon-net/dnsmasq-cni.applied")]
+    public async Task The_dhcp_step_refuses_a_link_at_its_config_unit_or_stamp_before_changing_anything(string file)
+    {
+        var paths = new HostPaths(_dir);
+        var plant = paths.Under(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(plant)!);
+        File.CreateSymbolicLink(plant, _outside);
+        var before = Fingerprint(_outside);
+        var runner = Substitute.For<IProcessRunner>();
+        runner.RunAsync("systemctl", Arg.Any<IReadOnlyList<string>>(), null, Arg.Any<CancellationToken>()).Returns(new ProcessResult(0, "0\n", ""));
+        var step = new DnsmasqStep(paths, new DhcpServices([new SystemdDhcpService(paths, runner), new ProcessDhcpService(paths, runner)]));
+
+        var e = await Assert.ThrowsAsync<UnsafeFileException>(() =>
+            step.PlanSetupAsync(RenderingTests.Spec() with { ServiceMode = DhcpServiceMode.Systemd }, new HostFootprint(), CancellationToken.None));
+        Assert.StartsWith($"{plant} is a symbolic link", e.Message);
+        Assert.DoesNotContain(runner.ReceivedCalls(), c => c.GetArguments()[1] is IReadOnlyList<string> a && a[0] != "show"); // reads only
+        Assert.Equal(before, Fingerprint(_outside));
     }
 
     [Fact]
