@@ -123,6 +123,11 @@ internal static class SafeFile
                 $"{path} is a symbolic link; cocoon-net writes only into real directories, never through a link: replace it with a directory and retry");
         }
 
+        if (kind == FileKind.Missing)
+        {
+            throw new DirectoryNotFoundException($"cannot write into {path}: it does not exist");
+        }
+
         if (kind != FileKind.Directory)
         {
             throw new UnsafeFileException($"{path} is {Describe(kind)}, not a directory: remove or rename it and retry");
