@@ -234,7 +234,9 @@ internal static partial class Posix
         ENOSPC => new IOException($"no space left on device {action}; free space on that filesystem and retry"),
         EDQUOT => new IOException($"disk quota exceeded {action}; free space or raise the quota and retry"),
         EROFS => new IOException($"read-only filesystem {action}; remount it read-write or choose another --state-dir"),
-        EACCES or EPERM => new IOException($"permission denied {action}: cocoon-net must run as root"),
+        EACCES or EPERM => new IOException(Environment.IsPrivilegedProcess
+            ? $"permission denied {action} although running as root: check the file's attributes (lsattr) and the security module's policy"
+            : $"permission denied {action}: cocoon-net must run as root"),
         _ => new IOException($"error {action}: {Describe(errno)}"),
     };
 
