@@ -166,7 +166,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         try
         {
-            var state = new PoolStateStore(StateDirectory(parse, paths), TimeProvider.System).Load();
+            var state = new PoolStateStore(StateDirectory(parse, paths), TimeProvider.System).LoadProvisioned();
             var flag = parse.CommandResult.Command.Options.Contains(_o.Platform) ? parse.GetValue(_o.Platform) : null;
             return state is not null && (flag is null || string.Equals(flag, state.Platform, StringComparison.OrdinalIgnoreCase)) ? state.Plugin : null;
         }

@@ -77,14 +77,8 @@ internal sealed partial class ProcessDhcpService(HostPaths paths, IProcessRunner
     /// <summary>The pid in the pid file when that process is a live dnsmasq (not a reused pid).</summary>
     private int? ReadLivePid()
     {
-        try
-        {
-            return int.TryParse(File.ReadAllText(paths.DnsmasqPidFile).Trim(), out var pid) && IsDnsmasq(pid) ? pid : null;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
+        // Never through a link, never blocking on a FIFO planted there.
+        return AtomicFile.ReadText(paths.DnsmasqPidFile) is { } text && int.TryParse(text.Trim(), out var pid) && IsDnsmasq(pid) ? pid : null;
     }
 
     private static bool IsDnsmasq(int pid)

@@ -18,7 +18,8 @@ internal sealed class AdoptOperation(
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
-        var previous = store.Load();
+        // A state that provisioned nothing (a failed first init) is no state: adopt proceeds.
+        var previous = store.LoadProvisioned();
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(

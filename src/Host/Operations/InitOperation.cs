@@ -8,8 +8,8 @@ namespace CocoonNet.Host.Operations;
 
 /// <summary>
 /// <c>cocoon-net init</c>: provision the cloud side through the platform's cloud plugin, then the host.
-/// pool.json is written before the first cloud mutation and kept current through the provider's
-/// checkpoints, and a previous good state is never replaced by an emptier one.
+/// pool.json is first written at the provider's first checkpoint (before its first cloud mutation) and
+/// kept current through the later ones, and a previous good state is never replaced by an emptier one.
 /// </summary>
 internal sealed class InitOperation(
     PlatformRegistry registry,
@@ -22,7 +22,7 @@ internal sealed class InitOperation(
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
-        var previous = store.Load();
+        var previous = store.LoadProvisioned();
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
@@ -54,15 +54,13 @@ internal sealed class InitOperation(
             PluginVersion = plugin?.Version,
             ManageIptables = true,
         };
+        // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before
+        // its first cloud mutation (both providers checkpoint before every one): a run that fails earlier,
+        // e.g. on bad credentials, a wrong region or an unreachable API, leaves no state behind.
         var saved = previous;
-        if (!request.DryRun && previous is null)
-        {
-            saved = store.Save(baseState with { Ips = null }, null);
-        }
-
         var checkpoint = new StateCheckpoint(resources =>
         {
-            var current = saved ?? baseState;
+            var current = saved ?? (baseState with { Ips = null });
             saved = store.Save(WithResources(current, resources), saved);
         });
         var provisionRequest = new ProvisionRequest(

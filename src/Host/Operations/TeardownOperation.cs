@@ -32,6 +32,18 @@ internal sealed class TeardownOperation(
             return ExitCodes.Success;
         }
 
+        if (state.IsNeverProvisioned())
+        {
+            // Left by a first init that failed before provisioning anything: no cloud call, no credentials needed.
+            if (!dryRun)
+            {
+                store.Delete();
+            }
+
+            output.Line($"nothing to tear down: {store.Path} records nothing provisioned{(dryRun ? "; would remove it" : "; removed it")}");
+            return ExitCodes.Success;
+        }
+
         var subnet = IPNetwork.Parse(state.Subnet);
         var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
         var primaryNic = state.PrimaryNic ?? "";

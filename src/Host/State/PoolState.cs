@@ -48,6 +48,19 @@ internal sealed record PoolState
 
     public DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>
+    /// Nothing was provisioned under this state: no addresses, no cloud resource facts, no host footprint.
+    /// What a first init that failed before its first cloud checkpoint left behind in earlier versions;
+    /// adopt and teardown treat it as no state at all.
+    /// </summary>
+    public bool IsNeverProvisioned() =>
+        (Ips is null || Ips.Count == 0)
+        && (EniIds is null || EniIds.Count == 0)
+        && SubnetId is null
+        && AliasRangeName is null
+        && (Cloud is null || Cloud.Count == 0)
+        && Host.SameAs(new HostFootprint());
+
     public const string ModeInit = "init";
     public const string ModeAdopt = "adopt";
 

@@ -9,8 +9,11 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
     public const string FileName = "pool.json";
 
     private const UnixFileMode StateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-    private const UnixFileMode StateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+    internal const UnixFileMode StateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
+    /// <summary>A pool of a few hundred addresses is a few KiB; this bound only stops a hostile file.</summary>
+    public const long MaxStateBytes = 16 << 20;
 
     public string Directory { get; } = stateDirectory;
 
@@ -19,14 +22,14 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
     /// <summary>The state, or null when there is none.</summary>
     public PoolState? Load()
     {
-        byte[] json;
-        try
+        // Never through a link, never blocking on a FIFO, never an unbounded read: see SafeFile.
+        switch (SafeFile.TryRead(Path, MaxStateBytes, out var json))
         {
-            json = File.ReadAllBytes(Path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
+            case SafeFile.ReadOutcome.Missing:
+                return null;
+            case SafeFile.ReadOutcome.TooLarge:
+                throw new InvalidDataException(
+                    $"{Path} is larger than {MaxStateBytes / (1 << 20)} MiB, far more than any pool state: it is not cocoon-net's; move it away and retry");
         }
 
         try
@@ -41,6 +44,12 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
     }
 
     /// <summary>
+    /// The state, or null when there is none or it records a run that provisioned nothing (a failed first
+    /// init of an earlier version): such a node is treated as never provisioned.
+    /// </summary>
+    public PoolState? LoadProvisioned() => Load() is { } state && !state.IsNeverProvisioned() ? state : null;
+
+    /// <summary>
     /// Writes <paramref name="state"/> unless it equals <paramref name="previous"/> apart from the
     /// timestamp. Returns the state as stored.
     /// </summary>
@@ -52,12 +61,12 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
         }
 
         var stamped = state with { UpdatedAt = time.GetUtcNow() };
-        System.IO.Directory.CreateDirectory(Directory, StateDirectoryMode);
+        SafeFile.EnsureDirectory(Directory, StateDirectoryMode);
         AtomicFile.Write(Path, Serialize(stamped), StateFileMode);
         return stamped;
     }
 
-    public void Delete() => File.Delete(Path);
+    public void Delete() => Posix.Unlink(Path);
 
     public static string Serialize(PoolState state) => PoolStateJson.Write(state);
 }

@@ -171,15 +171,6 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         }
     }
 
-    private string? ReadStamp()
-    {
-        try
-        {
-            return File.ReadAllText(paths.DnsmasqAppliedStamp);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-    }
+    // Never through a link, never blocking on a FIFO planted there.
+    private string? ReadStamp() => AtomicFile.ReadText(paths.DnsmasqAppliedStamp);
 }
