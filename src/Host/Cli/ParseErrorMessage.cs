@@ -15,7 +15,7 @@ internal static class ParseErrorMessage
         var command = parse.CommandResult.Command;
         if (parse.UnmatchedTokens.Count > 0)
         {
-            return Unmatched(parse.UnmatchedTokens[0], parse.CommandResult);
+            return Unmatched(parse.UnmatchedTokens[0], parse);
         }
 
         foreach (var error in parse.Errors)
@@ -57,9 +57,18 @@ internal static class ParseErrorMessage
         return parse.Errors.Count > 0 ? Plain(parse.Errors[0].Message) : "the command line could not be read";
     }
 
-    private static string Unmatched(string token, CommandResult at)
+    private static string Unmatched(string token, ParseResult parse)
     {
+        var at = parse.CommandResult;
         var path = CommandPath(at);
+        var index = parse.Tokens.ToList().FindIndex(t => t.Value == token);
+        if (index > 0 && parse.Tokens[index - 1] is { Type: TokenType.Option } flag
+            && OptionsOf(at).FirstOrDefault(o => o.Name == flag.Value || o.Aliases.Contains(flag.Value)) is { } option
+            && (option.ValueType == typeof(bool) || option.ValueType == typeof(bool?)))
+        {
+            return $"{option.Name} {OptionValues.Show(token)}: expected true or false (or the bare flag)";
+        }
+
         if (token.StartsWith('-'))
         {
             var name = token.Split('=', 2)[0];
