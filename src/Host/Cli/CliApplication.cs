@@ -169,7 +169,8 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 await stderr.WriteLineAsync($"failure details: {e}").ConfigureAwait(false);
             }
 
-            await stderr.WriteLineAsync($"Error: {OneLine(e.Message)}").ConfigureAwait(false);
+            var hint = e is UnauthorizedAccessException && !Environment.IsPrivilegedProcess ? "; run it as root (sudo)" : "";
+            await stderr.WriteLineAsync($"Error: {OneLine(e.Message)}{hint}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }
