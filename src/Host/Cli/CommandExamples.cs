@@ -48,7 +48,7 @@ internal static class CommandExamples
         [
             "source <(cocoon-net completion bash)                                   # this shell",
             "cocoon-net completion bash > /etc/bash_completion.d/cocoon-net        # every bash",
-            "cocoon-net completion zsh > \"${fpath[1]}/_cocoon-net\"",
+            "echo 'source <(cocoon-net completion zsh)' >> ~/.zshrc",
             "cocoon-net completion fish > ~/.config/fish/completions/cocoon-net.fish",
         ],
     };

@@ -23,7 +23,9 @@ internal static class CompletionScripts
     public static string For(string shell, RootCommand root) => shell switch
     {
         "bash" => Bash(root),
-        "zsh" => "#compdef cocoon-net\nautoload -U +X bashcompinit && bashcompinit\n" + Bash(root),
+        // zsh runs the bash script through its bash-compatibility layer; meant to be sourced from ~/.zshrc.
+        "zsh" => "# cocoon-net zsh completion: in ~/.zshrc, source <(cocoon-net completion zsh)\n"
+            + "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n" + Bash(root),
         "fish" => Fish(root),
         _ => throw new ArgumentOutOfRangeException(nameof(shell), shell, null),
     };

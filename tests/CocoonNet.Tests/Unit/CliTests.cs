@@ -127,7 +127,7 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData("zsh", "#compdef cocoon-net")]
+    [InlineData("zsh", "autoload -U +X bashcompinit && bashcompinit")]
     [InlineData("fish", "complete -c cocoon-net -n '__fish_seen_subcommand_from adopt' -l subnet")]
     public void Other_shells_get_their_script(string shell, string expected)
     {
