@@ -21,10 +21,9 @@ internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings sett
     private readonly List<Waiter> _waiters = [];
     private Task? _loop;
 
-    // One "session" runs from the first waiter to the last: its progress line counts the ENIs of that session.
-    private readonly SortedSet<string> _targets = new(StringComparer.Ordinal);
-    private int _registered;
-    private int _completed;
+    // One "session" runs from the first waiter to the last: its progress line counts the ENIs of that session
+    // (an ENI is done when nobody waits for it any more; one waited for twice, settle then attach, counts once).
+    private readonly HashSet<string> _sessionEnis = new(StringComparer.Ordinal);
     private long _sessionStarted;
     private TimeSpan _reported;
 
@@ -45,13 +44,12 @@ internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings sett
         {
             if (_loop is null)
             {
-                (_registered, _completed, _reported, _sessionStarted) = (0, 0, TimeSpan.Zero, time.GetTimestamp());
-                _targets.Clear();
+                (_reported, _sessionStarted) = (TimeSpan.Zero, time.GetTimestamp());
+                _sessionEnis.Clear();
             }
 
             _waiters.Add(waiter);
-            _registered++;
-            _targets.Add(target);
+            _sessionEnis.Add(eniId);
             if (_loop is null)
             {
                 _loop = Task.Run(() => PollAsync(cancellationToken), CancellationToken.None);
@@ -89,11 +87,6 @@ internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings sett
                     waiter.MissingPolls = eni is null ? waiter.MissingPolls + 1 : 0;
                     if (eni is null ? waiter.WantsGone || waiter.MissingPolls >= MissingPollsBeforeGone : !waiter.WantsGone && waiter.Done(eni))
                     {
-                        lock (_lock)
-                        {
-                            _completed++;
-                        }
-
                         Complete(waiter, w => w.Completion.TrySetResult(eni));
                     }
                     else if (now >= waiter.Deadline)
@@ -119,7 +112,7 @@ internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings sett
     /// <summary>At most every <see cref="ProgressInterval"/>, once a wait has lasted that long: what, and how many are done.</summary>
     private void ReportProgress()
     {
-        int registered, completed;
+        int count, done;
         string targets;
         TimeSpan waited;
         lock (_lock)
@@ -131,10 +124,12 @@ internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings sett
             }
 
             _reported = waited;
-            (registered, completed, targets) = (_registered, _completed, string.Join(" or ", _targets));
+            var pending = _waiters.Select(w => w.EniId).ToHashSet(StringComparer.Ordinal);
+            (count, done) = (_sessionEnis.Count, _sessionEnis.Count(id => !pending.Contains(id)));
+            targets = string.Join(" or ", _waiters.Select(w => w.Target).Distinct().Order(StringComparer.Ordinal));
         }
 
-        LogProgress(logger, registered, targets, completed, waited.TotalSeconds);
+        LogProgress(logger, count, targets, done, waited.TotalSeconds);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "waiting for {Count} ENI(s) to reach {Target}: {Done}/{Count} done ({Seconds:0} s)")]
