@@ -131,7 +131,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             var paths = HostPaths.FromEnvironment();
             var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt");
             var settings = new RuntimeSettings(
-                PluginDirectory.Resolve(parse.GetValue(_o.PluginsDir)),
+                PluginDirectory.Resolve(PluginsDirectoryFlag(parse)),
                 parse.GetValue(_o.AllowInsecurePlugins),
                 mode,
                 level,
@@ -196,6 +196,22 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         {
             return null; // the command itself reports an unreadable state
         }
+    }
+
+    /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>
+    private string? PluginsDirectoryFlag(ParseResult parse)
+    {
+        if (parse.GetResult(_o.PluginsDir) is null)
+        {
+            return null;
+        }
+
+        var value = parse.GetValue(_o.PluginsDir);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new UsageException("--plugins-dir is empty: give a directory such as /usr/lib/cocoon-net/plugins, or leave the flag out for the default")
+            : value.Any(char.IsControl)
+                ? throw new UsageException("--plugins-dir contains a control character (NUL, newline, ...); give a plain directory")
+                : value;
     }
 
     /// <summary>-v / -q win over COCOON_NET_LOG_LEVEL; both at once is a contradiction.</summary>

@@ -36,8 +36,13 @@ internal static class CompletionScripts
         command.Options.Concat(command == root ? [] : root.Options.Where(o => o.Recursive))
             .Where(o => !o.Hidden)
             .SelectMany(o => o.Aliases.Prepend(o.Name))
+            .Where(IsPlainFlag)
             .Distinct()
             .Order(StringComparer.Ordinal);
+
+    /// <summary>--long and -x only: the help option's -? /? /h spellings are noise on a Linux shell.</summary>
+    private static bool IsPlainFlag(string alias) =>
+        alias.StartsWith("--", StringComparison.Ordinal) || (alias.Length == 2 && alias[0] == '-' && char.IsAsciiLetter(alias[1]));
 
     private static string Bash(RootCommand root)
     {

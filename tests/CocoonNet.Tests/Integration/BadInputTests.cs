@@ -56,6 +56,7 @@ public sealed partial class BadInputTests : IClassFixture<BadInputTests.Node>
         { "relative state dir", [.. Adopt, "--state-dir", "relative/dir"], NoEnvironment, false, "is relative" },
         { "state dir with a newline", [.. Adopt, "--state-dir", "/tmp/a\nb"], NoEnvironment, false, "control character" },
         { "empty state dir on teardown", ["teardown", "--state-dir", ""], NoEnvironment, false, "--state-dir is empty" },
+        { "empty plugins dir", [.. Adopt, "--plugins-dir", ""], NoEnvironment, false, "--plugins-dir is empty" },
         { "manage-iptables not a boolean", [.. Adopt, "--manage-iptables=maybe"], NoEnvironment, false, "--manage-iptables maybe: expected true or false" },
         { "systemd requested without systemd", [.. Adopt, "--service-manager", "systemd"], NoEnvironment, false, "systemd is not running on this host; use --service-manager process" },
         { "systemd requested by the variable without systemd", Adopt, new() { ["COCOON_NET_SERVICE_MANAGER"] = "systemd" }, false, "systemd is not running" },
