@@ -8,7 +8,7 @@ OUT     ?= out
 PREFIX  ?= /usr
 DESTDIR ?=
 LIBDIR  := $(DESTDIR)$(PREFIX)/lib/cocoon-net
-BINLINK := $(DESTDIR)/usr/local/bin/cocoon-net
+BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
 DOTNET  ?= dotnet
 # Self-contained + composite ReadyToRun: no runtime needed on nodes, faster start-up, ~2 min to build.
 # SELF_CONTAINED=false builds a small framework-dependent out/ in seconds (for quick local iterations).
@@ -51,17 +51,23 @@ bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-s
 demo: deps-system test-plugins ## Sandbox node + VMs in namespaces: adopt, then init on an emulated GKE node; DHCP, ping out, teardown
 	bash tests/demo/demo.sh $(abspath $(OUT))
 
-install: build ## Install to $(PREFIX)/lib/cocoon-net with a /usr/local/bin/cocoon-net link
+install: ## Install the existing out/ (no rebuild: 'make build' first, as a normal user) to $(PREFIX)/lib/cocoon-net, link $(PREFIX)/bin/cocoon-net
+	@test -x $(OUT)/cocoon-net || { echo "$(OUT)/cocoon-net is missing: run 'make build' first (as a normal user), then 'sudo make install'" >&2; exit 1; }
+	@test -e $(OUT)/libcoreclr.so || echo "note: $(OUT) is a framework-dependent build (SELF_CONTAINED=false): nodes need the .NET 10 runtime" >&2
+	rm -rf $(LIBDIR)
 	install -d -m 0755 $(LIBDIR)
-	cp -a $(OUT)/. $(LIBDIR)/
-	rm -rf $(LIBDIR)/test-plugins
-	chown -R root:root $(LIBDIR) 2>/dev/null || true
-	chmod -R go-w $(LIBDIR)
+	@# Only what runs: no symbols, XML docs, crash-dump helper, test plugins, emulators or build leftovers.
+	tar -C $(OUT) --exclude='./test-plugins' --exclude='./emulators' --exclude='./obj' \
+	    --exclude='*.pdb' --exclude='*.xml' --exclude='createdump' -cf - . | tar -C $(LIBDIR) --no-same-owner -xf -
+	@if [ "$$(id -u)" = 0 ]; then chown -R root:root $(LIBDIR); fi
+	chmod -R u+rwX,go+rX,go-w $(LIBDIR)
 	install -d -m 0755 $(dir $(BINLINK))
-	ln -sf $(PREFIX)/lib/cocoon-net/cocoon-net $(BINLINK)
+	ln -sfn $(PREFIX)/lib/cocoon-net/cocoon-net $(BINLINK)
+	@echo "installed $(LIBDIR) ($$(du -sh $(LIBDIR) | cut -f1)) and $(BINLINK)"
 
-uninstall: ## Remove what install put in place
-	rm -rf $(LIBDIR) $(BINLINK)
+uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown' on the node first)
+	rm -rf $(LIBDIR)
+	@if [ -L $(BINLINK) ]; then rm -f $(BINLINK); echo "rm -f $(BINLINK)"; fi
 
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet

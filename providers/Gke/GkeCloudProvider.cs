@@ -126,15 +126,21 @@ internal sealed class GkeCloudProvider(
         return await aliases.RemoveAsync(location, subnet, request.DryRun, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public string? ValidateRequest(ProvisionRequest request) =>
+        request.Subnet.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || request.Subnet.PrefixLength is < 8 or > 29
+            ? $"--subnet {request.Subnet}: a GCE alias IP range must be IPv4 /8 to /29; use a subnet in that range (e.g. 172.20.100.0/24)"
+            : null;
+
     /// <summary>Everything that can be wrong with the request or the settings, checked before any call.</summary>
     private IReadOnlyList<IPAddress> Validate(ProvisionRequest request)
     {
         options.Value.MetadataBase();
         options.Value.ComputeBase();
         var subnet = request.Subnet;
-        if (subnet.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || subnet.PrefixLength is < 8 or > 29)
+        if (ValidateRequest(request) is { } problem)
         {
-            throw new GkeException($"--subnet {subnet}: GCE alias ranges for cocoon-net must be IPv4 /8 to /29");
+            throw new GkeException(problem);
         }
 
         if (!Cidr.TryParse(subnet.ToString(), out var canonical) || canonical != subnet)

@@ -17,6 +17,17 @@ public interface ICloudProvider
     Task<bool> DetectAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Checks <paramref name="request"/> against this cloud's fixed limits (prefix lengths, sizes, names) before
+    /// anything changes: no lock, no state, no cloud call has happened yet, and it must make none itself.
+    /// Returns null when the request is acceptable, else one sentence saying what is wrong and what to use
+    /// instead; the host prints it as bad input (exit code 2). <see cref="ProvisionRequest.Previous"/> is
+    /// empty and <see cref="ProvisionRequest.PrimaryNic"/> may be empty here.
+    /// Default: accepts everything. Added with a default body, so plugins built before it load unchanged
+    /// (no <see cref="PluginAbi.Version"/> change).
+    /// </summary>
+    string? ValidateRequest(ProvisionRequest request) => null;
+
+    /// <summary>
     /// Provisions (or, when <see cref="ProvisionRequest.DryRun"/> is set, only plans) the cloud resources
     /// for the node. Must be idempotent: a re-run with the same request changes nothing. Save progress
     /// through <paramref name="checkpoint"/> before each mutation so a failure midway can be resumed or

@@ -6,16 +6,27 @@ namespace CocoonNet.Providers.Gke.Compute;
 /// Waits for a Compute operation to reach DONE, then checks <c>error.errors</c>: DONE alone does not
 /// mean the change was made.
 /// </summary>
-internal sealed class OperationWaiter(ComputeClient compute, RetryPolicy retry, TimeProvider time, ILogger<OperationWaiter> logger)
+internal sealed partial class OperationWaiter(ComputeClient compute, RetryPolicy retry, TimeProvider time, ILogger<OperationWaiter> logger)
 {
+    /// <summary>A wait longer than this says what it waits for, and again at most this often: silence reads as a hang.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public async Task<Operation> WaitAsync(string project, Operation operation, string what, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(100);
+        var reported = TimeSpan.Zero;
         while (!operation.IsDone)
         {
+            var waited = time.GetElapsedTime(started);
+            if (waited - reported >= ProgressInterval)
+            {
+                reported = waited;
+                LogProgress(logger, what, operation.Name, operation.Status, waited.TotalSeconds);
+            }
+
             if (time.GetElapsedTime(started) > Timeout)
             {
                 throw new GkeException(
@@ -45,4 +56,7 @@ internal sealed class OperationWaiter(ComputeClient compute, RetryPolicy retry, 
         }
         return operation;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "waiting for {What}: operation {Name} is {Status}, 0/1 done ({Seconds:0} s)")]
+    private static partial void LogProgress(ILogger logger, string what, string name, string status, double seconds);
 }

@@ -1,4 +1,5 @@
 using CocoonNet.Providers.Volcengine.Api;
+using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Providers.Volcengine.Provisioning;
 
@@ -7,8 +8,11 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 /// (<c>NetworkInterfaceIds.N</c>), instead of one call per ENI: seven ENIs waiting for Available or InUse cost
 /// four requests a second, not thirty, and stay far below the account's flow limit.
 /// </summary>
-internal sealed class EniStatusBoard(VpcApi api, VolcengineSettings settings, TimeProvider time)
+internal sealed partial class EniStatusBoard(VpcApi api, VolcengineSettings settings, TimeProvider time, ILogger<EniStatusBoard> logger)
 {
+    /// <summary>A wait longer than this says what it waits for, and again at most this often: silence reads as a hang.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
     // A just-created ENI may be missing from Describe for a moment (eventual consistency): absence counts only
     // when it repeats, unless absence is what the caller waits for.
     private const int MissingPollsBeforeGone = 3;
@@ -16,6 +20,12 @@ internal sealed class EniStatusBoard(VpcApi api, VolcengineSettings settings, Ti
     private readonly Lock _lock = new();
     private readonly List<Waiter> _waiters = [];
     private Task? _loop;
+
+    // One "session" runs from the first waiter to the last: its progress line counts the ENIs of that session
+    // (an ENI is done when nobody waits for it any more; one waited for twice, settle then attach, counts once).
+    private readonly HashSet<string> _sessionEnis = new(StringComparer.Ordinal);
+    private long _sessionStarted;
+    private TimeSpan _reported;
 
     /// <summary>
     /// Completes with the ENI once <paramref name="done"/> holds for it, or with null once it does not exist
@@ -32,7 +42,14 @@ internal sealed class EniStatusBoard(VpcApi api, VolcengineSettings settings, Ti
         _ = waiter.Completion.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         lock (_lock)
         {
+            if (_loop is null)
+            {
+                (_reported, _sessionStarted) = (TimeSpan.Zero, time.GetTimestamp());
+                _sessionEnis.Clear();
+            }
+
             _waiters.Add(waiter);
+            _sessionEnis.Add(eniId);
             if (_loop is null)
             {
                 _loop = Task.Run(() => PollAsync(cancellationToken), CancellationToken.None);
@@ -79,6 +96,8 @@ internal sealed class EniStatusBoard(VpcApi api, VolcengineSettings settings, Ti
                             + "check it in the Volcengine console, then re-run")));
                     }
                 }
+
+                ReportProgress();
             }
             catch (Exception e)
             {
@@ -89,6 +108,32 @@ internal sealed class EniStatusBoard(VpcApi api, VolcengineSettings settings, Ti
             }
         }
     }
+
+    /// <summary>At most every <see cref="ProgressInterval"/>, once a wait has lasted that long: what, and how many are done.</summary>
+    private void ReportProgress()
+    {
+        int count, done;
+        string targets;
+        TimeSpan waited;
+        lock (_lock)
+        {
+            waited = time.GetElapsedTime(_sessionStarted);
+            if (_waiters.Count == 0 || waited - _reported < ProgressInterval)
+            {
+                return;
+            }
+
+            _reported = waited;
+            var pending = _waiters.Select(w => w.EniId).ToHashSet(StringComparer.Ordinal);
+            (count, done) = (_sessionEnis.Count, _sessionEnis.Count(id => !pending.Contains(id)));
+            targets = string.Join(" or ", _waiters.Select(w => w.Target).Distinct().Order(StringComparer.Ordinal));
+        }
+
+        LogProgress(logger, count, targets, done, waited.TotalSeconds);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "waiting for {Count} ENI(s) to reach {Target}: {Done}/{Count} done ({Seconds:0} s)")]
+    private static partial void LogProgress(ILogger logger, int count, string target, int done, double seconds);
 
     private void Complete(Waiter waiter, Action<Waiter> outcome)
     {

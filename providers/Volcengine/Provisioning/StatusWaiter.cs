@@ -1,4 +1,5 @@
 using CocoonNet.Providers.Volcengine.Api;
+using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Providers.Volcengine.Provisioning;
 
@@ -6,7 +7,7 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 /// Polls an ENI or subnet until it reaches the status an operation waits for. No fixed sleeps: the wait
 /// ends on the first poll that sees the target, and fails on a status that can no longer get there.
 /// </summary>
-internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineSettings settings, TimeProvider time)
+internal sealed partial class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineSettings settings, TimeProvider time, ILogger<StatusWaiter> logger)
 {
     /// <summary>Statuses an ENI passes through on its own; anything else is stable.</summary>
     public static bool IsTransient(string status) => status is "Creating" or "Attaching" or "Detaching" or "Deleting";
@@ -31,6 +32,7 @@ internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineS
     public async Task<Subnet> SubnetAvailableAsync(string subnetId, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        var progress = new Progress(time);
         while (true)
         {
             var subnet = await api.DescribeSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false)
@@ -40,6 +42,11 @@ internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineS
                 return subnet;
             }
 
+            if (progress.Due() is { } waited)
+            {
+                LogSubnetProgress(logger, subnetId, "become Available", subnet.Status, waited.TotalSeconds);
+            }
+
             await PauseAsync(deadline, $"subnet {subnetId} is still {subnet.Status}", cancellationToken).ConfigureAwait(false);
         }
     }
@@ -47,8 +54,14 @@ internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineS
     public async Task SubnetGoneAsync(string subnetId, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        var progress = new Progress(time);
         while (await api.DescribeSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false) is { } subnet)
         {
+            if (progress.Due() is { } waited)
+            {
+                LogSubnetProgress(logger, subnetId, "be deleted", subnet.Status, waited.TotalSeconds);
+            }
+
             await PauseAsync(deadline, $"subnet {subnetId} is still {subnet.Status}", cancellationToken).ConfigureAwait(false);
         }
     }
@@ -61,5 +74,27 @@ internal sealed class StatusWaiter(VpcApi api, EniStatusBoard board, VolcengineS
         }
 
         await Task.Delay(settings.PollInterval, time, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "waiting for subnet {SubnetId} to {Goal}: still {Status}, 0/1 done ({Seconds:0} s)")]
+    private static partial void LogSubnetProgress(ILogger logger, string subnetId, string goal, string status, double seconds);
+
+    /// <summary>Due once a wait has lasted <see cref="EniStatusBoard.ProgressInterval"/>, then at most that often.</summary>
+    private sealed class Progress(TimeProvider time)
+    {
+        private readonly long _started = time.GetTimestamp();
+        private TimeSpan _reported;
+
+        public TimeSpan? Due()
+        {
+            var waited = time.GetElapsedTime(_started);
+            if (waited - _reported < EniStatusBoard.ProgressInterval)
+            {
+                return null;
+            }
+
+            _reported = waited;
+            return waited;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Reflection;
 using CocoonNet.Host.Composition;
@@ -36,14 +37,10 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var root = BuildCommands();
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (parse.Errors.Count > 0 && parse.Action is not (HelpAction or CommandExamples.HelpWithExamples))
         {
-            foreach (var error in parse.Errors)
-            {
-                await stderr.WriteLineAsync($"Error: {error.Message}").ConfigureAwait(false);
-            }
-
-            await stderr.WriteLineAsync("Run 'cocoon-net --help' for usage.").ConfigureAwait(false);
+            // One line per failure: System.CommandLine reports one problem several ways.
+            await stderr.WriteLineAsync($"Error: {ParseErrorMessage.For(parse)}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
@@ -54,8 +51,9 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("VPC-native networking setup for cocoon VM nodes")
         {
-            _o.PluginsDir, _o.AllowInsecurePlugins, _o.ServiceManager,
+            _o.PluginsDir, _o.AllowInsecurePlugins, _o.ServiceManager, _o.Verbose, _o.Quiet,
         };
+        CommandExamples.AddTo(root);
 
         var init = new Command("init", "Provision cloud networking and configure this node")
         {
@@ -98,21 +96,44 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         root.Subcommands.Add(adopt);
         root.Subcommands.Add(status);
         root.Subcommands.Add(teardown);
+        var shell = new Argument<string>("shell") { Description = "bash, zsh or fish" };
+        var completion = new Command("completion", "Print a shell completion script (bash, zsh or fish)") { shell };
+        completion.SetAction(parse =>
+        {
+            var name = parse.GetValue(shell) ?? "";
+            if (!CompletionScripts.Shells.Contains(name))
+            {
+                stderr.WriteLine($"Error: completion {OptionValues.Show(name)}: use bash, zsh or fish");
+                return ExitCodes.Usage;
+            }
+
+            stdout.Write(CompletionScripts.For(name, root));
+            return ExitCodes.Success;
+        });
+
         root.Subcommands.Add(plugins);
+        root.Subcommands.Add(completion);
         return root;
     }
 
     private async Task<int> Run(ParseResult parse, Func<IServiceProvider, HostPaths, Task<int>> operation)
     {
+        var level = LogLevel.Information;
         try
         {
-            var level = StderrLoggerProvider.ParseLevel(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable))
-                ?? throw new UsageException($"{StderrLoggerProvider.Variable}={Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable)}: use debug, info, warn or error");
+            var command = parse.CommandResult.Command.Name;
+            if (command is "init" or "adopt" or "teardown" && !Environment.IsPrivilegedProcess)
+            {
+                throw new UsageException("cocoon-net must run as root (it changes the host network)");
+            }
+
+            level = LogLevelOf(parse);
             var paths = HostPaths.FromEnvironment();
+            var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt");
             var settings = new RuntimeSettings(
-                PluginDirectory.Resolve(parse.GetValue(_o.PluginsDir)),
+                PluginDirectory.Resolve(PluginsDirectoryFlag(parse)),
                 parse.GetValue(_o.AllowInsecurePlugins),
-                ServiceMode(parse.GetValue(_o.ServiceManager), paths),
+                mode,
                 level,
                 RecordedPlugin(parse, paths));
             var started = Stopwatch.GetTimestamp();
@@ -143,12 +164,13 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         }
         catch (Exception e)
         {
-            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
-            if (StderrLoggerProvider.ParseLevel(Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable)) == LogLevel.Debug)
+            if (level <= LogLevel.Debug)
             {
-                await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+                await stderr.WriteLineAsync($"failure details: {e}").ConfigureAwait(false);
             }
 
+            var hint = e is UnauthorizedAccessException && !Environment.IsPrivilegedProcess ? "; run it as root (sudo)" : "";
+            await stderr.WriteLineAsync($"Error: {OneLine(e.Message)}{hint}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
     }
@@ -176,6 +198,45 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         }
     }
 
+    /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>
+    private string? PluginsDirectoryFlag(ParseResult parse)
+    {
+        if (parse.GetResult(_o.PluginsDir) is null)
+        {
+            return null;
+        }
+
+        var value = parse.GetValue(_o.PluginsDir);
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new UsageException("--plugins-dir is empty: give a directory such as /usr/lib/cocoon-net/plugins, or leave the flag out for the default")
+            : value.Any(char.IsControl)
+                ? throw new UsageException("--plugins-dir contains a control character (NUL, newline, ...); give a plain directory")
+                : value;
+    }
+
+    /// <summary>-v / -q win over COCOON_NET_LOG_LEVEL; both at once is a contradiction.</summary>
+    private LogLevel LogLevelOf(ParseResult parse)
+    {
+        var (verbose, quiet) = (parse.GetValue(_o.Verbose), parse.GetValue(_o.Quiet));
+        if (verbose && quiet)
+        {
+            throw new UsageException("--verbose and --quiet contradict each other; give one");
+        }
+
+        if (verbose || quiet)
+        {
+            return verbose ? LogLevel.Debug : LogLevel.Error;
+        }
+
+        var variable = Environment.GetEnvironmentVariable(StderrLoggerProvider.Variable);
+        return StderrLoggerProvider.ParseLevel(variable)
+            ?? throw new UsageException($"{StderrLoggerProvider.Variable}={OptionValues.Show(variable ?? "")}: use debug, info, warn or error");
+    }
+
+    /// <summary>A multi-line message (a tool's stderr, say) folded into the single Error: line.</summary>
+    private static string OneLine(string message) =>
+        string.Join("; ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+
     private static double SinceProcessStart() => (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
     private NodeRequest NodeRequestFrom(ParseResult parse, HostPaths paths, int defaultPoolSize) =>
@@ -194,17 +255,20 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             defaultPoolSize);
 
     private string StateDirectory(ParseResult parse, HostPaths paths) =>
-        parse.GetValue(_o.StateDir) is { Length: > 0 } dir ? Path.GetFullPath(dir) : paths.DefaultStateDirectory;
+        parse.GetResult(_o.StateDir) is null ? paths.DefaultStateDirectory : StateDirectoryValidator.Validate(parse.GetValue(_o.StateDir));
 
-    private static DhcpServiceMode ServiceMode(string? flag, HostPaths paths)
+    private static DhcpServiceMode ServiceMode(string? flag, HostPaths paths, bool changesHost)
     {
         var value = flag ?? Environment.GetEnvironmentVariable(ServiceManagerVariable) ?? "auto";
+        var systemdRunning = Directory.Exists(paths.SystemdRuntimeDirectory);
         return value.Trim().ToLowerInvariant() switch
         {
+            "systemd" when changesHost && !systemdRunning => throw new UsageException(
+                $"{(flag is null ? $"{ServiceManagerVariable}=systemd" : "--service-manager systemd")}: systemd is not running on this host; use --service-manager process"),
             "systemd" => DhcpServiceMode.Systemd,
             "process" => DhcpServiceMode.Process,
-            "auto" or "" => Directory.Exists(paths.SystemdRuntimeDirectory) ? DhcpServiceMode.Systemd : DhcpServiceMode.Process,
-            _ => throw new UsageException($"--service-manager {value}: use auto, systemd or process"),
+            "auto" or "" => systemdRunning ? DhcpServiceMode.Systemd : DhcpServiceMode.Process,
+            _ => throw new UsageException($"{(flag is null ? $"{ServiceManagerVariable}=" : "--service-manager ")}{OptionValues.Show(value)}: use auto, systemd or process"),
         };
     }
 }

@@ -26,6 +26,7 @@ internal sealed class CliOptions
     public Option<int?> PoolSize { get; } = new("--pool-size")
     {
         Description = $"Number of IPs in the pool (default {NodeRequestValidator.DefaultInitPoolSize} for init, {NodeRequestValidator.DefaultAdoptPoolSize} for adopt, capped to the subnet)",
+        CustomParser = OptionValues.WholeNumber,
     };
 
     public Option<string?> Gateway { get; } = new("--gateway") { Description = "Gateway IP on cni0 (default: first IP in subnet)" };
@@ -52,6 +53,7 @@ internal sealed class CliOptions
     {
         Description = "(adopt only) Let cocoon-net write its FORWARD + NAT MASQUERADE rules; remembered in pool.json for re-runs",
         Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = OptionValues.Boolean,
     };
 
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text or json" };
@@ -65,6 +67,18 @@ internal sealed class CliOptions
     public Option<bool> AllowInsecurePlugins { get; } = new("--allow-insecure-plugins")
     {
         Description = "Load plugins even from folders or files a non-root user can write (dangerous)",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Debug logs on stderr (overrides $COCOON_NET_LOG_LEVEL)",
+        Recursive = true,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "Only errors on stderr (overrides $COCOON_NET_LOG_LEVEL)",
         Recursive = true,
     };
 

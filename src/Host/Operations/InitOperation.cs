@@ -35,6 +35,12 @@ internal sealed class InitOperation(
                 + "install its plugin, or use 'cocoon-net adopt' for a node provisioned by hand");
         var backend = registry.Backend(platform)
             ?? throw new UsageException($"plugin for platform {platform} has no host backend; it cannot be used with init");
+        // The cloud's own limits (GKE: /8-/29) are bad input too: refused before the lock creates anything.
+        if (provider.ValidateRequest(new ProvisionRequest(request.NodeName, request.Subnet, request.Gateway, request.PoolSize,
+                request.PrimaryNic ?? "", CloudResources.None, request.DryRun)) is { } problem)
+        {
+            throw new UsageException(problem);
+        }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginOf(provider);

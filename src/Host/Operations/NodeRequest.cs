@@ -175,8 +175,11 @@ internal static class NodeRequestValidator
         name.Length > 0 && name[0] != '-' && name[^1] != '-'
         && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-    /// <summary><c>^[A-Za-z0-9_.@:-]{1,15}$</c> (IFNAMSIZ less the terminator).</summary>
+    /// <summary>
+    /// <c>^[A-Za-z0-9_.@-]{1,15}$</c> (IFNAMSIZ less the terminator), not <c>.</c> or <c>..</c>: the kernel's
+    /// dev_valid_name also refuses ':' (an alias label, not a device).
+    /// </summary>
     internal static bool IsInterfaceName(string name) =>
-        name.Length is >= 1 and <= 15
-        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '@' or ':' or '-');
+        name.Length is >= 1 and <= 15 && name is not ("." or "..")
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '@' or '-');
 }

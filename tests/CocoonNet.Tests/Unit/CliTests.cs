@@ -29,7 +29,7 @@ public sealed class CliTests
         var (exit, stdout, stderr) = Run("adopt", "--node-name", "n");
         Assert.Equal(2, exit);
         Assert.Empty(stdout);
-        Assert.Contains("Error: Option '--subnet' is required.", stderr);
+        Assert.Equal("Error: --subnet is required (e.g. --subnet 172.20.100.0/24)\n", stderr);
     }
 
     [Fact]
@@ -69,4 +69,70 @@ public sealed class CliTests
 
     [Fact]
     public void Unknown_flags_are_usage_errors() => Assert.Equal(2, Run("adopt", "--bogus").Exit);
+
+    [Theory]
+    [InlineData(new[] { "inti" }, "Error: unknown command 'inti'; did you mean 'init'? (commands: init, adopt, status, teardown, plugins, completion)\n")]
+    [InlineData(new[] { "adopt", "--subent", "10.0.0.0/24" }, "Error: unknown option --subent for 'cocoon-net adopt'; did you mean --subnet? (see 'cocoon-net adopt --help')\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--pool-size", "abc" }, "Error: --pool-size abc: expected a whole number (e.g. --pool-size 140)\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--manage-iptables=maybe" }, "Error: --manage-iptables maybe: expected true or false (or the bare flag)\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--state-dir", "" }, "Error: --state-dir is empty: give an absolute directory such as /var/lib/cocoon/net, or leave the flag out for that default\n")]
+    [InlineData(new[] { "-v", "-q", "status" }, "Error: --verbose and --quiet contradict each other; give one\n")]
+    public void Parse_problems_are_one_line_in_plain_words(string[] args, string expected)
+    {
+        var (exit, stdout, stderr) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Equal(expected, stderr);
+    }
+
+    [Theory]
+    [InlineData("inti", "init")]
+    [InlineData("stauts", "status")]
+    [InlineData("tear", "teardown")]
+    [InlineData("plugin", "plugins")]
+    [InlineData("frobnicate", null)]
+    public void Typos_get_the_closest_command(string typed, string? expected) =>
+        Assert.Equal(expected, Suggestions.Closest(typed, ["init", "adopt", "status", "teardown", "plugins", "completion"]));
+
+    [Fact]
+    public void Help_ends_with_examples()
+    {
+        var (exit, stdout, _) = Run("adopt", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("Examples:\n  cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --dry-run", stdout);
+    }
+
+    [Fact]
+    public void Bash_completion_parses_and_registers_itself()
+    {
+        var (exit, script, _) = Run("completion", "bash");
+        Assert.Equal(0, exit);
+        Assert.Contains("--subnet", script);
+        var file = Path.Combine(Path.GetTempPath(), $"cocoon-net-completion-{Guid.NewGuid():N}.bash");
+        try
+        {
+            File.WriteAllText(file, script);
+            Assert.Equal(0, Support.Shell.Run("bash", ["-n", file]).ExitCode);
+            var registered = Support.Shell.Run("bash", ["-c", $"source {file} && complete -p cocoon-net"]);
+            Assert.Equal("complete -F _cocoon_net cocoon-net\n", registered.Stdout);
+            // What bash offers after "cocoon-net adopt --sub".
+            var offered = Support.Shell.Run("bash", ["-c",
+                $"source {file}; COMP_WORDS=(cocoon-net adopt --sub); COMP_CWORD=2; _cocoon_net; echo \"${{COMPREPLY[@]}}\""]);
+            Assert.Equal("--subnet\n", offered.Stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("zsh", "autoload -U +X bashcompinit && bashcompinit")]
+    [InlineData("fish", "complete -c cocoon-net -n '__fish_seen_subcommand_from adopt' -l subnet")]
+    public void Other_shells_get_their_script(string shell, string expected)
+    {
+        var (exit, script, _) = Run("completion", shell);
+        Assert.Equal(0, exit);
+        Assert.Contains(expected, script);
+    }
 }

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace CocoonNet.Host.Cli;
+
+/// <summary>The "Examples:" section each command's --help ends with.</summary>
+internal static class CommandExamples
+{
+    private static readonly Dictionary<string, string[]> Examples = new(StringComparer.Ordinal)
+    {
+        ["cocoon-net"] =
+        [
+            "cocoon-net init --node-name cocoon-pool --subnet 172.20.100.0/24",
+            "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
+            "cocoon-net status -o json",
+            "source <(cocoon-net completion bash)",
+        ],
+        ["init"] =
+        [
+            "cocoon-net init --node-name cocoon-pool --subnet 172.20.100.0/24 --dry-run   # show the plan only",
+            "cocoon-net init --node-name cocoon-pool --subnet 172.20.100.0/24",
+            "cocoon-net init --platform gke --node-name pool-a --subnet 172.20.1.0/24 --pool-size 60 -v",
+        ],
+        ["adopt"] =
+        [
+            "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --dry-run",
+            "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
+            "cocoon-net adopt --node-name cocoon-pool --subnet 10.8.0.0/24 --gateway 10.8.0.254 --dns \"\"",
+        ],
+        ["status"] =
+        [
+            "cocoon-net status",
+            "cocoon-net status -o json",
+            "cocoon-net status --state-dir /var/lib/cocoon/net",
+        ],
+        ["teardown"] =
+        [
+            "cocoon-net teardown --dry-run   # list what would be removed",
+            "cocoon-net teardown",
+        ],
+        ["plugins"] =
+        [
+            "cocoon-net plugins",
+            "cocoon-net plugins --plugins-dir /usr/lib/cocoon-net/plugins",
+        ],
+        ["completion"] =
+        [
+            "source <(cocoon-net completion bash)                                   # this shell",
+            "cocoon-net completion bash > /etc/bash_completion.d/cocoon-net        # every bash",
+            "echo 'source <(cocoon-net completion zsh)' >> ~/.zshrc",
+            "cocoon-net completion fish > ~/.config/fish/completions/cocoon-net.fish",
+        ],
+    };
+
+    /// <summary>Makes the root's --help print the examples of the command it describes after the usual help.</summary>
+    public static void AddTo(RootCommand root)
+    {
+        var help = root.Options.OfType<HelpOption>().FirstOrDefault();
+        if (help?.Action is HelpAction inner)
+        {
+            help.Action = new HelpWithExamples(inner);
+        }
+    }
+
+    internal sealed class HelpWithExamples(HelpAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var exit = inner.Invoke(parseResult);
+            var command = parseResult.CommandResult.Command;
+            var key = command is RootCommand ? "cocoon-net" : command.Name;
+            if (Examples.TryGetValue(key, out var lines))
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine("Examples:");
+                foreach (var line in lines)
+                {
+                    output.WriteLine($"  {line}");
+                }
+
+                output.WriteLine();
+            }
+
+            return exit;
+        }
+    }
+}
