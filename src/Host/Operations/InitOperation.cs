@@ -57,13 +57,13 @@ internal sealed class InitOperation(
         var saved = previous;
         if (!request.DryRun && previous is null)
         {
-            saved = store.Save(baseState with { Ips = null }, null);
+            saved = CrashPoints.Around("state", () => store.Save(baseState with { Ips = null }, null));
         }
 
         var checkpoint = new StateCheckpoint(resources =>
         {
             var current = saved ?? baseState;
-            saved = store.Save(WithResources(current, resources), saved);
+            saved = CrashPoints.Around("cloud-checkpoint", () => store.Save(WithResources(current, resources), saved));
         });
         var provisionRequest = new ProvisionRequest(
             request.NodeName, request.Subnet, request.Gateway, request.PoolSize, primaryNic, previousResources, request.DryRun);
@@ -111,8 +111,8 @@ internal sealed class InitOperation(
             output.Line();
         }
 
-        var cloudPlan = new StepPlan("cloud");
-        cloudPlan.Changes.AddRange(result.Changes);
+        var cloudPlan = new StepPlan("cloud").AddLines(result.Changes);
+        setup.Stream(cloudPlan, request.DryRun);
         var plans = new List<StepPlan> { cloudPlan };
         plans.AddRange(await setup.ApplyAsync(spec, backend, context, store, state, saved, request.DryRun, cancellationToken).ConfigureAwait(false));
         setup.PrintPlan(plans, request.DryRun);
