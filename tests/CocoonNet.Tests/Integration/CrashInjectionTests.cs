@@ -12,7 +12,7 @@ namespace CocoonNet.Tests.Integration;
 [Collection(NamespaceCollection.Name)]
 public sealed class CrashInjectionTests(ITestOutputHelper log)
 {
-    private const int Killed = 128 + 9;
+    private const int Killed = NodeChecks.Killed;
     private static readonly string[] Adopt = ["adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--pool-size", "253", "--manage-iptables"];
 
     [PrivilegedFact]
@@ -67,49 +67,14 @@ public sealed class CrashInjectionTests(ITestOutputHelper log)
         log.WriteLine($"{boundaries.Count} teardown crash points in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>
-    /// The boundary names a clean run reaches: <paramref name="prepare"/> readies a sandbox and returns the
-    /// command lines whose boundaries count (the last one's log only).
-    /// </summary>
     private static List<string> Boundaries(Func<Sandbox, string[][]> prepare)
     {
         using var sandbox = new Sandbox();
         var runs = prepare(sandbox);
-        var logFile = Path.Combine(Path.GetTempPath(), $"cocoon-net-crash-{Guid.NewGuid():N}.log");
-        try
-        {
-            var result = sandbox.CocoonNet(runs[^1], new Dictionary<string, string> { ["COCOON_NET_TEST_CRASH_LOG"] = logFile });
-            Assert.True(result.ExitCode == 0, result.ToString());
-            var names = File.ReadAllLines(logFile).ToList();
-            Assert.Equal(names.Count, names.Distinct().Count());
-            return names;
-        }
-        finally
-        {
-            File.Delete(logFile);
-        }
+        return NodeChecks.Boundaries(sandbox, runs[^1]);
     }
 
-    private static Dictionary<string, string> CrashAt(string boundary) => new() { ["COCOON_NET_TEST_CRASH_AT"] = boundary };
+    private static Dictionary<string, string> CrashAt(string boundary) => NodeChecks.CrashAt(boundary);
 
-    /// <summary>No cni0, routes, chains, dnsmasq or pool.json; nothing under the root but the state dir's lock.</summary>
-    internal static void AssertClean(Sandbox sandbox, string context)
-    {
-        Assert.True(!sandbox.Links(sandbox.Node).Contains("cni0"), $"{context}: cni0 left");
-        Assert.True(sandbox.RoutesWithProtocol("204").Count == 0, $"{context}: routes left");
-        var rules = sandbox.IptablesSave();
-        Assert.True(!rules.Contains("COCOON", StringComparison.Ordinal), $"{context}: rules left: {rules}");
-        Assert.True(sandbox.DnsmasqPid() is null, $"{context}: dnsmasq still running");
-        var lockFile = Path.Combine(sandbox.StateDirectory, ".lock");
-        var stateAncestors = new List<string>();
-        for (var d = sandbox.StateDirectory; d.Length > sandbox.Root.Length; d = Path.GetDirectoryName(d)!)
-        {
-            stateAncestors.Add(d);
-        }
-
-        var left = Directory.EnumerateFileSystemEntries(sandbox.Root, "*", SearchOption.AllDirectories)
-            .Where(e => e != lockFile && !stateAncestors.Contains(e))
-            .ToList();
-        Assert.True(left.Count == 0, $"{context}: left behind: {string.Join(", ", left)}");
-    }
+    private static void AssertClean(Sandbox sandbox, string context) => NodeChecks.AssertClean(sandbox, context);
 }

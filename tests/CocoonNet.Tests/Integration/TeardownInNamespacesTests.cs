@@ -86,7 +86,7 @@ public sealed class TeardownInNamespacesTests
 
             var finished = sandbox.CocoonNet("teardown");
             Assert.True(finished.ExitCode == 0, finished.ToString());
-            CrashInjectionTests.AssertClean(sandbox, "after the second teardown");
+            NodeChecks.AssertClean(sandbox, "after the second teardown");
         }
         finally
         {
