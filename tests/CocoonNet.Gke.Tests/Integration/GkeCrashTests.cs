@@ -22,14 +22,14 @@ public sealed class GkeCrashTests(ITestOutputHelper output)
         using var gce = new GceEmulatorProcess(sandbox);
         var env = GceEmulatorProcess.Environment(sandbox);
         var instancesBefore = gce.Instances();
-        // The first init also creates the shared secondary range, which stays for other nodes: boundaries are
-        // enumerated from the steady state that every trial below starts from.
+        // The first init also creates the shared secondary range, which stays for other nodes, and sysctls stay
+        // too: boundaries are enumerated from the steady state that every trial below starts from.
         Assert.Equal(0, sandbox.CocoonNet(Init, env).ExitCode);
         Assert.Equal(0, sandbox.CocoonNet(["teardown"], env).ExitCode);
         var boundaries = NodeChecks.Boundaries(sandbox, Init, env);
         Assert.Contains(boundaries, b => b.StartsWith("cloud-checkpoint/", StringComparison.Ordinal));
         Assert.Equal(0, sandbox.CocoonNet(["teardown"], env).ExitCode);
-        var left = LeftByPlugin(sandbox);
+        var left = NodeChecks.Baseline(sandbox);
 
         var watch = Stopwatch.StartNew();
         foreach (var boundary in boundaries)
@@ -49,14 +49,4 @@ public sealed class GkeCrashTests(ITestOutputHelper output)
 
         output.WriteLine($"{boundaries.Count} init crash points in {watch.Elapsed.TotalSeconds:F1} s");
     }
-
-    /// <summary>
-    /// What a clean init and teardown leave under the root besides the state dir (the directories the GKE
-    /// plugin makes for the guest-agent config it restores), relative to the root: the baseline.
-    /// </summary>
-    private static string[] LeftByPlugin(Sandbox sandbox) =>
-        Directory.EnumerateFileSystemEntries(sandbox.Root, "*", SearchOption.AllDirectories)
-            .Where(f => !f.StartsWith(sandbox.StateDirectory, StringComparison.Ordinal))
-            .Select(f => "/" + Path.GetRelativePath(sandbox.Root, f))
-            .ToArray();
 }

@@ -30,6 +30,16 @@ internal static class NodeChecks
     }
 
     /// <summary>
+    /// What is under the root besides the state dir (plugin copies a test made, directories a plugin made),
+    /// relative to the root: taken after a clean run and teardown, it is what <see cref="AssertClean"/> allows.
+    /// </summary>
+    public static string[] Baseline(Sandbox sandbox) =>
+        Directory.EnumerateFileSystemEntries(sandbox.Root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.StartsWith(sandbox.StateDirectory, StringComparison.Ordinal))
+            .Select(f => "/" + Path.GetRelativePath(sandbox.Root, f))
+            .ToArray();
+
+    /// <summary>
     /// No cni0, proto-204 routes, COCOON chains, dnsmasq or pool.json; nothing under the root but the
     /// state dir's lock and <paramref name="alsoAllowed"/> (paths relative to the root).
     /// </summary>
