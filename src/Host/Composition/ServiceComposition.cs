@@ -37,6 +37,8 @@ internal static class ServiceComposition
         services.AddSingleton<DhcpServices>();
 
         // Registration order is execution order.
+        // First, so teardown (reverse order) removes directories after everything inside them.
+        services.AddSingleton<IHostStep, DirectoryStep>();
         services.AddSingleton<IHostStep, BridgeStep>();
         services.AddSingleton<IHostStep, SysctlStep>();
         services.AddSingleton<IHostStep, RouteStep>();

@@ -51,11 +51,31 @@ internal sealed class SystemdDhcpService(HostPaths paths, IProcessRunner runner)
 
     public Task StopAsync(CancellationToken cancellationToken) => Check(cancellationToken, "stop", Unit);
 
+    /// <summary>
+    /// Removes the unit and its enablement. Without a running systemd (a unit written by a run that then
+    /// failed on systemctl) the files are removed directly, so teardown still finishes.
+    /// </summary>
     public async Task UninstallAsync(CancellationToken cancellationToken)
     {
-        await Check(cancellationToken, "disable", Unit).ConfigureAwait(false);
-        File.Delete(paths.SystemdUnitFile);
-        await Check(cancellationToken, "daemon-reload").ConfigureAwait(false);
+        var booted = Directory.Exists(paths.SystemdRuntimeDirectory);
+        if (booted && File.Exists(paths.SystemdUnitFile))
+        {
+            await Check(cancellationToken, "disable", Unit).ConfigureAwait(false);
+        }
+
+        var wants = Path.Combine(Path.GetDirectoryName(paths.SystemdUnitFile)!, "multi-user.target.wants", Unit);
+        foreach (var file in new[] { wants, paths.SystemdUnitFile })
+        {
+            if (File.Exists(file) || new FileInfo(file).LinkTarget is not null)
+            {
+                File.Delete(file);
+            }
+        }
+
+        if (booted)
+        {
+            await Check(cancellationToken, "daemon-reload").ConfigureAwait(false);
+        }
     }
 
     private static string DnsmasqPath() =>

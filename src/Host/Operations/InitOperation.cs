@@ -67,7 +67,7 @@ internal sealed class InitOperation(
         var checkpoint = new StateCheckpoint(resources =>
         {
             var current = saved ?? (baseState with { Ips = null });
-            saved = store.Save(WithResources(current, resources), saved);
+            saved = CrashPoints.Around("cloud-checkpoint", () => store.Save(WithResources(current, resources), saved));
         });
         var provisionRequest = new ProvisionRequest(
             request.NodeName, request.Subnet, request.Gateway, request.PoolSize, primaryNic, previousResources, request.DryRun);
@@ -115,8 +115,8 @@ internal sealed class InitOperation(
             output.Line();
         }
 
-        var cloudPlan = new StepPlan("cloud");
-        cloudPlan.Changes.AddRange(result.Changes);
+        var cloudPlan = new StepPlan("cloud").AddLines(result.Changes);
+        setup.Stream(cloudPlan, request.DryRun);
         var plans = new List<StepPlan> { cloudPlan };
         plans.AddRange(await setup.ApplyAsync(spec, backend, context, store, state, saved, request.DryRun, cancellationToken).ConfigureAwait(false));
         setup.PrintPlan(plans, request.DryRun);

@@ -52,8 +52,9 @@ internal sealed class NodeSetup(
         var plans = new List<StepPlan>();
 
         var prepare = new StepPlan("prepare");
-        prepare.Changes.AddRange(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
+        prepare.AddLines(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
         plans.Add(prepare);
+        Stream(prepare, dryRun);
 
         var statePlan = new StepPlan("state");
         if (saved is null || !(state with { Host = footprint }).SameContentAs(saved))
@@ -64,7 +65,7 @@ internal sealed class NodeSetup(
         Task Checkpoint(CancellationToken ct)
         {
             // A snapshot: the footprint keeps changing as steps apply, the saved state must not.
-            saved = store.Save(state with { Host = footprint.Clone() }, saved);
+            saved = CrashPoints.Around("state", () => store.Save(state with { Host = footprint.Clone() }, saved));
             return Task.CompletedTask;
         }
 
@@ -83,24 +84,39 @@ internal sealed class NodeSetup(
         return plans;
     }
 
+    /// <summary>Prints a plan whose changes already happened (cloud, plugin), unless this is a dry run.</summary>
+    public void Stream(StepPlan plan, bool dryRun)
+    {
+        if (dryRun)
+        {
+            return;
+        }
+
+        foreach (var line in plan.Changes.Concat(plan.Notes))
+        {
+            output.Line($"{plan.Step,-9} {line}");
+        }
+
+        plan.Printed = true;
+    }
+
+    /// <summary>
+    /// A dry run's plan in full; after a real run, the lines not printed yet as they were applied, and
+    /// "no changes" when there were none.
+    /// </summary>
     public void PrintPlan(IReadOnlyList<StepPlan> plans, bool dryRun)
     {
-        var changes = plans.Sum(p => p.Changes.Count);
+        var changes = plans.Sum(p => p.Items.Count);
         if (dryRun)
         {
             output.Line("plan:");
         }
 
-        foreach (var plan in plans)
+        foreach (var plan in plans.Where(p => dryRun || !p.Printed))
         {
-            foreach (var line in plan.Changes)
+            foreach (var line in plan.Changes.Concat(plan.Notes))
             {
                 output.Line($"{(dryRun ? "  " : "")}{plan.Step,-9} {line}");
-            }
-
-            foreach (var note in plan.Notes)
-            {
-                output.Line($"{(dryRun ? "  " : "")}{plan.Step,-9} {note}");
             }
         }
 

@@ -55,39 +55,86 @@ internal sealed class TeardownOperation(
         }
 
         var plans = new List<StepPlan>();
+        var failures = new List<string>();
         var cloud = new StepPlan("cloud");
         plans.Add(cloud);
+        var cloudLeft = false;
         if (adopted)
         {
             cloud.Notes.Add("adopted node: cloud resources left as they are (remove them by hand if needed)");
         }
         else
         {
-            var provider = registry.Provider(state.Platform)
-                ?? throw new InvalidOperationException(
-                    $"no loaded plugin serves platform {state.Platform}, which provisioned this node; install it to tear down its cloud resources");
-            cloud.Changes.AddRange(await provider.TeardownAsync(
-                new TeardownRequest(state.NodeName, subnet, primaryNic, resources, dryRun), cancellationToken).ConfigureAwait(false));
+            // A cloud failure must not keep the host as it is: it is reported, pool.json keeps the cloud
+            // resources, and a re-run of teardown retries them.
+            try
+            {
+                var provider = registry.Provider(state.Platform)
+                    ?? throw new InvalidOperationException(
+                        $"no loaded plugin serves platform {state.Platform}, which provisioned this node; install it to tear down its cloud resources");
+                cloud.AddLines(await provider.TeardownAsync(
+                    new TeardownRequest(state.NodeName, subnet, primaryNic, resources, dryRun), cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                cloudLeft = true;
+                failures.Add($"cloud: {e.Message}");
+                cloud.Notes.Add($"! failed: remove cloud resources: {e.Message}");
+            }
         }
 
+        setup.Stream(cloud, dryRun);
         var footprint = state.Host.Clone();
         var saved = state;
         Task Checkpoint(CancellationToken ct)
         {
-            saved = store.Save(saved with { Host = footprint.Clone() }, saved);
+            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Clone() }, saved));
             return Task.CompletedTask;
         }
 
         var spec = new HostSpec(subnet, gateway, (state.Ips ?? []).Select(IPAddress.Parse).ToList(), primaryNic,
             state.SecondaryNics ?? [], [], state.ManageIptables, settings.ServiceMode);
-        plans.AddRange(await pipeline.TeardownAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false));
+        var host = await pipeline.TeardownAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false);
+        plans.AddRange(host.Plans);
+        failures.AddRange(host.Failures);
 
         if (registry.Backend(state.Platform) is { } backend)
         {
             var cleanup = new StepPlan("cleanup");
-            cleanup.Changes.AddRange(await backend.CleanupHostAsync(
-                new HostContext(state.NodeName, subnet, primaryNic, resources, adopted), dryRun, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                cleanup.AddLines(await backend.CleanupHostAsync(
+                    new HostContext(state.NodeName, subnet, primaryNic, resources, adopted), dryRun, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"cleanup: {e.Message}");
+                cleanup.Notes.Add($"! failed: {e.Message}");
+            }
+
             plans.Add(cleanup);
+            setup.Stream(cleanup, dryRun);
+        }
+
+        if (failures.Count > 0 && !dryRun)
+        {
+            // What is left stays on record, so a re-run of teardown (once the cause is fixed) finishes it.
+            await Checkpoint(CancellationToken.None).ConfigureAwait(false);
+            setup.PrintPlan(plans, dryRun);
+            output.Line($"cocoon-net teardown incomplete ({state.Platform}): {store.Path} kept; still in place:");
+            foreach (var item in footprint.Describe().Concat(cloudLeft ? ["cloud resources of this node"] : []))
+            {
+                output.Line($"  {item}");
+            }
+
+            output.Line("failed:");
+            foreach (var failure in failures)
+            {
+                output.Line($"  {failure}");
+            }
+
+            output.Line("fix the cause and run 'cocoon-net teardown' again");
+            return ExitCodes.Failure;
         }
 
         var statePlan = new StepPlan("state").Add($"- remove {store.Path}");
@@ -95,7 +142,7 @@ internal sealed class TeardownOperation(
         setup.PrintPlan(plans, dryRun);
         if (!dryRun)
         {
-            store.Delete();
+            CrashPoints.Around("state-delete", store.Delete);
             output.Line($"cocoon-net teardown complete ({state.Platform})");
         }
 

@@ -29,7 +29,8 @@ internal enum DhcpServiceMode
 
 /// <summary>
 /// What cocoon-net itself created on the host, persisted in pool.json, so teardown undoes exactly that.
-/// Mutated by steps as they apply, so a failure midway still records what exists.
+/// Ownership is claimed (and saved) before each change and confirmed or dropped after it: at any instant
+/// the footprint covers everything that may exist, and a claim whose object is missing is nothing to do.
 /// </summary>
 internal sealed class HostFootprint
 {
@@ -55,6 +56,52 @@ internal sealed class HostFootprint
     /// <summary>Files cocoon-net created (not ones it found and rewrote).</summary>
     public List<string> Files { get; set; } = [];
 
+    /// <summary>Directories cocoon-net created, outermost first (removed at teardown only when empty).</summary>
+    public List<string> Directories { get; set; } = [];
+
+    /// <summary>True when cocoon-net owns nothing on the host.</summary>
+    public bool OwnsNothing() => !BridgeCreated && BridgeAddress is null && !Iptables && DhcpService is null && !DhcpUnitInstalled
+        && Files.Count == 0 && Directories.Count == 0;
+
+    /// <summary>What the footprint still owns, one item each, for an operator.</summary>
+    public IEnumerable<string> Describe()
+    {
+        if (BridgeCreated)
+        {
+            yield return $"bridge {HostSpec.Bridge}";
+        }
+
+        if (BridgeAddress is not null)
+        {
+            yield return $"address {BridgeAddress} on {HostSpec.Bridge}";
+        }
+
+        if (Iptables)
+        {
+            yield return "iptables chains COCOON-NET-* and their jumps";
+        }
+
+        if (DhcpService is not null)
+        {
+            yield return $"dnsmasq-cni ({DhcpService})";
+        }
+
+        if (DhcpUnitInstalled)
+        {
+            yield return "unit dnsmasq-cni.service";
+        }
+
+        foreach (var file in Files)
+        {
+            yield return file;
+        }
+
+        foreach (var directory in Directories)
+        {
+            yield return directory + "/";
+        }
+    }
+
     public HostFootprint Clone() => new()
     {
         BridgeCreated = BridgeCreated,
@@ -64,6 +111,7 @@ internal sealed class HostFootprint
         DhcpService = DhcpService,
         DhcpUnitInstalled = DhcpUnitInstalled,
         Files = [.. Files],
+        Directories = [.. Directories],
     };
 
     public bool SameAs(HostFootprint other) =>
@@ -73,13 +121,30 @@ internal sealed class HostFootprint
         && IptablesFingerprint == other.IptablesFingerprint
         && DhcpService == other.DhcpService
         && DhcpUnitInstalled == other.DhcpUnitInstalled
-        && Files.SequenceEqual(other.Files, StringComparer.Ordinal);
+        && Files.SequenceEqual(other.Files, StringComparer.Ordinal)
+        && Directories.SequenceEqual(other.Directories, StringComparer.Ordinal);
 
     public void RecordCreatedFile(string path)
     {
         if (!Files.Contains(path))
         {
             Files.Add(path);
+        }
+    }
+
+    /// <summary>Claims every missing directory on the way to <paramref name="directory"/>, before it is made.</summary>
+    public void ClaimDirectories(string directory)
+    {
+        var missing = new List<string>();
+        for (var d = Path.TrimEndingDirectorySeparator(directory); !string.IsNullOrEmpty(d) && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+        {
+            missing.Add(d);
+        }
+
+        missing.Reverse();
+        foreach (var d in missing.Where(d => !Directories.Contains(d)))
+        {
+            Directories.Add(d);
         }
     }
 }

@@ -70,6 +70,11 @@ internal static class PoolStateJson
             w.WriteBoolean("dhcpUnitInstalled", state.Host.DhcpUnitInstalled);
             w.WritePropertyName("files");
             StringArray(w, state.Host.Files);
+            if (state.Host.Directories.Count > 0)
+            {
+                w.WritePropertyName("directories");
+                StringArray(w, state.Host.Directories);
+            }
             w.WriteEndObject();
             w.WriteString("updatedAt", FormatTimestamp(state.UpdatedAt));
             w.WriteEndObject();
@@ -145,6 +150,7 @@ internal static class PoolStateJson
                 case "dhcpService": footprint.DhcpService = String(ref reader); break;
                 case "dhcpUnitInstalled": footprint.DhcpUnitInstalled = Boolean(ref reader); break;
                 case "files": footprint.Files = StringList(ref reader) ?? []; break;
+                case "directories": footprint.Directories = StringList(ref reader) ?? []; break;
                 default: reader.Skip(); break;
             }
         }

@@ -94,6 +94,7 @@ public sealed class DhcpServiceTests : IDisposable
     [Fact]
     public async Task Teardown_stops_and_removes_only_what_cocoon_net_installed()
     {
+        Directory.CreateDirectory(_paths.SystemdRuntimeDirectory);
         var footprint = new HostFootprint();
         await (await Step().PlanSetupAsync(Spec(), footprint, CancellationToken.None)).Apply(footprint, CancellationToken.None);
         var plan = await Step().PlanTeardownAsync(Spec(), footprint, CancellationToken.None);

@@ -26,54 +26,37 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
             .Where(a => footprint.BridgeAddress == $"{a.Address}/{a.PrefixLength}" && footprint.BridgeAddress != desired)
             .ToList();
 
+        // The bridge's index is looked up when each change runs: it exists only once the first one ran.
+        int Index() => link?.Index ?? kernel.ListLinks().First(l => l.Name == HostSpec.Bridge).Index;
         if (link is null)
         {
-            plan.Add($"+ create bridge {HostSpec.Bridge}");
+            plan.Add($"+ create bridge {HostSpec.Bridge}", fp => fp.BridgeCreated = true, _ =>
+            {
+                // A claim from a run killed right after creating it finds the bridge already there.
+                if (!kernel.ListLinks().Any(l => l.Name == HostSpec.Bridge))
+                {
+                    kernel.CreateBridge(HostSpec.Bridge);
+                }
+            });
         }
 
         foreach (var old in stale)
         {
-            plan.Add($"- remove address {old.Address}/{old.PrefixLength} from {HostSpec.Bridge} (previous gateway)");
+            plan.Add($"- remove address {old.Address}/{old.PrefixLength} from {HostSpec.Bridge} (previous gateway)", null,
+                fp => kernel.DeleteAddress(Index(), old.Address, old.PrefixLength));
         }
 
         if (!hasDesired)
         {
-            plan.Add($"+ add address {desired} to {HostSpec.Bridge}");
+            plan.Add($"+ add address {desired} to {HostSpec.Bridge}", fp => fp.BridgeAddress = desired,
+                _ => kernel.AddAddress(Index(), spec.Gateway, spec.Subnet.PrefixLength));
         }
 
         if (link is null || !link.IsUp)
         {
-            plan.Add($"~ set {HostSpec.Bridge} up");
+            plan.Add($"~ set {HostSpec.Bridge} up", null, _ => kernel.SetLinkUp(Index()));
         }
 
-        plan.Apply = (fp, _) =>
-        {
-            var index = link?.Index ?? 0;
-            if (link is null)
-            {
-                kernel.CreateBridge(HostSpec.Bridge);
-                fp.BridgeCreated = true;
-                index = kernel.ListLinks().First(l => l.Name == HostSpec.Bridge).Index;
-            }
-
-            foreach (var old in stale)
-            {
-                kernel.DeleteAddress(index, old.Address, old.PrefixLength);
-            }
-
-            if (!hasDesired)
-            {
-                kernel.AddAddress(index, spec.Gateway, spec.Subnet.PrefixLength);
-                fp.BridgeAddress = desired;
-            }
-
-            if (link is null || !link.IsUp)
-            {
-                kernel.SetLinkUp(index);
-            }
-
-            return Task.CompletedTask;
-        };
         return Task.FromResult(plan);
     }
 
@@ -83,6 +66,9 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
         var link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
         if (link is null)
         {
+            // Owned but gone (e.g. a teardown killed before it saved the removal): nothing to do.
+            footprint.BridgeCreated = false;
+            footprint.BridgeAddress = null;
             return Task.FromResult(plan);
         }
 
@@ -94,14 +80,12 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 
         if (footprint.BridgeCreated && ports.Count == 0)
         {
-            plan.Add($"- delete bridge {HostSpec.Bridge}");
-            plan.Apply = (fp, _) =>
+            plan.Add($"- delete bridge {HostSpec.Bridge}", null, fp =>
             {
                 kernel.DeleteLink(link.Index);
                 fp.BridgeCreated = false;
                 fp.BridgeAddress = null;
-                return Task.CompletedTask;
-            };
+            });
             return Task.FromResult(plan);
         }
 
@@ -112,13 +96,11 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 
         if (ours is { } a)
         {
-            plan.Add($"- remove address {a.Item1}/{a.Item2} from {HostSpec.Bridge}");
-            plan.Apply = (fp, _) =>
+            plan.Add($"- remove address {a.Item1}/{a.Item2} from {HostSpec.Bridge}", null, fp =>
             {
                 kernel.DeleteAddress(link.Index, a.Item1, a.Item2);
                 fp.BridgeAddress = null;
-                return Task.CompletedTask;
-            };
+            });
         }
 
         return Task.FromResult(plan);

@@ -37,19 +37,23 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
         }
 
         var existed = File.Exists(path);
-        plan.Add(existed ? $"~ update {path}" : $"+ write {path}");
-        plan.Apply = (fp, _) =>
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-            AtomicFile.Write(path, Conflist, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            if (!existed)
+        var directory = Path.GetDirectoryName(path)!;
+        plan.Add(
+            existed ? $"~ update {path}" : $"+ write {path}",
+            fp =>
             {
-                fp.RecordCreatedFile(path);
-            }
-
-            return Task.CompletedTask;
-        };
+                fp.ClaimDirectories(directory);
+                if (!existed)
+                {
+                    fp.RecordCreatedFile(path);
+                }
+            },
+            _ =>
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+                AtomicFile.Write(path, Conflist, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            });
         return Task.FromResult(plan);
     }
 
@@ -57,15 +61,18 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
     {
         var plan = new StepPlan(Name);
         var path = paths.CniConfigFile;
-        if (footprint.Files.Contains(path) && File.Exists(path))
+        if (footprint.Files.Contains(path) && !File.Exists(path))
         {
-            plan.Add($"- remove {path}");
-            plan.Apply = (fp, _) =>
+            // Owned but gone: nothing to remove.
+            footprint.Files.Remove(path);
+        }
+        else if (footprint.Files.Contains(path))
+        {
+            plan.Add($"- remove {path}", null, fp =>
             {
                 File.Delete(path);
                 fp.Files.Remove(path);
-                return Task.CompletedTask;
-            };
+            });
         }
 
         return Task.FromResult(plan);

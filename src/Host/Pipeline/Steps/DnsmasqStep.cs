@@ -31,70 +31,85 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         var start = pid is null;
         var restart = pid is not null && applied != config;
 
+        var configDirectory = Path.GetDirectoryName(configFile)!;
         if (writeConfig)
         {
-            plan.Add(configExisted ? $"~ update {configFile}" : $"+ write {configFile}");
+            plan.Add(
+                configExisted ? $"~ update {configFile}" : $"+ write {configFile}",
+                fp =>
+                {
+                    fp.ClaimDirectories(configDirectory);
+                    if (!configExisted)
+                    {
+                        fp.RecordCreatedFile(configFile);
+                    }
+                },
+                _ =>
+                {
+                    Directory.CreateDirectory(configDirectory, DirectoryMode);
+                    AtomicFile.Write(configFile, config, FileMode);
+                });
         }
 
         if (createLeaseFile)
         {
-            plan.Add($"+ create lease file {paths.DnsmasqLeaseFile}");
+            var leaseDirectory = Path.GetDirectoryName(paths.DnsmasqLeaseFile)!;
+            plan.Add(
+                $"+ create lease file {paths.DnsmasqLeaseFile}",
+                fp =>
+                {
+                    fp.ClaimDirectories(leaseDirectory);
+                    fp.RecordCreatedFile(paths.DnsmasqLeaseFile);
+                },
+                _ =>
+                {
+                    Directory.CreateDirectory(leaseDirectory, DirectoryMode);
+                    using (File.Open(paths.DnsmasqLeaseFile, new FileStreamOptions { Mode = System.IO.FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = FileMode }))
+                    {
+                    }
+                });
         }
 
         if (install is not null)
         {
-            plan.Add(install);
-        }
-
-        if (start)
-        {
-            plan.Add($"+ start dnsmasq-cni ({service.Mode})");
-        }
-        else if (restart)
-        {
-            plan.Add($"~ restart dnsmasq-cni ({service.Mode}, pid {pid}): config changed");
-        }
-
-        plan.Apply = async (fp, ct) =>
-        {
-            if (writeConfig)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(configFile)!, DirectoryMode);
-                AtomicFile.Write(configFile, config, FileMode);
-                if (!configExisted)
+            // The unit is on record before it is written: a run that fails or is killed after writing it
+            // (systemctl missing, say) leaves it for teardown to remove.
+            var unitExisted = File.Exists(paths.SystemdUnitFile);
+            plan.Add(
+                install,
+                fp =>
                 {
-                    fp.RecordCreatedFile(configFile);
-                }
-            }
+                    fp.ClaimDirectories(Path.GetDirectoryName(paths.SystemdUnitFile)!);
+                    fp.DhcpUnitInstalled |= !unitExisted;
+                },
+                async (_, ct) => await service.InstallAsync(ct).ConfigureAwait(false));
+        }
 
-            if (createLeaseFile)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(paths.DnsmasqLeaseFile)!, DirectoryMode);
-                using (File.Open(paths.DnsmasqLeaseFile, new FileStreamOptions { Mode = System.IO.FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = FileMode }))
+        if (start || restart)
+        {
+            plan.Add(
+                start ? $"+ start dnsmasq-cni ({service.Mode})" : $"~ restart dnsmasq-cni ({service.Mode}, pid {pid}): config changed",
+                fp =>
                 {
-                }
+                    fp.ClaimDirectories(paths.RunDirectory);
+                    fp.DhcpService = service.Mode;
+                },
+                async (_, ct) =>
+                {
+                    Directory.CreateDirectory(paths.RunDirectory, DirectoryMode);
+                    if (start)
+                    {
+                        await service.StartAsync(ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await service.RestartAsync(ct).ConfigureAwait(false);
+                    }
 
-                fp.RecordCreatedFile(paths.DnsmasqLeaseFile);
-            }
+                    AtomicFile.Write(paths.DnsmasqAppliedStamp, config, FileMode);
+                });
+        }
 
-            if (install is not null && await service.InstallAsync(ct).ConfigureAwait(false))
-            {
-                fp.DhcpUnitInstalled = true;
-            }
-
-            if (start)
-            {
-                await service.StartAsync(ct).ConfigureAwait(false);
-            }
-            else if (restart)
-            {
-                await service.RestartAsync(ct).ConfigureAwait(false);
-            }
-
-            fp.DhcpService = service.Mode;
-            Directory.CreateDirectory(paths.RunDirectory);
-            AtomicFile.Write(paths.DnsmasqAppliedStamp, config, FileMode);
-        };
         return plan;
     }
 
@@ -104,70 +119,69 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         var service = footprint.DhcpService is { } mode ? services.For(mode) : null;
         var pid = service is null ? null : await service.RunningPidAsync(cancellationToken).ConfigureAwait(false);
         var configFile = paths.DnsmasqConfigFile;
-        var removeConfig = footprint.Files.Contains(configFile) && File.Exists(configFile);
-        var removeLeases = footprint.Files.Contains(paths.DnsmasqLeaseFile) && File.Exists(paths.DnsmasqLeaseFile);
         if (pid is not null)
         {
-            plan.Add($"- stop dnsmasq-cni ({service!.Mode}, pid {pid})");
+            plan.Add($"- stop dnsmasq-cni ({service!.Mode}, pid {pid})", null, async (fp, ct) =>
+            {
+                await service.StopAsync(ct).ConfigureAwait(false);
+                ForgetService(fp);
+            });
+        }
+        else if (footprint.DhcpService is not null)
+        {
+            plan.Add("~ forget dnsmasq-cni ownership (not running)", null, ForgetService);
+        }
+        else
+        {
+            // Leftovers of a service that is no longer on record (a run killed before it saved that).
+            foreach (var file in new[] { paths.DnsmasqPidFile, paths.DnsmasqAppliedStamp }.Where(File.Exists))
+            {
+                plan.Add($"- remove stale {file}", null, _ => DeleteIfExists(file));
+            }
         }
 
         if (footprint.DhcpUnitInstalled)
         {
-            plan.Add($"- remove unit {paths.SystemdUnitFile}");
-        }
-
-        if (removeConfig)
-        {
-            plan.Add($"- remove {configFile}");
-        }
-
-        if (removeLeases)
-        {
-            plan.Add($"- remove {paths.DnsmasqLeaseFile}");
-        }
-
-        if (plan.IsEmpty && footprint.DhcpService is not null)
-        {
-            plan.Add("~ forget dnsmasq-cni ownership (not running)");
-        }
-
-        plan.Apply = async (fp, ct) =>
-        {
-            if (pid is not null)
-            {
-                await service!.StopAsync(ct).ConfigureAwait(false);
-            }
-
-            if (fp.DhcpUnitInstalled)
+            plan.Add($"- remove unit {paths.SystemdUnitFile}", null, async (fp, ct) =>
             {
                 await services.For(DhcpServiceMode.Systemd).UninstallAsync(ct).ConfigureAwait(false);
                 fp.DhcpUnitInstalled = false;
-            }
+            });
+        }
 
-            if (removeConfig)
+        foreach (var file in new[] { configFile, paths.DnsmasqLeaseFile })
+        {
+            if (footprint.Files.Contains(file) && !File.Exists(file))
             {
-                File.Delete(configFile);
-                fp.Files.Remove(configFile);
-                DeleteDirectoryIfEmpty(Path.GetDirectoryName(configFile)!);
+                // Owned but gone: nothing to remove.
+                footprint.Files.Remove(file);
             }
-
-            if (removeLeases)
+            else if (footprint.Files.Contains(file))
             {
-                File.Delete(paths.DnsmasqLeaseFile);
-                fp.Files.Remove(paths.DnsmasqLeaseFile);
+                plan.Add($"- remove {file}", null, fp =>
+                {
+                    DeleteIfExists(file);
+                    fp.Files.Remove(file);
+                });
             }
+        }
 
-            File.Delete(paths.DnsmasqAppliedStamp);
-            fp.DhcpService = null;
-        };
         return plan;
     }
 
-    internal static void DeleteDirectoryIfEmpty(string directory)
+    /// <summary>Once dnsmasq is down: its pid file (when stale) and the applied-config stamp go with the record.</summary>
+    private void ForgetService(HostFootprint footprint)
     {
-        if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+        DeleteIfExists(paths.DnsmasqPidFile);
+        DeleteIfExists(paths.DnsmasqAppliedStamp);
+        footprint.DhcpService = null;
+    }
+
+    private static void DeleteIfExists(string file)
+    {
+        if (File.Exists(file))
         {
-            Directory.Delete(directory);
+            File.Delete(file);
         }
     }
 

@@ -88,6 +88,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
         var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
         var transaction = new StringBuilder();
+        var lines = new List<string>();
         foreach (var tableName in Tables)
         {
             var body = new StringBuilder();
@@ -102,7 +103,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                 var have = live.Rules(table, chain);
                 if (!live.HasChain(table, chain) || !want.SequenceEqual(have))
                 {
-                    plan.Add(live.HasChain(table, chain)
+                    lines.Add(live.HasChain(table, chain)
                         ? $"~ rewrite chain {table}/{chain} ({have.Count} -> {want.Count} rules)"
                         : $"+ create chain {table}/{chain} with {want.Count} rule(s)");
                     body.Append(':').Append(chain).Append(" - [0:0]\n");
@@ -114,7 +115,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
                 if (!live.Rules(table, parent).Contains(Jump(parent, chain)))
                 {
-                    plan.Add($"+ jump {table}/{parent} -> {chain} (first rule)");
+                    lines.Add($"+ jump {table}/{parent} -> {chain} (first rule)");
                     body.Append("-I ").Append(parent).Append(" 1 -j ").Append(chain).Append('\n');
                 }
             }
@@ -126,22 +127,34 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         }
 
         var text = transaction.ToString();
-        plan.Apply = async (fp, ct) =>
+        if (lines.Count > 0)
         {
-            await iptables.RestoreAsync(text, ct).ConfigureAwait(false);
-            fp.Iptables = true;
-            fp.IptablesFingerprint = Fingerprint(desired, iptables.LiveFingerprint(Chains));
-        };
-        if (plan.IsEmpty && current is not null)
+            // Ownership is claimed (and saved) before the transaction: a kill right after it still leaves
+            // the chains on record for teardown.
+            plan.Add(
+                lines,
+                fp =>
+                {
+                    fp.Iptables = true;
+                    fp.IptablesFingerprint = null;
+                },
+                async (fp, ct) =>
+                {
+                    await iptables.RestoreAsync(text, ct).ConfigureAwait(false);
+                    fp.IptablesFingerprint = Fingerprint(desired, iptables.LiveFingerprint(Chains));
+                });
+        }
+        else if (current is not null)
         {
-            // Rules are right but unverified by fingerprint (state from an older cocoon-net, or rules
-            // rewritten identically by hand): record it, so later re-runs need no iptables-save.
-            plan.Add("~ record the rules' fingerprint (re-runs then check them without iptables-save)");
-            plan.Apply = (fp, _) =>
+            // Rules are right but unverified by fingerprint (state from an older cocoon-net, a run killed
+            // before it recorded the fingerprint, or rules rewritten identically by hand): record it, so later
+            // re-runs need no iptables-save, and own the chains (they are cocoon-net's by name), so
+            // teardown removes them.
+            plan.Add("~ record the rules' fingerprint (re-runs then check them without iptables-save)", null, fp =>
             {
+                fp.Iptables = true;
                 fp.IptablesFingerprint = current;
-                return Task.CompletedTask;
-            };
+            });
         }
 
         return plan;
@@ -177,6 +190,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
         var live = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
         var transaction = new StringBuilder();
+        var lines = new List<string>();
         foreach (var tableName in Tables)
         {
             var body = new StringBuilder();
@@ -190,7 +204,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                 var jump = Jump(parent, chain);
                 foreach (var _ in live.Rules(table, parent).Where(r => r == jump))
                 {
-                    plan.Add($"- jump {table}/{parent} -> {chain}");
+                    lines.Add($"- jump {table}/{parent} -> {chain}");
                     body.Append("-D ").Append(parent).Append(" -j ").Append(chain).Append('\n');
                 }
             }
@@ -202,7 +216,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                     continue;
                 }
 
-                plan.Add($"- chain {table}/{chain} ({live.Rules(table, chain).Count} rules)");
+                lines.Add($"- chain {table}/{chain} ({live.Rules(table, chain).Count} rules)");
                 body.Append("-F ").Append(chain).Append('\n').Append("-X ").Append(chain).Append('\n');
             }
 
@@ -213,7 +227,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         }
 
         var text = transaction.ToString();
-        plan.Apply = async (fp, ct) =>
+        async Task Remove(HostFootprint fp, CancellationToken ct)
         {
             if (text.Length > 0)
             {
@@ -222,12 +236,10 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
             fp.Iptables = false;
             fp.IptablesFingerprint = null;
-        };
-        if (plan.IsEmpty)
-        {
-            // Nothing live, but the record still says managed: clear it through a no-op change.
-            plan.Add("~ forget iptables ownership (rules already gone)");
         }
+
+        // Nothing live, but the record still says managed: clear it through a no-op change.
+        plan.Add(lines.Count > 0 ? lines : ["~ forget iptables ownership (rules already gone)"], null, Remove);
 
         return plan;
     }

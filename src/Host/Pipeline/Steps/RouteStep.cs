@@ -29,28 +29,35 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 
         var added = missing.Where(ip => !foreign.Contains(ip)).ToList();
         var replaced = missing.Where(foreign.Contains).ToList();
+        // Additions and take-overs are one netlink batch; routes carry the protocol id, so the kernel itself
+        // records their ownership: no claim in the footprint is needed.
+        var lines = new List<string>();
         if (added.Count > 0)
         {
-            plan.Add($"+ add {added.Count} /32 route(s) via {HostSpec.Bridge}: {Ipv4.DescribeRuns(added)}");
+            lines.Add($"+ add {added.Count} /32 route(s) via {HostSpec.Bridge}: {Ipv4.DescribeRuns(added)}");
         }
 
         if (replaced.Count > 0)
         {
-            plan.Add($"~ take over {replaced.Count} existing /32 route(s) to pool IPs: {Ipv4.DescribeRuns(replaced)}");
+            lines.Add($"~ take over {replaced.Count} existing /32 route(s) to pool IPs: {Ipv4.DescribeRuns(replaced)}");
+        }
+
+        if (lines.Count > 0)
+        {
+            plan.Add(lines, null, (_, _) =>
+            {
+                var index = kernel.ListLinks().First(l => l.Name == HostSpec.Bridge).Index;
+                kernel.ReplaceRoutes(missing.Select(ip => Route(ip, index)).ToList());
+                return Task.CompletedTask;
+            });
         }
 
         if (stale.Count > 0)
         {
-            plan.Add($"- remove {stale.Count} stale /32 route(s): {Ipv4.DescribeRuns(stale.Select(r => r.Destination))}");
+            plan.Add($"- remove {stale.Count} stale /32 route(s): {Ipv4.DescribeRuns(stale.Select(r => r.Destination))}", null,
+                _ => kernel.DeleteRoutes(stale));
         }
 
-        plan.Apply = (_, _) =>
-        {
-            var index = kernel.ListLinks().First(l => l.Name == HostSpec.Bridge).Index;
-            kernel.DeleteRoutes(stale);
-            kernel.ReplaceRoutes(missing.Select(ip => Route(ip, index)).ToList());
-            return Task.CompletedTask;
-        };
         return Task.FromResult(plan);
     }
 
@@ -60,12 +67,8 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         var ours = kernel.ListRoutes(RouteConstants.TableMain).Where(IsOurs).ToList();
         if (ours.Count > 0)
         {
-            plan.Add($"- remove {ours.Count} /32 route(s): {Ipv4.DescribeRuns(ours.Select(r => r.Destination))}");
-            plan.Apply = (_, _) =>
-            {
-                kernel.DeleteRoutes(ours);
-                return Task.CompletedTask;
-            };
+            plan.Add($"- remove {ours.Count} /32 route(s): {Ipv4.DescribeRuns(ours.Select(r => r.Destination))}", null,
+                _ => kernel.DeleteRoutes(ours));
         }
 
         return Task.FromResult(plan);

@@ -15,7 +15,6 @@ internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : I
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
         var plan = new StepPlan(Name);
-        var pending = new List<(string Key, bool Required)>();
         foreach (var (key, value, required) in Desired(spec))
         {
             var live = sysctl.Read(key);
@@ -26,8 +25,7 @@ internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : I
 
             if (live is null && key.Contains($".{HostSpec.Bridge}.", StringComparison.Ordinal))
             {
-                plan.Add($"~ {key} = {value} (once {HostSpec.Bridge} exists)");
-                pending.Add((key, required));
+                plan.Add($"~ {key} = {value} (once {HostSpec.Bridge} exists)", null, _ => Write(key, value, required));
             }
             else if (live is null)
             {
@@ -35,28 +33,23 @@ internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : I
             }
             else
             {
-                plan.Add($"~ {key} {live} -> {value}");
-                pending.Add((key, required));
+                plan.Add($"~ {key} {live} -> {value}", null, _ => Write(key, value, required));
             }
         }
 
-        plan.Apply = (_, _) =>
-        {
-            foreach (var (key, required) in pending)
-            {
-                try
-                {
-                    sysctl.Write(key, key.EndsWith("ip_forward", StringComparison.Ordinal) ? "1" : "0");
-                }
-                catch (IOException e) when (!required)
-                {
-                    logger.SysctlOptionalFailed(e.Message);
-                }
-            }
-
-            return Task.CompletedTask;
-        };
         return Task.FromResult(plan);
+    }
+
+    private void Write(string key, string value, bool required)
+    {
+        try
+        {
+            sysctl.Write(key, value);
+        }
+        catch (IOException e) when (!required)
+        {
+            logger.SysctlOptionalFailed(e.Message);
+        }
     }
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)

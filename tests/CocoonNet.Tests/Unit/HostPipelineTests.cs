@@ -1,0 +1,145 @@
+using System.Net;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Pipeline.Steps;
+using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
+using NSubstitute.ExceptionExtensions;
+
+namespace CocoonNet.Tests.Unit;
+
+/// <summary>Changes apply one at a time: ownership saved before each, lines printed as each is done, teardown best effort.</summary>
+public sealed class HostPipelineTests : IDisposable
+{
+    private static readonly LinkInfo Bridge = new("cni0", 7, "aa:bb:cc:dd:ee:ff", true, "bridge", 0);
+    private readonly string _root = Directory.CreateTempSubdirectory("cocoon-pipeline-").FullName;
+    private readonly StringWriter _stdout = new();
+
+    public void Dispose()
+    {
+        Directory.Delete(_root, recursive: true);
+        _stdout.Dispose();
+    }
+
+    private HostPipeline Pipeline(params IHostStep[] steps) => new(steps, new ConsoleOutput(_stdout), NullLogger<HostPipeline>.Instance);
+
+    [Fact]
+    public async Task A_failing_change_has_been_preceded_by_the_lines_and_saved_claims_of_the_changes_before_it()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        var events = new List<string>();
+        var created = false;
+        kernel.ListLinks().Returns(_ => created ? [Bridge with { IsUp = false }] : []);
+        kernel.When(k => k.CreateBridge("cni0")).Do(_ =>
+        {
+            events.Add("create");
+            created = true;
+        });
+        kernel.When(k => k.AddAddress(Arg.Any<int>(), Arg.Any<IPAddress>(), Arg.Any<int>())).Throw(new IOException("File exists"));
+        var footprint = new HostFootprint();
+        Task Checkpoint(CancellationToken ct)
+        {
+            events.Add($"save bridgeCreated={footprint.BridgeCreated} address={footprint.BridgeAddress}");
+            return Task.CompletedTask;
+        }
+
+        var error = await Assert.ThrowsAsync<StepFailedException>(() =>
+            Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), footprint, dryRun: false, Checkpoint, CancellationToken.None));
+
+        Assert.Equal("bridge: File exists", error.Message);
+        Assert.Equal("bridge    + create bridge cni0\n", _stdout.ToString().ReplaceLineEndings("\n"));
+        Assert.Equal(
+            [
+                "save bridgeCreated=True address=",
+                "create",
+                "save bridgeCreated=True address=172.20.100.1/24",
+            ],
+            events);
+    }
+
+    [Fact]
+    public async Task A_dry_run_prints_nothing_itself_and_saves_nothing()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([]);
+        var saves = 0;
+        var plans = await Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), new HostFootprint(), dryRun: true, _ =>
+        {
+            saves++;
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 up"], plans[0].Changes);
+        Assert.Equal("", _stdout.ToString());
+        Assert.Equal(0, saves);
+        kernel.DidNotReceiveWithAnyArgs().CreateBridge(default!);
+    }
+
+    [Fact]
+    public async Task Teardown_carries_on_past_a_failing_change_and_reports_it()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([Bridge]);
+        kernel.ListAddresses().Returns([]);
+        kernel.ListRoutes(RouteConstants.TableMain).Returns([
+            new RouteInfo(IPAddress.Parse("172.20.100.2"), 32, 7, RouteConstants.TableMain, RouteConstants.ProtocolCocoonNet, RouteConstants.ScopeLink, RouteConstants.TypeUnicast),
+        ]);
+        kernel.When(k => k.DeleteRoutes(Arg.Any<IReadOnlyList<RouteInfo>>())).Throw(new IOException("Operation not permitted"));
+        var directory = Path.Combine(_root, "etc");
+        Directory.CreateDirectory(directory);
+        var footprint = new HostFootprint { BridgeCreated = true, Directories = [directory] };
+        var saved = new List<HostFootprint>();
+
+        var result = await Pipeline(new DirectoryStep(), new BridgeStep(kernel), new RouteStep(kernel)).TeardownAsync(
+            RenderingTests.Spec(), footprint, dryRun: false, _ =>
+            {
+                saved.Add(footprint.Clone());
+                return Task.CompletedTask;
+            }, CancellationToken.None);
+
+        Assert.Equal(["routes: - remove 1 /32 route(s): 172.20.100.2: Operation not permitted"], result.Failures);
+        kernel.Received(1).DeleteLink(7);
+        Assert.False(Directory.Exists(directory));
+        Assert.True(footprint.OwnsNothing());
+        Assert.False(saved[^1].BridgeCreated);
+        Assert.Equal(
+            [
+                "routes    ! failed: - remove 1 /32 route(s): 172.20.100.2: Operation not permitted",
+                "bridge    - delete bridge cni0",
+                $"dirs      - remove directory {directory}",
+            ],
+            _stdout.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').Where(l => !l.StartsWith("sysctl", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Teardown_removes_only_recorded_empty_directories()
+    {
+        string Dir(string name) => Path.Combine(_root, name);
+        foreach (var name in new[] { "ours-empty/inner", "ours-busy", "not-ours" })
+        {
+            Directory.CreateDirectory(Dir(name));
+        }
+
+        File.WriteAllText(Path.Combine(Dir("ours-busy"), "someone-elses.conf"), "");
+        var footprint = new HostFootprint { Directories = [Dir("ours-empty"), Dir("ours-empty/inner"), Dir("ours-busy"), Dir("gone")] };
+
+        var plan = await new DirectoryStep().PlanTeardownAsync(RenderingTests.Spec(), footprint, CancellationToken.None);
+        Assert.Equal([$"- remove directory {Dir("ours-empty/inner")}", $"- remove directory {Dir("ours-empty")}"], plan.Changes);
+        Assert.Equal([$"keeping {Dir("ours-busy")}: not empty (someone-elses.conf)"], plan.Notes);
+        await plan.Apply(footprint, CancellationToken.None);
+
+        Assert.False(Directory.Exists(Dir("ours-empty")));
+        Assert.True(Directory.Exists(Dir("ours-busy")));
+        Assert.True(Directory.Exists(Dir("not-ours")));
+        Assert.Empty(footprint.Directories);
+    }
+
+    [Fact]
+    public void Mountinfo_paths_are_unescaped()
+    {
+        Assert.Equal("/mnt/with space", MountPoints.Unescape(@"/mnt/with\040space"));
+        Assert.Equal("/plain", MountPoints.Unescape("/plain"));
+        Assert.Contains("/", MountPoints.Read());
+    }
+}
