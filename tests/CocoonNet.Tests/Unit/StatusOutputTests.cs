@@ -4,6 +4,7 @@ using CocoonNet.Host.Cli;
 using CocoonNet.Host.Status;
 using CocoonNet.Tests.Integration;
 using CocoonNet.Tests.Support;
+using CocoonNet.Tests.Validation;
 
 namespace CocoonNet.Tests.Unit;
 

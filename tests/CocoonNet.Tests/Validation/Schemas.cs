@@ -4,9 +4,12 @@ using Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace CocoonNet.Tests.Support;
+namespace CocoonNet.Tests.Validation;
 
-/// <summary>The JSON schemas checked into docs/ (copied next to the tests), and a real validator for them.</summary>
+/// <summary>
+/// The JSON schemas checked into docs/ (copied next to the tests) and a real validator for them. Kept out of
+/// Support/, which the provider test projects compile too.
+/// </summary>
 internal static class Schemas
 {
     public const string Status = "status.schema.json";
