@@ -16,7 +16,8 @@ internal static class StatusTextRenderer
         yield return Line("Subnet", node.Subnet);
         yield return Line("Gateway", node.Gateway);
         yield return Line("IPs", report.Ips.Count.ToString(CultureInfo.InvariantCulture));
-        yield return Line("Updated", node.UpdatedAt);
+        // Upstream prints whole seconds.
+        yield return Line("Updated", node.UpdatedAt.Split('.')[0].TrimEnd('Z') + "Z");
         foreach (var field in report.Cloud?.Fields ?? [])
         {
             yield return Line(field.Label, field.Value);
