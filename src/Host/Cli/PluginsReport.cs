@@ -44,7 +44,7 @@ internal static class PluginsReport
                 p.Platforms,
                 p.IsLoaded ? PluginLoadStatus.Loaded : PluginLoadStatus.Skipped,
                 p.Error)).ToList());
-        output.WriteLine(JsonSerializer.Serialize(document, PluginsJsonContext.Default.PluginsDocument));
+        output.WriteLine(JsonSerializer.Serialize(document, PluginsJsonContext.Readable.PluginsDocument));
     }
 }
 
@@ -70,4 +70,13 @@ internal enum PluginLoadStatus
 /// <summary>Source-generated serializer for the plugins document: camelCase keys, no reflection.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(PluginsDocument))]
-internal sealed partial class PluginsJsonContext : JsonSerializerContext;
+internal sealed partial class PluginsJsonContext : JsonSerializerContext
+{
+    /// <summary>Minimal escaping: error messages stay readable (the output is never embedded in HTML).</summary>
+    public static PluginsJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -36,10 +36,10 @@ internal sealed class StatusOperation(
         switch (format)
         {
             case OutputFormat.Json:
-                output.Line(JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport));
+                output.Line(JsonSerializer.Serialize(report, StatusJsonContext.Readable.StatusReport));
                 break;
             case OutputFormat.Yaml:
-                using (var document = JsonSerializer.SerializeToDocument(report, StatusJsonContext.Default.StatusReport))
+                using (var document = JsonSerializer.SerializeToDocument(report, StatusJsonContext.Readable.StatusReport))
                 {
                     output.Text(YamlWriter.Write(document.RootElement));
                 }

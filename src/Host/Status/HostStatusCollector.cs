@@ -67,13 +67,12 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
 
     public async Task<DhcpSection> DhcpAsync(PoolState state, CancellationToken cancellationToken)
     {
-        DhcpMode? mode = state.Host.DhcpService switch
+        var (mode, pid) = state.Host.DhcpService switch
         {
-            "process" => DhcpMode.Process,
-            "systemd" => DhcpMode.Systemd,
-            _ => null,
+            "process" => (DhcpMode.Process, await PidAsync("process", cancellationToken).ConfigureAwait(false)),
+            "systemd" => (DhcpMode.Systemd, await PidAsync("systemd", cancellationToken).ConfigureAwait(false)),
+            _ => await UnrecordedAsync(cancellationToken).ConfigureAwait(false),
         };
-        var pid = mode is null ? null : await dhcp.For(state.Host.DhcpService!).RunningPidAsync(cancellationToken).ConfigureAwait(false);
         return new DhcpSection(
             mode,
             pid is not null,
@@ -83,6 +82,28 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
             paths.DnsmasqLeaseFile,
             ActiveLeases(),
             mode == DhcpMode.Systemd ? null : paths.DnsmasqLogFile);
+    }
+
+    /// <summary>
+    /// pool.json from upstream (or from a run that stopped early) does not say who runs dnsmasq-cni: whichever is
+    /// running, else unknown.
+    /// </summary>
+    private async Task<(DhcpMode? Mode, int? Pid)> UnrecordedAsync(CancellationToken cancellationToken) =>
+        await PidAsync("process", cancellationToken).ConfigureAwait(false) is { } pid ? (DhcpMode.Process, pid)
+        : await PidAsync("systemd", cancellationToken).ConfigureAwait(false) is { } unitPid ? (DhcpMode.Systemd, unitPid)
+        : (null, null);
+
+    /// <summary>The running dnsmasq's pid; null when it is not running or its manager cannot be asked (no systemctl).</summary>
+    private async Task<int?> PidAsync(string mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dhcp.For(mode).RunningPidAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return null;
+        }
     }
 
     public CniSection Cni() => new(paths.CniConfigFile, File.Exists(paths.CniConfigFile));

@@ -45,7 +45,7 @@ internal static class StatusProblems
 
         if (dhcp.Mode is null)
         {
-            problems.Add("no DHCP service is recorded in pool.json: re-run init or adopt");
+            problems.Add("dnsmasq-cni is not running (and pool.json does not record how it runs): re-run init or adopt");
         }
         else if (!dhcp.Running)
         {

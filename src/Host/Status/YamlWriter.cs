@@ -73,5 +73,5 @@ internal static class YamlWriter
 
     /// <summary>Keys are camelCase identifiers; anything else is quoted.</summary>
     private static string Key(string name) =>
-        name.Length > 0 && name.All(char.IsAsciiLetterOrDigit) && char.IsAsciiLetter(name[0]) ? name : JsonSerializer.Serialize(name, StatusJsonContext.Default.String);
+        name.Length > 0 && name.All(char.IsAsciiLetterOrDigit) && char.IsAsciiLetter(name[0]) ? name : JsonSerializer.Serialize(name, StatusJsonContext.Readable.String);
 }

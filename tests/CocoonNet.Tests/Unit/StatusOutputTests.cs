@@ -40,7 +40,7 @@ public sealed class StatusOutputTests : IDisposable
             new StateSection("/var/lib/cocoon/net/pool.json"));
     }
 
-    private static string Json(StatusReport report) => JsonSerializer.Serialize(report, StatusJsonContext.Default.StatusReport);
+    private static string Json(StatusReport report) => JsonSerializer.Serialize(report, StatusJsonContext.Readable.StatusReport);
 
     [Fact]
     public void A_healthy_init_report_has_typed_values_and_matches_the_schema()
@@ -117,6 +117,7 @@ public sealed class StatusOutputTests : IDisposable
         using var document = JsonDocument.Parse(json);
         var yaml = YamlWriter.Write(document.RootElement);
         Assert.StartsWith("schemaVersion: 1\nhealthy: true\nproblems:\n  - \"quote", yaml);
+        Assert.Contains("\"ünïcode\"", yaml);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), Schemas.YamlToJson(yaml)), yaml);
     }
 
