@@ -106,6 +106,9 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         var configFile = paths.DnsmasqConfigFile;
         var removeConfig = footprint.Files.Contains(configFile) && File.Exists(configFile);
         var removeLeases = footprint.Files.Contains(paths.DnsmasqLeaseFile) && File.Exists(paths.DnsmasqLeaseFile);
+        // The log is at a path only cocoon-net uses (process mode's --log-facility).
+        // TODO(integrator): record the log file and directory in the footprint instead.
+        var removeLog = File.Exists(paths.DnsmasqLogFile);
         if (pid is not null)
         {
             plan.Add($"- stop dnsmasq-cni ({service!.Mode}, pid {pid})");
@@ -124,6 +127,11 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
         if (removeLeases)
         {
             plan.Add($"- remove {paths.DnsmasqLeaseFile}");
+        }
+
+        if (removeLog)
+        {
+            plan.Add($"- remove {paths.DnsmasqLogFile}");
         }
 
         if (plan.IsEmpty && footprint.DhcpService is not null)
@@ -155,6 +163,19 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
             {
                 File.Delete(paths.DnsmasqLeaseFile);
                 fp.Files.Remove(paths.DnsmasqLeaseFile);
+            }
+
+            if (removeLog)
+            {
+                File.Delete(paths.DnsmasqLogFile);
+                try
+                {
+                    DeleteDirectoryIfEmpty(paths.LogDirectory);
+                }
+                catch (IOException)
+                {
+                    // A mount point or a directory someone else filled: not ours to remove.
+                }
             }
 
             File.Delete(paths.DnsmasqAppliedStamp);
