@@ -73,7 +73,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var status = new Command("status", "Show the node's pool state and live status; exit 0 healthy, 3 degraded, 4 no state") { _o.StateDir, _o.Output };
         status.SetAction((parse, ct) => Run(parse, (sp, paths) =>
-            sp.GetRequiredService<StatusOperation>().RunAsync(StateDirectory(parse, paths), Format(parse, allowYaml: true), ct)));
+            sp.GetRequiredService<StatusOperation>().RunAsync(StateDirectory(parse, paths), Format(parse), ct)));
 
         var teardown = new Command("teardown", "Remove what cocoon-net created: cloud resources (init nodes), host configuration, state")
         {
@@ -85,16 +85,13 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         var plugins = new Command("plugins", "List discovered plugins: name, version, ABI, platforms, load status") { _o.Output };
         plugins.SetAction((parse, ct) => Run(parse, (sp, _) =>
         {
-            var format = Format(parse, allowYaml: false);
             var found = sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>();
             var directory = sp.GetRequiredService<RuntimeSettings>().PluginsDirectory;
-            if (format == OutputFormat.Json)
+            switch (Format(parse))
             {
-                PluginsReport.PrintJson(found, directory, stdout);
-            }
-            else
-            {
-                PluginsReport.Print(found, directory, stdout);
+                case OutputFormat.Json: PluginsReport.PrintJson(found, directory, stdout); break;
+                case OutputFormat.Yaml: PluginsReport.PrintYaml(found, directory, stdout); break;
+                default: PluginsReport.Print(found, directory, stdout); break;
             }
 
             return Task.FromResult(ExitCodes.Success);
@@ -204,12 +201,12 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.ManageIptables)),
             defaultPoolSize);
 
-    private OutputFormat Format(ParseResult parse, bool allowYaml) => (parse.GetValue(_o.Output) ?? "text").Trim().ToLowerInvariant() switch
+    private OutputFormat Format(ParseResult parse) => (parse.GetValue(_o.Output) ?? "text").Trim().ToLowerInvariant() switch
     {
         "text" => OutputFormat.Text,
         "json" => OutputFormat.Json,
-        "yaml" when allowYaml => OutputFormat.Yaml,
-        var other => throw new UsageException($"--output {other}: use {(allowYaml ? "text, json or yaml" : "text or json")}"),
+        "yaml" => OutputFormat.Yaml,
+        var other => throw new UsageException($"--output {other}: use text, json or yaml"),
     };
 
     private string StateDirectory(ParseResult parse, HostPaths paths) =>

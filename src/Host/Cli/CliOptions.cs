@@ -54,7 +54,7 @@ internal sealed class CliOptions
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text or json (status also yaml)" };
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };
 
     public Option<string?> PluginsDir { get; } = new("--plugins-dir")
     {

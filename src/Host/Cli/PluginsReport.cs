@@ -32,9 +32,18 @@ internal static class PluginsReport
         }
     }
 
-    public static void PrintJson(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
+    public static void PrintJson(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output) =>
+        output.WriteLine(JsonSerializer.Serialize(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument));
+
+    /// <summary>The JSON document as YAML (same keys and values).</summary>
+    public static void PrintYaml(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
     {
-        var document = new PluginsDocument(
+        using var json = JsonSerializer.SerializeToDocument(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument);
+        output.Write(Status.YamlWriter.Write(json.RootElement));
+    }
+
+    private static PluginsDocument Document(IReadOnlyList<DiscoveredPlugin> plugins, string directory) =>
+        new(
             PluginsDocument.CurrentSchemaVersion,
             directory,
             plugins.Select(p => new PluginEntry(
@@ -44,8 +53,6 @@ internal static class PluginsReport
                 p.Platforms,
                 p.IsLoaded ? PluginLoadStatus.Loaded : PluginLoadStatus.Skipped,
                 p.Error)).ToList());
-        output.WriteLine(JsonSerializer.Serialize(document, PluginsJsonContext.Readable.PluginsDocument));
-    }
 }
 
 /// <summary>The <c>plugins -o json</c> document (docs/plugins.schema.json).</summary>

@@ -57,7 +57,7 @@ public sealed class CliTests
     {
         Assert.Equal(2, Run("status", "--service-manager", "upstart").Exit);
         Assert.Equal(2, Run("status", "--output", "xml", "--state-dir", "/nonexistent").Exit);
-        Assert.Equal(2, Run("plugins", "--output", "yaml", "--plugins-dir", "/nonexistent").Exit);
+        Assert.Equal(2, Run("plugins", "--output", "xml", "--plugins-dir", "/nonexistent").Exit);
     }
 
     [Fact]

@@ -163,5 +163,10 @@ public sealed class StatusOutputTests : IDisposable
         Assert.Null(plugins["empty"]!["abi"]);
         Assert.StartsWith("no plugin assembly", (string)plugins["empty"]!["error"]!);
         Assert.Contains(plugins.Values, p => (string)p!["status"]! == "skipped" && ((string)p["error"]!).Contains("ABI 99", StringComparison.Ordinal));
+
+        var yaml = new StringWriter();
+        Assert.Equal(0, new CliApplication(yaml, stderr)
+            .RunAsync(["plugins", "-o", "yaml", "--plugins-dir", directory], CancellationToken.None).GetAwaiter().GetResult());
+        Assert.True(JsonNode.DeepEquals(root, Schemas.YamlToJson(yaml.ToString())), yaml.ToString());
     }
 }
