@@ -16,7 +16,7 @@ namespace CocoonNet.Host.Cli;
 
 /// <summary>
 /// The command line: parses, validates, builds the container and hands each command to its operation.
-/// Exit codes: 0 success, 1 runtime failure, 2 bad input (nothing was changed).
+/// Exit codes: 0 success, 1 runtime failure, 2 bad input (nothing was changed); status adds 3 degraded, 4 no state.
 /// </summary>
 internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 {
@@ -69,14 +69,9 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         adopt.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<AdoptOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultAdoptPoolSize), ct)));
 
-        var status = new Command("status", "Show the node's pool state and live status") { _o.StateDir, _o.Output };
+        var status = new Command("status", "Show the node's pool state and live status; exit 0 healthy, 3 degraded, 4 no state") { _o.StateDir, _o.Output };
         status.SetAction((parse, ct) => Run(parse, (sp, paths) =>
-        {
-            var format = parse.GetValue(_o.Output) ?? "text";
-            return format is "text" or "json"
-                ? sp.GetRequiredService<StatusOperation>().RunAsync(StateDirectory(parse, paths), format == "json", ct)
-                : throw new UsageException($"--output {format}: use text or json");
-        }));
+            sp.GetRequiredService<StatusOperation>().RunAsync(StateDirectory(parse, paths), Format(parse), ct)));
 
         var teardown = new Command("teardown", "Remove what cocoon-net created: cloud resources (init nodes), host configuration, state")
         {
@@ -85,10 +80,18 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         teardown.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct)));
 
-        var plugins = new Command("plugins", "List discovered plugins: name, version, ABI, platforms, load status");
+        var plugins = new Command("plugins", "List discovered plugins: name, version, ABI, platforms, load status") { _o.Output };
         plugins.SetAction((parse, ct) => Run(parse, (sp, _) =>
         {
-            PluginsReport.Print(sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>(), sp.GetRequiredService<RuntimeSettings>().PluginsDirectory, stdout);
+            var found = sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>();
+            var directory = sp.GetRequiredService<RuntimeSettings>().PluginsDirectory;
+            switch (Format(parse))
+            {
+                case OutputFormat.Json: PluginsReport.PrintJson(found, directory, stdout); break;
+                case OutputFormat.Yaml: PluginsReport.PrintYaml(found, directory, stdout); break;
+                default: PluginsReport.Print(found, directory, stdout); break;
+            }
+
             return Task.FromResult(ExitCodes.Success);
         }));
 
@@ -151,6 +154,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             return exit;
+        }
+        catch (ExitCodeException e)
+        {
+            await stderr.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            return e.ExitCode;
         }
         catch (UsageException e)
         {
@@ -253,6 +261,14 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.DryRun),
                 parse.GetValue(_o.ManageIptables)),
             defaultPoolSize);
+
+    private OutputFormat Format(ParseResult parse) => (parse.GetValue(_o.Output) ?? "text").Trim().ToLowerInvariant() switch
+    {
+        "text" => OutputFormat.Text,
+        "json" => OutputFormat.Json,
+        "yaml" => OutputFormat.Yaml,
+        var other => throw new UsageException($"--output {other}: use text, json or yaml"),
+    };
 
     private string StateDirectory(ParseResult parse, HostPaths paths) =>
         parse.GetResult(_o.StateDir) is null ? paths.DefaultStateDirectory : StateDirectoryValidator.Validate(parse.GetValue(_o.StateDir));

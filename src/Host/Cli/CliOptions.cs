@@ -56,7 +56,7 @@ internal sealed class CliOptions
         CustomParser = OptionValues.Boolean,
     };
 
-    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text or json" };
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };
 
     public Option<string?> PluginsDir { get; } = new("--plugins-dir")
     {

@@ -1,8 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using CocoonNet.Host.Plugins;
 
 namespace CocoonNet.Host.Cli;
 
-/// <summary>The table printed by <c>cocoon-net plugins</c>.</summary>
+/// <summary>What <c>cocoon-net plugins</c> prints: a table, or the typed document of docs/plugins.schema.json.</summary>
 internal static class PluginsReport
 {
     public static void Print(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
@@ -29,4 +31,59 @@ internal static class PluginsReport
             output.WriteLine($"{r.Name.PadRight(w1)}  {r.Version.PadRight(w2)}  {r.Abi,-3}  {r.Platforms.PadRight(w4)}  {r.Status}");
         }
     }
+
+    public static void PrintJson(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output) =>
+        output.WriteLine(JsonSerializer.Serialize(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument));
+
+    /// <summary>The JSON document as YAML (same keys and values).</summary>
+    public static void PrintYaml(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
+    {
+        using var json = JsonSerializer.SerializeToDocument(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument);
+        output.Write(Status.YamlWriter.Write(json.RootElement));
+    }
+
+    private static PluginsDocument Document(IReadOnlyList<DiscoveredPlugin> plugins, string directory) =>
+        new(
+            PluginsDocument.CurrentSchemaVersion,
+            directory,
+            plugins.Select(p => new PluginEntry(
+                p.Name,
+                p.Version.Length > 0 ? p.Version : null,
+                p.AbiVersion,
+                p.Platforms,
+                p.IsLoaded ? PluginLoadStatus.Loaded : PluginLoadStatus.Skipped,
+                p.Error)).ToList());
+}
+
+/// <summary>The <c>plugins -o json</c> document (docs/plugins.schema.json).</summary>
+internal sealed record PluginsDocument(int SchemaVersion, string Directory, IReadOnlyList<PluginEntry> Plugins)
+{
+    public const int CurrentSchemaVersion = 1;
+}
+
+/// <summary>One plugin folder: <c>abi</c> and <c>version</c> are null when the plugin could not be read that far.</summary>
+internal sealed record PluginEntry(string Name, string? Version, int? Abi, IReadOnlyList<string> Platforms, PluginLoadStatus Status, string? Error);
+
+[JsonConverter(typeof(JsonStringEnumConverter<PluginLoadStatus>))]
+internal enum PluginLoadStatus
+{
+    [JsonStringEnumMemberName("loaded")]
+    Loaded,
+
+    [JsonStringEnumMemberName("skipped")]
+    Skipped,
+}
+
+/// <summary>Source-generated serializer for the plugins document: camelCase keys, no reflection.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(PluginsDocument))]
+internal sealed partial class PluginsJsonContext : JsonSerializerContext
+{
+    /// <summary>Minimal escaping: error messages stay readable (the output is never embedded in HTML).</summary>
+    public static PluginsJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }

@@ -73,6 +73,7 @@ internal static class ServiceComposition
         services.AddSingleton<NodeSetup>();
         services.AddSingleton<AdoptOperation>();
         services.AddSingleton<InitOperation>();
+        services.AddSingleton<Status.HostStatusCollector>();
         services.AddSingleton<StatusOperation>();
         services.AddSingleton<TeardownOperation>();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });

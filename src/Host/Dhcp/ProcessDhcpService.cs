@@ -11,6 +11,9 @@ internal sealed partial class ProcessDhcpService(HostPaths paths, IProcessRunner
 {
     private const int SigTerm = 15;
 
+    private const UnixFileMode LogDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     public string Mode => "process";
 
     public Task<int?> RunningPidAsync(CancellationToken cancellationToken) => Task.FromResult(ReadLivePid());
@@ -22,9 +25,13 @@ internal sealed partial class ProcessDhcpService(HostPaths paths, IProcessRunner
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(paths.RunDirectory);
+        // log-dhcp would go to syslog, which a container without /dev/log drops: DHCP problems would be
+        // invisible. The log file is a command-line option so cni0.conf stays upstream's file.
+        // The dhcp step claims the directory and the file in the footprint before this runs.
+        Directory.CreateDirectory(paths.LogDirectory, LogDirectoryMode);
         var result = await runner.RunAsync(
             "dnsmasq",
-            [$"--conf-file={paths.DnsmasqConfigFile}", $"--pid-file={paths.DnsmasqPidFile}"],
+            [$"--conf-file={paths.DnsmasqConfigFile}", $"--pid-file={paths.DnsmasqPidFile}", $"--log-facility={paths.DnsmasqLogFile}"],
             null,
             cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)

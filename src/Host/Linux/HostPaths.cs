@@ -24,6 +24,12 @@ internal sealed record HostPaths(string Root)
     /// <summary>Copy of the config the running dnsmasq was (re)started with.</summary>
     public string DnsmasqAppliedStamp => Path.Combine(RunDirectory, "dnsmasq-cni.applied");
 
+    /// <summary>Where cocoon-net's own logs go (mode 0750).</summary>
+    public string LogDirectory => Under("var/log/cocoon-net");
+
+    /// <summary>dnsmasq's log in process mode (systemd mode logs to the journal).</summary>
+    public string DnsmasqLogFile => Path.Combine(LogDirectory, "dnsmasq-cni.log");
+
     public string SystemdUnitFile => Under("etc/systemd/system/dnsmasq-cni.service");
 
     /// <summary>Exists only when systemd is PID 1 (sd_booted()).</summary>

@@ -1,128 +1,131 @@
-using System.Globalization;
-using System.Text;
+using System.Net;
 using System.Text.Json;
-using CocoonNet.Abstractions;
-using CocoonNet.Host.Dhcp;
 using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
 using CocoonNet.Host.Logging;
+using CocoonNet.Host.Net;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Status;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Operations;
 
+/// <summary>Output formats of <c>status</c> and <c>plugins</c>.</summary>
+internal enum OutputFormat
+{
+    Text,
+    Json,
+    Yaml,
+}
+
 /// <summary>
-/// <c>cocoon-net status</c>: upstream's state lines, then live cloud facts (init nodes only: adopted nodes
-/// never reach the cloud), then live host facts. Read-only; takes no lock.
+/// <c>cocoon-net status</c>: pool.json, live cloud facts (init nodes only: adopted nodes never reach the
+/// cloud) and live host facts, as one typed report (docs/status.schema.json). Exit 0 when healthy,
+/// <see cref="ExitCodes.Degraded"/> when anything is missing or down, <see cref="ExitCodes.NoState"/> when
+/// the node was never set up, so <c>cocoon-net status &gt;/dev/null</c> is a health check. Read-only; takes no lock.
 /// </summary>
 internal sealed class StatusOperation(
     PlatformRegistry registry,
-    IKernelNetwork kernel,
-    DhcpServices dhcp,
+    HostStatusCollector host,
     TimeProvider time,
     ConsoleOutput output,
     ILogger<StatusOperation> logger)
 {
-    public async Task<int> RunAsync(string stateDirectory, bool json, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string stateDirectory, OutputFormat format, CancellationToken cancellationToken)
+    {
+        var report = await CollectAsync(stateDirectory, cancellationToken).ConfigureAwait(false);
+        switch (format)
+        {
+            case OutputFormat.Json:
+                output.Line(JsonSerializer.Serialize(report, StatusJsonContext.Readable.StatusReport));
+                break;
+            case OutputFormat.Yaml:
+                using (var document = JsonSerializer.SerializeToDocument(report, StatusJsonContext.Readable.StatusReport))
+                {
+                    output.Text(YamlWriter.Write(document.RootElement));
+                }
+
+                break;
+            default:
+                foreach (var line in StatusTextRenderer.Lines(report))
+                {
+                    output.Line(line);
+                }
+
+                break;
+        }
+
+        return report.Healthy ? ExitCodes.Success : ExitCodes.Degraded;
+    }
+
+    public async Task<StatusReport> CollectAsync(string stateDirectory, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(stateDirectory, time);
         var state = store.Load()
-            ?? throw new InvalidOperationException($"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
+            ?? throw new ExitCodeException(ExitCodes.NoState, $"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
 
-        var fields = new List<StatusField>
-        {
-            new("Platform", state.Platform),
-            new("Node", state.NodeName),
-            new("Subnet", state.Subnet),
-            new("Gateway", state.Gateway),
-            new("IPs", (state.Ips?.Count ?? 0).ToString(CultureInfo.InvariantCulture)),
-            new("Updated", state.UpdatedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) + "Z"),
-        };
-        fields.AddRange(await CloudFieldsAsync(state, cancellationToken).ConfigureAwait(false));
-        fields.Add(new("Mode", state.Mode));
-        fields.AddRange(await HostFieldsAsync(state, cancellationToken).ConfigureAwait(false));
-
-        if (json)
-        {
-            output.Line(ToJson(fields));
-        }
-        else
-        {
-            foreach (var field in fields)
-            {
-                output.Line($"{field.Label + ":",-12}{field.Value}");
-            }
-        }
-
-        return ExitCodes.Success;
+        var mode = state.Mode == PoolState.ModeAdopt ? NodeMode.Adopt : NodeMode.Init;
+        var node = new NodeSection(
+            state.Platform,
+            state.NodeName,
+            mode,
+            state.Subnet,
+            state.Gateway,
+            string.IsNullOrEmpty(state.PrimaryNic) ? null : state.PrimaryNic,
+            state.Plugin,
+            state.PluginVersion,
+            PoolStateJson.FormatTimestamp(state.UpdatedAt));
+        var cloud = mode == NodeMode.Init ? await CloudAsync(state, cancellationToken).ConfigureAwait(false) : null;
+        var ips = Ips(state);
+        var bridge = host.Bridge(state, out var link);
+        var routes = host.Routes(state, link);
+        var iptables = await host.IptablesAsync(state, cancellationToken).ConfigureAwait(false);
+        var dhcp = await host.DhcpAsync(state, cancellationToken).ConfigureAwait(false);
+        var cni = host.Cni();
+        var problems = StatusProblems.Find(ips, bridge, routes, iptables, dhcp, cni, cloud);
+        return new StatusReport(
+            StatusReport.CurrentSchemaVersion,
+            problems.Count == 0,
+            problems,
+            node,
+            ips,
+            bridge,
+            routes,
+            iptables,
+            dhcp,
+            cni,
+            cloud,
+            new StateSection(store.Path));
     }
 
-    private async Task<IReadOnlyList<StatusField>> CloudFieldsAsync(PoolState state, CancellationToken cancellationToken)
+    private static IpsSection Ips(PoolState state)
     {
-        if (state.Mode != PoolState.ModeInit)
-        {
-            return [];
-        }
+        var addresses = (state.Ips ?? [])
+            .Select(ip => IPAddress.TryParse(ip, out var address) ? address : null)
+            .OfType<IPAddress>()
+            .Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            .OrderBy(Ipv4.ToUInt32)
+            .ToList();
+        return new IpsSection(state.Ips?.Count ?? 0, addresses.FirstOrDefault()?.ToString(), addresses.LastOrDefault()?.ToString());
+    }
 
+    private async Task<CloudSection> CloudAsync(PoolState state, CancellationToken cancellationToken)
+    {
         if (registry.Provider(state.Platform) is not { } provider)
         {
-            logger.CloudStatusUnavailable($"no loaded plugin serves {state.Platform}");
-            return [];
+            var why = $"no loaded plugin serves {state.Platform} (see 'cocoon-net plugins')";
+            logger.CloudStatusUnavailable(why);
+            return new CloudSection(state.Platform, false, why, []);
         }
 
         try
         {
             var status = await provider.GetStatusAsync(InitOperation.ToResources(state), cancellationToken).ConfigureAwait(false);
-            return status.Fields;
+            return new CloudSection(state.Platform, true, null, status.Fields.Select(f => new CloudField(f.Label, f.Value)).ToList());
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.CloudStatusUnavailable(e.Message);
-            return [];
+            return new CloudSection(state.Platform, false, e.Message, []);
         }
-    }
-
-    private async Task<IReadOnlyList<StatusField>> HostFieldsAsync(PoolState state, CancellationToken cancellationToken)
-    {
-        var bridge = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
-        var ips = (state.Ips ?? []).ToHashSet();
-        var routed = bridge is null
-            ? 0
-            : kernel.ListRoutes(RouteConstants.TableMain)
-                .Count(r => r.PrefixLength == 32 && r.OutputIndex == bridge.Index && ips.Contains(r.Destination.ToString()));
-        var dhcpMode = state.Host.DhcpService;
-        var pid = dhcpMode is null ? null : await dhcp.For(dhcpMode).RunningPidAsync(cancellationToken).ConfigureAwait(false);
-        return
-        [
-            new("Bridge", bridge is null ? "cni0 missing" : $"cni0 {(bridge.IsUp ? "up" : "down")}"),
-            new("Routes", $"{routed}/{ips.Count}"),
-            new("DHCP", pid is null ? $"not running{(dhcpMode is null ? "" : $" ({dhcpMode})")}" : $"running ({dhcpMode}, pid {pid})"),
-            new("Iptables", state.Host.Iptables ? "managed" : "not managed"),
-        ];
-    }
-
-    private static string ToJson(IReadOnlyList<StatusField> fields)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartObject();
-            foreach (var field in fields)
-            {
-                var key = char.ToLowerInvariant(field.Label[0]) + field.Label[1..];
-                if (field.Label == "IPs" && int.TryParse(field.Value, out var count))
-                {
-                    writer.WriteNumber("ips", count);
-                }
-                else
-                {
-                    writer.WriteString(key, field.Value);
-                }
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
     }
 }

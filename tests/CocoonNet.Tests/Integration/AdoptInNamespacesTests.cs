@@ -249,8 +249,8 @@ public sealed class AdoptInNamespacesTests
 
         var json = sandbox.CocoonNet("status", "--output", "json");
         using var document = System.Text.Json.JsonDocument.Parse(json.Stdout);
-        Assert.Equal(253, document.RootElement.GetProperty("ips").GetInt32());
-        Assert.Equal("generic", document.RootElement.GetProperty("platform").GetString());
+        Assert.Equal(253, document.RootElement.GetProperty("ips").GetProperty("count").GetInt32());
+        Assert.Equal("generic", document.RootElement.GetProperty("node").GetProperty("platform").GetString());
     }
 
     [PrivilegedFact]

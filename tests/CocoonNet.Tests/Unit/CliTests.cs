@@ -56,14 +56,16 @@ public sealed class CliTests
     public void Bad_service_manager_and_output_are_usage_errors()
     {
         Assert.Equal(2, Run("status", "--service-manager", "upstart").Exit);
-        Assert.Equal(2, Run("status", "--output", "yaml", "--state-dir", "/nonexistent").Exit);
+        Assert.Equal(2, Run("status", "--output", "xml", "--state-dir", "/nonexistent").Exit);
+        Assert.Equal(2, Run("plugins", "--output", "xml", "--plugins-dir", "/nonexistent").Exit);
     }
 
     [Fact]
-    public void Status_without_state_is_a_runtime_error_that_says_what_to_do()
+    public void Status_without_state_exits_4_and_says_what_to_do()
     {
-        var (exit, _, stderr) = Run("status", "--state-dir", "/nonexistent/dir", "--plugins-dir", "/nonexistent");
-        Assert.Equal(1, exit);
+        var (exit, stdout, stderr) = Run("status", "--state-dir", "/nonexistent/dir", "--plugins-dir", "/nonexistent", "-o", "json");
+        Assert.Equal(4, exit);
+        Assert.Empty(stdout);
         Assert.Equal("Error: no pool state at /nonexistent/dir/pool.json (run 'cocoon-net init' or 'cocoon-net adopt' first)\n", stderr);
     }
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CocoonNet.Tests.Support;
+using CocoonNet.Tests.Validation;
 using Xunit.Abstractions;
 
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
@@ -70,6 +72,17 @@ public sealed class VolcengineInitTests(ITestOutputHelper output)
         Assert.Contains($"SubnetID:   {state.GetProperty("subnetID").GetString()}", status.Stdout);
         Assert.Contains($"ENI IPs:    {eniIds[0]}=20, {eniIds[1]}=20", status.Stdout);
         Assert.Contains("Drift:      none", status.Stdout);
+        Assert.True(status.ExitCode == 0, status.ToString());
+
+        // The init node's machine form: the provider's lines under cloud, the whole validated against the schema.
+        var json = sandbox.CocoonNet(["status", "-o", "json"], emulator.Environment());
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Schemas.AssertValid(Schemas.Status, json.Stdout);
+        var report = JsonNode.Parse(json.Stdout)!;
+        Assert.Equal("init", (string)report["node"]!["mode"]!);
+        Assert.True((bool)report["cloud"]!["available"]!);
+        Assert.Equal("volcengine", (string)report["cloud"]!["provider"]!);
+        Assert.Contains(report["cloud"]!["fields"]!.AsArray(), f => (string)f!["label"]! == "Drift" && (string)f["value"]! == "none");
 
         var dryRun = sandbox.CocoonNet(["teardown", "--dry-run"], emulator.Environment());
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());

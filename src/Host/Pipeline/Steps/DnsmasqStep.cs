@@ -92,6 +92,16 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
                 fp =>
                 {
                     fp.ClaimDirectories(paths.RunDirectory);
+                    if (spec.ServiceMode == DhcpServiceMode.Process)
+                    {
+                        // Process mode logs to a file of cocoon-net's (--log-facility); owned like the config.
+                        fp.ClaimDirectories(paths.LogDirectory);
+                        if (!File.Exists(paths.DnsmasqLogFile))
+                        {
+                            fp.RecordCreatedFile(paths.DnsmasqLogFile);
+                        }
+                    }
+
                     fp.DhcpService = service.Mode;
                 },
                 async (_, ct) =>
@@ -149,7 +159,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
             });
         }
 
-        foreach (var file in new[] { configFile, paths.DnsmasqLeaseFile })
+        foreach (var file in new[] { configFile, paths.DnsmasqLeaseFile, paths.DnsmasqLogFile })
         {
             if (footprint.Files.Contains(file) && !File.Exists(file))
             {

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Net;
+using CocoonNet.Host.Dhcp;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Host.State;
+
+namespace CocoonNet.Host.Status;
+
+/// <summary>Reads the live host (bridge, routes, iptables, DHCP, CNI) against what pool.json says should be there.</summary>
+internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptables, DhcpServices dhcp, HostPaths paths, TimeProvider time)
+{
+    private static readonly (string Table, string Parent, string Chain)[] Chains =
+    [
+        ("filter", "FORWARD", IptablesStep.ForwardChain),
+        ("filter", "INPUT", IptablesStep.InputChain),
+        ("nat", "POSTROUTING", IptablesStep.NatChain),
+    ];
+
+    public BridgeSection Bridge(PoolState state, out LinkInfo? link)
+    {
+        link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        var expected = state.Host.BridgeAddress ?? GatewayCidr(state);
+        var index = link?.Index;
+        var present = index is not null && kernel.ListAddresses()
+            .Any(a => a.Index == index && $"{a.Address}/{a.PrefixLength}" == expected);
+        return new BridgeSection(HostSpec.Bridge, link is not null, link?.IsUp ?? false, present, expected);
+    }
+
+    public RoutesSection Routes(PoolState state, LinkInfo? bridge)
+    {
+        var ips = (state.Ips ?? []).ToHashSet(StringComparer.Ordinal);
+        var present = bridge is null
+            ? 0
+            : kernel.ListRoutes(RouteConstants.TableMain)
+                .Count(r => r.PrefixLength == 32 && r.OutputIndex == bridge.Index && ips.Contains(r.Destination.ToString()));
+        return new RoutesSection(present, ips.Count);
+    }
+
+    public async Task<IptablesSection> IptablesAsync(PoolState state, CancellationToken cancellationToken)
+    {
+        var managed = state.Host.Iptables || state.ManageIptables;
+        if (!managed)
+        {
+            return new IptablesSection(false, null, []);
+        }
+
+        IptablesSnapshot snapshot;
+        try
+        {
+            snapshot = await iptables.SaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            return new IptablesSection(true, null, []);
+        }
+
+        var missing = Chains
+            .Where(c => !snapshot.HasChain(c.Table, c.Chain)
+                || snapshot.Rules(c.Table, c.Chain).Count == 0
+                || !snapshot.Rules(c.Table, c.Parent).Any(r => r.EndsWith($" -j {c.Chain}", StringComparison.Ordinal)))
+            .Select(c => $"{c.Table}/{c.Chain}")
+            .ToList();
+        return new IptablesSection(true, missing.Count == 0, missing);
+    }
+
+    public async Task<DhcpSection> DhcpAsync(PoolState state, CancellationToken cancellationToken)
+    {
+        var (mode, pid) = state.Host.DhcpService switch
+        {
+            "process" => (DhcpMode.Process, await PidAsync("process", cancellationToken).ConfigureAwait(false)),
+            "systemd" => (DhcpMode.Systemd, await PidAsync("systemd", cancellationToken).ConfigureAwait(false)),
+            _ => await UnrecordedAsync(cancellationToken).ConfigureAwait(false),
+        };
+        return new DhcpSection(
+            mode,
+            pid is not null,
+            pid,
+            paths.DnsmasqConfigFile,
+            File.Exists(paths.DnsmasqConfigFile),
+            paths.DnsmasqLeaseFile,
+            ActiveLeases(),
+            mode == DhcpMode.Systemd ? null : paths.DnsmasqLogFile);
+    }
+
+    /// <summary>
+    /// pool.json from upstream (or from a run that stopped early) does not say who runs dnsmasq-cni: whichever is
+    /// running, else unknown.
+    /// </summary>
+    private async Task<(DhcpMode? Mode, int? Pid)> UnrecordedAsync(CancellationToken cancellationToken) =>
+        await PidAsync("process", cancellationToken).ConfigureAwait(false) is { } pid ? (DhcpMode.Process, pid)
+        : await PidAsync("systemd", cancellationToken).ConfigureAwait(false) is { } unitPid ? (DhcpMode.Systemd, unitPid)
+        : (null, null);
+
+    /// <summary>The running dnsmasq's pid; null when it is not running or its manager cannot be asked (no systemctl).</summary>
+    private async Task<int?> PidAsync(string mode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await dhcp.For(mode).RunningPidAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return null;
+        }
+    }
+
+    public CniSection Cni() => new(paths.CniConfigFile, File.Exists(paths.CniConfigFile));
+
+    /// <summary>Leases in dnsmasq's lease file ("expiry mac ip host client-id") that have not expired; 0 means infinite.</summary>
+    private int ActiveLeases()
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(paths.DnsmasqLeaseFile);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        return lines.Count(line =>
+            line.Split(' ') is [var expiry, _, var ip, ..]
+            && IPAddress.TryParse(ip, out _)
+            && long.TryParse(expiry, NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+            && (at == 0 || at > now));
+    }
+
+    private static string GatewayCidr(PoolState state) =>
+        IPNetwork.TryParse(state.Subnet, out var subnet) ? $"{state.Gateway}/{subnet.PrefixLength}" : state.Gateway;
+}

@@ -1,0 +1,72 @@
+namespace CocoonNet.Host.Status;
+
+/// <summary>What makes a node degraded, one sentence per problem, in the order an operator would fix them.</summary>
+internal static class StatusProblems
+{
+    public static IReadOnlyList<string> Find(
+        IpsSection ips, BridgeSection bridge, RoutesSection routes, IptablesSection iptables, DhcpSection dhcp, CniSection cni, CloudSection? cloud)
+    {
+        var problems = new List<string>();
+        if (ips.Count == 0)
+        {
+            problems.Add("the pool has no addresses (the last init or adopt did not finish): re-run it");
+        }
+
+        if (!bridge.Present)
+        {
+            problems.Add($"bridge {bridge.Name} is missing");
+        }
+        else
+        {
+            if (!bridge.Up)
+            {
+                problems.Add($"bridge {bridge.Name} is down");
+            }
+
+            if (!bridge.AddressPresent)
+            {
+                problems.Add($"bridge {bridge.Name} lacks its address {bridge.Address}");
+            }
+        }
+
+        if (routes.Present < routes.Expected)
+        {
+            problems.Add($"{routes.Expected - routes.Present} of {routes.Expected} pool addresses have no route via {bridge.Name}");
+        }
+
+        if (iptables.Managed && iptables.Present is null)
+        {
+            problems.Add("iptables rules could not be read (iptables-save failed)");
+        }
+        else if (iptables.Managed && iptables.Present == false)
+        {
+            problems.Add($"iptables: missing or unhooked chain(s) {string.Join(", ", iptables.MissingChains)}");
+        }
+
+        if (dhcp.Mode is null)
+        {
+            problems.Add("dnsmasq-cni is not running (and pool.json does not record how it runs): re-run init or adopt");
+        }
+        else if (!dhcp.Running)
+        {
+            problems.Add($"dnsmasq-cni is not running ({(dhcp.Mode == DhcpMode.Systemd ? "systemd" : "process")} mode)");
+        }
+
+        if (!dhcp.ConfigPresent)
+        {
+            problems.Add($"dnsmasq config {dhcp.ConfigFile} is missing");
+        }
+
+        if (!cni.Present)
+        {
+            problems.Add($"CNI conflist {cni.Conflist} is missing");
+        }
+
+        if (cloud is { Available: false })
+        {
+            problems.Add($"cloud status unavailable: {cloud.Error}");
+        }
+
+        return problems;
+    }
+}

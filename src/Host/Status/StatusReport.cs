@@ -1,0 +1,100 @@
+using System.Text.Json.Serialization;
+
+namespace CocoonNet.Host.Status;
+
+/// <summary>
+/// What <c>cocoon-net status</c> reports, typed for machines: the document behind <c>-o json</c> and
+/// <c>-o yaml</c>, described by docs/status.schema.json. Bump <see cref="CurrentSchemaVersion"/> (and the
+/// schema) on any change that is not a pure addition.
+/// </summary>
+internal sealed record StatusReport(
+    int SchemaVersion,
+    bool Healthy,
+    IReadOnlyList<string> Problems,
+    NodeSection Node,
+    IpsSection Ips,
+    BridgeSection Bridge,
+    RoutesSection Routes,
+    IptablesSection Iptables,
+    DhcpSection Dhcp,
+    CniSection Cni,
+    CloudSection? Cloud,
+    StateSection State)
+{
+    public const int CurrentSchemaVersion = 1;
+}
+
+/// <summary>How the node was configured: <c>init</c> (cloud provisioned by cocoon-net) or <c>adopt</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NodeMode>))]
+internal enum NodeMode
+{
+    [JsonStringEnumMemberName("init")]
+    Init,
+
+    [JsonStringEnumMemberName("adopt")]
+    Adopt,
+}
+
+/// <summary>Who runs dnsmasq-cni.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DhcpMode>))]
+internal enum DhcpMode
+{
+    [JsonStringEnumMemberName("process")]
+    Process,
+
+    [JsonStringEnumMemberName("systemd")]
+    Systemd,
+}
+
+/// <summary>pool.json's description of the node.</summary>
+internal sealed record NodeSection(
+    string Platform,
+    string NodeName,
+    NodeMode Mode,
+    string Subnet,
+    string Gateway,
+    string? PrimaryNic,
+    string? Plugin,
+    string? PluginVersion,
+    string UpdatedAt);
+
+/// <summary>The VM addresses in the pool; first and last in address order, null when the pool is empty.</summary>
+internal sealed record IpsSection(int Count, string? First, string? Last);
+
+/// <summary>The bridge cni0 and the gateway address on it (<c>address</c> is the expected one, CIDR form).</summary>
+internal sealed record BridgeSection(string Name, bool Present, bool Up, bool AddressPresent, string Address);
+
+/// <summary>/32 routes to the pool's addresses via cni0 in the main table.</summary>
+internal sealed record RoutesSection(int Present, int Expected);
+
+/// <summary>
+/// cocoon-net's chains (COCOON-NET-FORWARD, -INPUT, -POSTROUTING) and the jumps to them. <c>present</c> is null
+/// when the rules could not be read; rules are judged only when <c>managed</c>.
+/// </summary>
+internal sealed record IptablesSection(bool Managed, bool? Present, IReadOnlyList<string> MissingChains);
+
+/// <summary>dnsmasq-cni. <c>logFile</c> is null in systemd mode (dnsmasq logs to the journal there).</summary>
+internal sealed record DhcpSection(
+    DhcpMode? Mode,
+    bool Running,
+    int? Pid,
+    string ConfigFile,
+    bool ConfigPresent,
+    string LeaseFile,
+    int ActiveLeases,
+    string? LogFile);
+
+/// <summary>The CNI network definition the VMs' runtime reads.</summary>
+internal sealed record CniSection(string Conflist, bool Present);
+
+/// <summary>
+/// Live cloud facts of an init node. Provider-defined: <c>fields</c> are the provider's own label/value pairs
+/// (their labels are display text, not keys). <c>available</c> is false when the provider could not be asked.
+/// </summary>
+internal sealed record CloudSection(string Provider, bool Available, string? Error, IReadOnlyList<CloudField> Fields);
+
+/// <summary>One provider-defined cloud fact.</summary>
+internal sealed record CloudField(string Label, string Value);
+
+/// <summary>Where the node's state lives.</summary>
+internal sealed record StateSection(string Path);

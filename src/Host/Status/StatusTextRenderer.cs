@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace CocoonNet.Host.Status;
+
+/// <summary>
+/// The human form of the report: upstream's lines first (Platform, Node, Subnet, Gateway, IPs, Updated), then
+/// the provider's cloud lines, then the host, then the verdict with one line per problem.
+/// </summary>
+internal static class StatusTextRenderer
+{
+    public static IEnumerable<string> Lines(StatusReport report)
+    {
+        var node = report.Node;
+        yield return Line("Platform", node.Platform);
+        yield return Line("Node", node.NodeName);
+        yield return Line("Subnet", node.Subnet);
+        yield return Line("Gateway", node.Gateway);
+        yield return Line("IPs", report.Ips.Count.ToString(CultureInfo.InvariantCulture));
+        // Upstream prints whole seconds.
+        yield return Line("Updated", node.UpdatedAt.Split('.')[0].TrimEnd('Z') + "Z");
+        foreach (var field in report.Cloud?.Fields ?? [])
+        {
+            yield return Line(field.Label, field.Value);
+        }
+
+        yield return Line("Mode", node.Mode == NodeMode.Adopt ? "adopt" : "init");
+        var bridge = report.Bridge;
+        yield return Line("Bridge", !bridge.Present
+            ? $"{bridge.Name} missing"
+            : $"{bridge.Name} {(bridge.Up ? "up" : "down")}, {bridge.Address}{(bridge.AddressPresent ? "" : " missing")}");
+        yield return Line("Routes", $"{report.Routes.Present}/{report.Routes.Expected}");
+        var dhcp = report.Dhcp;
+        var mode = dhcp.Mode switch { DhcpMode.Process => "process", DhcpMode.Systemd => "systemd", _ => null };
+        yield return Line("DHCP", dhcp.Pid is { } pid
+            ? $"running ({mode}, pid {pid})"
+            : $"not running{(mode is null ? "" : $" ({mode})")}");
+        yield return Line("Leases", dhcp.ActiveLeases.ToString(CultureInfo.InvariantCulture));
+        yield return Line("DHCP log", dhcp.LogFile ?? "systemd journal (journalctl -u dnsmasq-cni)");
+        var iptables = report.Iptables;
+        yield return Line("Iptables", !iptables.Managed
+            ? "not managed"
+            : iptables.Present switch
+            {
+                true => "managed, rules intact",
+                false => $"managed, missing {string.Join(", ", iptables.MissingChains)}",
+                null => "managed, rules unreadable",
+            });
+        yield return Line("CNI", $"{report.Cni.Conflist}{(report.Cni.Present ? "" : " missing")}");
+        yield return Line("State", report.State.Path);
+        yield return Line("Health", report.Healthy ? "ok" : "degraded");
+        foreach (var problem in report.Problems)
+        {
+            yield return Line("Problem", problem);
+        }
+    }
+
+    private static string Line(string label, string value) => $"{label + ":",-12}{value}";
+}

@@ -1,0 +1,102 @@
+using CocoonNet.Host.Dhcp;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.State;
+using CocoonNet.Host.Status;
+using NSubstitute;
+
+namespace CocoonNet.Tests.Unit;
+
+/// <summary>The host facts status derives from files and iptables-save, without a kernel.</summary>
+public sealed class HostStatusCollectorTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"cocoon-status-host-{Guid.NewGuid():N}");
+    private readonly IIptables _iptables = Substitute.For<IIptables>();
+    private readonly IDhcpService _process = Substitute.For<IDhcpService>();
+    private readonly IDhcpService _systemd = Substitute.For<IDhcpService>();
+    private readonly HostStatusCollector _collector;
+    private readonly HostPaths _paths;
+
+    public HostStatusCollectorTests()
+    {
+        _paths = new HostPaths(_root);
+        _process.Mode.Returns("process");
+        _systemd.Mode.Returns("systemd");
+        _collector = new HostStatusCollector(Substitute.For<IKernelNetwork>(), _iptables, new DhcpServices([_process, _systemd]), _paths, new FixedTime());
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    private sealed class FixedTime : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task Active_leases_are_the_unexpired_and_infinite_ones_in_dnsmasqs_lease_file()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_paths.DnsmasqLeaseFile)!);
+        await File.WriteAllLinesAsync(_paths.DnsmasqLeaseFile,
+        [
+            $"{Now.ToUnixTimeSeconds() + 3600} 02:00:00:00:00:01 172.20.0.2 vm1 01:02:00:00:00:00:01",
+            $"{Now.ToUnixTimeSeconds() - 1} 02:00:00:00:00:02 172.20.0.3 vm2 *",
+            "0 02:00:00:00:00:03 172.20.0.4 * *",
+            "duid 00:01:00:01:2c:00:00:00:02:00:00:00:00:04",
+        ]);
+        _process.RunningPidAsync(default).ReturnsForAnyArgs(4242);
+
+        var dhcp = await _collector.DhcpAsync(new PoolState { Host = new HostFootprint { DhcpService = "process" } }, default);
+        Assert.Equal(2, dhcp.ActiveLeases);
+        Assert.Equal(DhcpMode.Process, dhcp.Mode);
+        Assert.Equal(4242, dhcp.Pid);
+        Assert.Equal(_paths.DnsmasqLogFile, dhcp.LogFile);
+    }
+
+    [Fact]
+    public async Task Systemd_mode_has_no_log_file_and_an_unrecorded_mode_is_found_by_what_runs()
+    {
+        _systemd.RunningPidAsync(default).ReturnsForAnyArgs(77);
+        var dhcp = await _collector.DhcpAsync(new PoolState(), default);
+        Assert.Equal(DhcpMode.Systemd, dhcp.Mode);
+        Assert.True(dhcp.Running);
+        Assert.Null(dhcp.LogFile);
+        Assert.Equal(0, dhcp.ActiveLeases);
+    }
+
+    [Fact]
+    public async Task A_chain_without_rules_or_without_its_jump_is_missing_and_unmanaged_rules_are_not_read()
+    {
+        _iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse("""
+            *filter
+            :FORWARD ACCEPT [0:0]
+            :INPUT ACCEPT [0:0]
+            :COCOON-NET-FORWARD - [0:0]
+            :COCOON-NET-INPUT - [0:0]
+            -A FORWARD -j COCOON-NET-FORWARD
+            -A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT
+            -A COCOON-NET-INPUT -i cni0 -p udp -m udp --dport 67 -j ACCEPT
+            COMMIT
+            *nat
+            :POSTROUTING ACCEPT [0:0]
+            :COCOON-NET-POSTROUTING - [0:0]
+            -A POSTROUTING -j COCOON-NET-POSTROUTING
+            COMMIT
+            """));
+        var iptables = await _collector.IptablesAsync(new PoolState { ManageIptables = true }, default);
+        Assert.False(iptables.Present);
+        Assert.Equal(["filter/COCOON-NET-INPUT", "nat/COCOON-NET-POSTROUTING"], iptables.MissingChains);
+
+        var unmanaged = await _collector.IptablesAsync(new PoolState(), default);
+        Assert.False(unmanaged.Managed);
+        Assert.Null(unmanaged.Present);
+        Assert.Empty(unmanaged.MissingChains);
+        await _iptables.ReceivedWithAnyArgs(1).SaveAsync(default);
+    }
+}
