@@ -187,7 +187,9 @@ public sealed class SafeFileTests : IDisposable
         Assert.Equal(before, Fingerprint(_outside));
         File.Delete(lockPath);
 
-        using (await StateLock.AcquireAsync(state, TimeSpan.Zero, CancellationToken.None))
+        // Waits, not TimeSpan.Zero: other tests in this process start programs, and a child between fork and
+        // exec briefly shares the lock's open file (O_CLOEXEC closes it only at exec).
+        using (await StateLock.AcquireAsync(state, TimeSpan.FromSeconds(2), CancellationToken.None))
         {
             // Not through FileStream: .NET's sharing emulation takes a flock of its own (why earlier versions printed "pid ?").
             using (var handle = Posix.Open(lockPath, Posix.O_RDWR | Posix.O_CLOEXEC, 0, out _))
@@ -201,7 +203,7 @@ public sealed class SafeFileTests : IDisposable
             Assert.Equal($"another cocoon-net run (pid {Environment.ProcessId}) holds the lock on {state}; wait for it to finish and retry", busy.Message);
         }
 
-        using (await StateLock.AcquireAsync(state, TimeSpan.Zero, CancellationToken.None))
+        using (await StateLock.AcquireAsync(state, TimeSpan.FromSeconds(2), CancellationToken.None))
         {
         }
     }
