@@ -1,3 +1,4 @@
+using CocoonNet.Tests.Support;
 using System.Net;
 using CocoonNet.Providers.Volcengine;
 using CocoonNet.Providers.Volcengine.Api;
@@ -75,73 +76,6 @@ public sealed class EniWaitProgressTests
             var items = Enumerable.Range(1, count).Select(i => $$"""{"NetworkInterfaceId":"eni-{{i}}","Status":"{{(poll >= 4 * i ? "InUse" : "Attaching")}}"}""");
             var body = $$$"""{"ResponseMetadata":{},"Result":{"TotalCount":{{{count}}},"NetworkInterfaceSets":[{{{string.Join(',', items)}}}]}}""";
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body) });
-        }
-    }
-
-    /// <summary>Virtual time that jumps forward by each delay as it is scheduled: long waits take no real time.</summary>
-    private sealed class JumpingClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch.AddTicks(GetTimestamp());
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new Jump(this, System.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
-            timer.Change(dueTime, period);
-            return timer;
-        }
-
-        private sealed class Jump(JumpingClock clock, ITimer inner) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                if (dueTime == Timeout.InfiniteTimeSpan)
-                {
-                    return inner.Change(dueTime, Timeout.InfiniteTimeSpan);
-                }
-
-                Interlocked.Add(ref clock._ticks, dueTime.Ticks);
-                return inner.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-            }
-
-            public void Dispose() => inner.Dispose();
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
-        }
-    }
-
-    private sealed class ListLogger<T> : ILogger<T>
-    {
-        private readonly Lock _gate = new();
-        private readonly List<(LogLevel Level, string Message)> _lines = [];
-
-        public IReadOnlyList<(LogLevel Level, string Message)> Lines
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_gate)
-            {
-                _lines.Add((logLevel, formatter(state, exception)));
-            }
         }
     }
 }
