@@ -136,6 +136,38 @@ public sealed class HostPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_unit_is_on_record_before_it_is_written_and_teardown_removes_it_without_systemd()
+    {
+        var paths = new HostPaths(_root);
+        var runner = Substitute.For<IProcessRunner>();
+        runner.RunAsync("systemctl", Arg.Any<IReadOnlyList<string>>(), null, Arg.Any<CancellationToken>())
+            .Returns(call => call.ArgAt<IReadOnlyList<string>>(1)[0] == "show"
+                ? new ProcessResult(0, "0\n", "")
+                : new ProcessResult(1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"));
+        var step = new Host.Pipeline.Steps.DnsmasqStep(paths, new Host.Dhcp.DhcpServices(
+            [new Host.Dhcp.SystemdDhcpService(paths, runner), new Host.Dhcp.ProcessDhcpService(paths, runner)]));
+        var footprint = new HostFootprint();
+        var unitOnRecordBeforeWrite = false;
+        Task Checkpoint(CancellationToken ct)
+        {
+            unitOnRecordBeforeWrite |= footprint.DhcpUnitInstalled && !File.Exists(paths.SystemdUnitFile);
+            return Task.CompletedTask;
+        }
+
+        var spec = RenderingTests.Spec() with { ServiceMode = DhcpServiceMode.Systemd };
+        await Assert.ThrowsAsync<StepFailedException>(() => Pipeline(step).SetupAsync(spec, footprint, dryRun: false, Checkpoint, CancellationToken.None));
+        Assert.True(unitOnRecordBeforeWrite);
+        Assert.True(footprint.DhcpUnitInstalled);
+        Assert.True(File.Exists(paths.SystemdUnitFile));
+
+        var result = await Pipeline(step).TeardownAsync(spec, footprint, dryRun: false, _ => Task.CompletedTask, CancellationToken.None);
+        Assert.Empty(result.Failures);
+        Assert.False(File.Exists(paths.SystemdUnitFile));
+        Assert.False(footprint.DhcpUnitInstalled);
+        Assert.Empty(footprint.Files);
+    }
+
+    [Fact]
     public void Mountinfo_paths_are_unescaped()
     {
         Assert.Equal("/mnt/with space", MountPoints.Unescape(@"/mnt/with\040space"));
