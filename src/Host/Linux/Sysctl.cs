@@ -40,5 +40,22 @@ internal sealed class ProcSysctl : ISysctl
         }
     }
 
-    private static string PathOf(string key) => "/proc/sys/" + key.Replace('.', '/');
+    /// <summary>
+    /// sysctl(8)'s key convention, as the CNI plugins use it: dots separate the levels and a slash stands
+    /// for a dot inside one level, so <c>net.ipv4.conf.eth0/100.rp_filter</c> is
+    /// <c>/proc/sys/net/ipv4/conf/eth0.100/rp_filter</c> (a VLAN interface).
+    /// </summary>
+    internal static string PathOf(string key) =>
+        "/proc/sys/" + string.Create(key.Length, key, static (span, k) =>
+        {
+            for (var i = 0; i < k.Length; i++)
+            {
+                span[i] = k[i] switch
+                {
+                    '.' => '/',
+                    '/' => '.',
+                    var c => c,
+                };
+            }
+        });
 }

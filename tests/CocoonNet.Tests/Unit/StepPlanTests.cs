@@ -81,6 +81,21 @@ public sealed class StepPlanTests
     }
 
     [Fact]
+    public async Task A_dotted_interface_is_a_slash_in_its_sysctl_key_and_a_dot_in_its_proc_path()
+    {
+        var sysctl = Substitute.For<ISysctl>();
+        sysctl.Read(Arg.Any<string>()).Returns("0");
+        sysctl.Read("net.ipv4.ip_forward").Returns("1");
+        sysctl.Read("net.ipv4.conf.eth0/100.rp_filter").Returns("1");
+        var spec = RenderingTests.Spec() with { PrimaryNic = "eth0.100" };
+        var plan = await new SysctlStep(sysctl, Microsoft.Extensions.Logging.Abstractions.NullLogger<SysctlStep>.Instance)
+            .PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Equal(["~ net.ipv4.conf.eth0/100.rp_filter 1 -> 0"], plan.Changes);
+        Assert.Equal("/proc/sys/net/ipv4/conf/eth0.100/rp_filter", ProcSysctl.PathOf("net.ipv4.conf.eth0/100.rp_filter"));
+        Assert.Equal("/proc/sys/net/ipv4/ip_forward", ProcSysctl.PathOf("net.ipv4.ip_forward"));
+    }
+
+    [Fact]
     public async Task Sysctls_already_set_are_not_written()
     {
         var sysctl = Substitute.For<ISysctl>();

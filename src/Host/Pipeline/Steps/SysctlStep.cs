@@ -67,7 +67,8 @@ internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : I
         yield return ($"net.ipv4.conf.{HostSpec.Bridge}.rp_filter", "0", true);
         foreach (var nic in spec.ForwardingNics)
         {
-            yield return ($"net.ipv4.conf.{nic}.rp_filter", "0", false);
+            // An interface name's dots become slashes in a sysctl key (eth0.100 -> eth0/100).
+            yield return ($"net.ipv4.conf.{nic.Replace('.', '/')}.rp_filter", "0", false);
         }
     }
 }
