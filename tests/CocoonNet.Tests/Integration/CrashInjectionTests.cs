@@ -25,16 +25,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log)
         foreach (var boundary in boundaries)
         {
             using var sandbox = new Sandbox();
-            var crashed = sandbox.CocoonNet(Adopt, CrashAt(boundary));
-            Assert.True(crashed.ExitCode == Killed, $"{boundary}: {crashed}");
-
-            var rerun = sandbox.CocoonNet(Adopt);
-            Assert.True(rerun.ExitCode == 0, $"{boundary}: re-run {rerun}");
-            var again = sandbox.CocoonNet(Adopt);
-            Assert.True(again.ExitCode == 0 && again.Stdout.StartsWith("no changes: the host already matches", StringComparison.Ordinal), $"{boundary}: third run {again}");
-
-            var teardown = sandbox.CocoonNet("teardown");
-            Assert.True(teardown.ExitCode == 0, $"{boundary}: teardown {teardown}");
+            NodeChecks.KillRerunTeardown(sandbox, Adopt, boundary);
             AssertClean(sandbox, boundary);
         }
 

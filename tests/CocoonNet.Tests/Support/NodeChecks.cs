@@ -30,6 +30,24 @@ internal static class NodeChecks
     }
 
     /// <summary>
+    /// One crash trial: <paramref name="run"/> killed at <paramref name="boundary"/>, then a re-run converges,
+    /// a further run changes nothing, and one teardown succeeds. The caller checks what is left.
+    /// </summary>
+    public static void KillRerunTeardown(Sandbox sandbox, string[] run, string boundary, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var env = new Dictionary<string, string>(environment ?? new Dictionary<string, string>());
+        var crashed = sandbox.CocoonNet(run, CrashAt(boundary, env));
+        Assert.True(crashed.ExitCode == Killed, $"{boundary}: {crashed}");
+        var rerun = sandbox.CocoonNet(run, env);
+        Assert.True(rerun.ExitCode == 0, $"{boundary}: re-run {rerun}");
+        var again = sandbox.CocoonNet(run, env);
+        Assert.True(again.ExitCode == 0 && again.Stdout.StartsWith("no changes: the host already matches", StringComparison.Ordinal),
+            $"{boundary}: third run {again}");
+        var teardown = sandbox.CocoonNet(["teardown"], env);
+        Assert.True(teardown.ExitCode == 0, $"{boundary}: teardown {teardown}");
+    }
+
+    /// <summary>
     /// What is under the root besides the state dir (plugin copies a test made, directories a plugin made),
     /// relative to the root: taken after a clean run and teardown, it is what <see cref="AssertClean"/> allows.
     /// </summary>

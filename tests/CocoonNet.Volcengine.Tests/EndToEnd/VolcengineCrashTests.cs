@@ -34,15 +34,7 @@ public sealed class VolcengineCrashTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         foreach (var boundary in boundaries)
         {
-            var crashed = sandbox.CocoonNet(Init, NodeChecks.CrashAt(boundary, env));
-            Assert.True(crashed.ExitCode == NodeChecks.Killed, $"{boundary}: {crashed}");
-            var rerun = sandbox.CocoonNet(Init, env);
-            Assert.True(rerun.ExitCode == 0, $"{boundary}: re-run {rerun}");
-            var again = sandbox.CocoonNet(Init, env);
-            Assert.True(again.ExitCode == 0 && again.Stdout.StartsWith("no changes", StringComparison.Ordinal), $"{boundary}: third run {again}");
-
-            var teardown = sandbox.CocoonNet(["teardown"], env);
-            Assert.True(teardown.ExitCode == 0, $"{boundary}: teardown {teardown}");
+            NodeChecks.KillRerunTeardown(sandbox, Init, boundary, env);
             Assert.True(before == emulator.Inventory(), $"{boundary}: cloud left: {emulator.Inventory()}");
             NodeChecks.AssertClean(sandbox, boundary, left);
         }
