@@ -1,47 +1,46 @@
 namespace CocoonNet.Abstractions;
 
 /// <summary>
-/// The cloud side of one platform: detection, provisioning of the node's VM addresses, live status and
-/// teardown. It never touches the host's kernel; the shared host pipeline does that afterwards.
+/// The cloud side of the plugin's platform: detection, provisioning of the node's VM addresses, live
+/// status and teardown. It never touches the host's kernel; the shared host pipeline does that afterwards.
+/// Register it with <see cref="PluginServiceCollectionExtensions.AddCloudProvider{T}"/>.
 /// </summary>
 public interface ICloudProvider
 {
-    /// <summary>The platform this provider serves, e.g. <c>gke</c>.</summary>
-    string Platform { get; }
-
     /// <summary>
-    /// True when this process runs on the provider's cloud. Must be cheap and honour
-    /// <paramref name="cancellationToken"/>: the host runs every provider's detection concurrently under
-    /// one short deadline.
+    /// True when this process runs on the provider's cloud. The host asks every provider concurrently,
+    /// under one short deadline, only when neither <c>--platform</c> nor pool.json names the platform.
+    /// Rule: <b>a cheap local signal first</b> — read something local that only this cloud's instances have
+    /// (DMI/SMBIOS under <c>/sys/class/dmi/id</c>, cloud-init data) and return false at once without it;
+    /// only then confirm over the network (e.g. the metadata server), and honour
+    /// <paramref name="cancellationToken"/>. A provider must not probe a link-local metadata address on
+    /// every machine it is installed on.
     /// </summary>
     Task<bool> DetectAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Checks <paramref name="request"/> against this cloud's fixed limits (prefix lengths, sizes, names) before
-    /// anything changes: no lock, no state, no cloud call has happened yet, and it must make none itself.
-    /// Returns null when the request is acceptable, else one sentence saying what is wrong and what to use
-    /// instead; the host prints it as bad input (exit code 2). <see cref="ProvisionRequest.Previous"/> is
-    /// empty and <see cref="ProvisionRequest.PrimaryNic"/> may be empty here.
-    /// Default: accepts everything. Added with a default body, so plugins built before it load unchanged
-    /// (no <see cref="PluginAbi.Version"/> change).
+    /// Checks <paramref name="request"/> against this cloud's fixed limits (prefix lengths, sizes, names)
+    /// before anything changes: no lock is held, no state was read, no cloud call has happened, and it
+    /// must make none itself. Returns null when acceptable, else one sentence saying what is wrong and what
+    /// to use instead; the host prints it as bad input (exit code 2). <see cref="ProvisionRequest.Previous"/>
+    /// is empty and <see cref="ProvisionRequest.PrimaryNic"/> may be empty here. Default: accepts everything.
     /// </summary>
-    string? ValidateRequest(ProvisionRequest request) => null;
+    ValueTask<string?> ValidateAsync(ProvisionRequest request, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 
     /// <summary>
     /// Provisions (or, when <see cref="ProvisionRequest.DryRun"/> is set, only plans) the cloud resources
-    /// for the node. Must be idempotent: a re-run with the same request changes nothing. Save progress
-    /// through <paramref name="checkpoint"/> before each mutation so a failure midway can be resumed or
-    /// torn down.
+    /// for the node. Must be idempotent: a re-run with the same request changes nothing and returns no
+    /// changes. Record what is about to be created through <paramref name="checkpoint"/> <b>before</b> each
+    /// mutation, so a failure or a kill midway leaves state a re-run or teardown can act on.
     /// </summary>
-    Task<ProvisionResult> ProvisionAsync(
-        ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken);
+    Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken);
 
     /// <summary>Live cloud facts for <c>cocoon-net status</c>.</summary>
     Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken);
 
     /// <summary>
     /// Removes what this provider created for the node, as recorded in <see cref="TeardownRequest.Resources"/>,
-    /// and nothing else. Returns one line per change made (or planned, on a dry run).
+    /// and nothing else; a resource already gone is not an error. Returns the changes made (or planned, on a dry run).
     /// </summary>
-    Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken);
 }

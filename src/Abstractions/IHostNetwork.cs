@@ -25,12 +25,23 @@ public interface IHostNetwork
 }
 
 /// <summary>A network link of the host.</summary>
-/// <param name="Name">Interface name, e.g. <c>eth1</c>.</param>
-/// <param name="Index">Kernel interface index.</param>
-/// <param name="Mac">Hardware address in lower-case <c>aa:bb:cc:dd:ee:ff</c> form, empty when none.</param>
-/// <param name="IsUp">Administratively up.</param>
-/// <param name="Kind">Link kind from the kernel (<c>bridge</c>, <c>veth</c>, ...), empty for physical NICs.</param>
-public sealed record HostLink(string Name, int Index, string Mac, bool IsUp, string Kind);
+public sealed record HostLink
+{
+    /// <summary>Interface name, e.g. <c>eth1</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Kernel interface index.</summary>
+    public required int Index { get; init; }
+
+    /// <summary>Hardware address in lower-case <c>aa:bb:cc:dd:ee:ff</c> form, empty when none.</summary>
+    public string Mac { get; init; } = "";
+
+    /// <summary>Administratively up.</summary>
+    public bool IsUp { get; init; }
+
+    /// <summary>Link kind from the kernel (<c>bridge</c>, <c>veth</c>, ...), empty for physical NICs.</summary>
+    public string Kind { get; init; } = "";
+}
 
 /// <summary>
 /// Where host files live. cocoon-net can be pointed at another filesystem root (tests, packaging);

@@ -3,13 +3,11 @@ namespace CocoonNet.Abstractions;
 /// <summary>
 /// The platform's host-side specifics that the shared host pipeline asks for. The pipeline itself
 /// configures the bridge, sysctls, routes, iptables, DHCP and CNI; a backend only answers questions and
-/// prepares what is particular to its platform (e.g. bringing secondary NICs up).
+/// prepares what is particular to its platform (e.g. bringing secondary NICs up). Optional: register it
+/// with <see cref="PluginServiceCollectionExtensions.AddHostBackend{T}"/> when the platform needs one.
 /// </summary>
 public interface IHostNetworkBackend
 {
-    /// <summary>The platform this backend serves, e.g. <c>gke</c> or <c>generic</c>.</summary>
-    string Platform { get; }
-
     /// <summary>Primary NIC to use when neither the flag nor the host's default route names one.</summary>
     string DefaultPrimaryNic { get; }
 
@@ -21,10 +19,10 @@ public interface IHostNetworkBackend
 
     /// <summary>
     /// Platform-specific host preparation, run before the shared pipeline. Idempotent; on a dry run it
-    /// changes nothing and returns what it would do. Returns one line per change.
+    /// changes nothing and returns what it would do.
     /// </summary>
-    Task<IReadOnlyList<string>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PlanChange>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
 
     /// <summary>Undoes <see cref="PrepareHostAsync"/>; run by teardown after the shared pipeline's cleanup.</summary>
-    Task<IReadOnlyList<string>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
+    Task<IReadOnlyList<PlanChange>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
 }
