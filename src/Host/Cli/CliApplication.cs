@@ -306,7 +306,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.PoolSize),
                 parse.GetValue(_o.Gateway),
                 parse.GetValue(_o.PrimaryNic),
-                parse.GetValue(_o.Dns) ?? [],
+                parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
                 StateDirectory(parse, paths),
                 parse.GetValue(_o.DryRun),
                 parse.GetValue(_o.ManageIptables)),

@@ -57,10 +57,13 @@ internal sealed class CliOptions
         Description = "Host primary NIC (default: device of the default route, else the platform's: ens4 on GKE, eth0 on Volcengine)",
     };
 
-    public Option<IReadOnlyList<IPAddress>> Dns { get; } = new("--dns")
+    /// <summary>Upstream's DHCP DNS servers when --dns is not given.</summary>
+    public static readonly IReadOnlyList<IPAddress> DefaultDns = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("1.1.1.1")];
+
+    /// <summary>Null when not given (<see cref="DefaultDns"/>); no DefaultValueFactory, whose help text would read "8.8.8.8|1.1.1.1".</summary>
+    public Option<IReadOnlyList<IPAddress>?> Dns { get; } = new("--dns")
     {
         Description = "Comma-separated DNS servers for DHCP clients (default 8.8.8.8,1.1.1.1; \"\" for none)",
-        DefaultValueFactory = _ => [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("1.1.1.1")],
         CustomParser = OptionValues.DnsServers,
         HelpName = "LIST",
     };
@@ -81,8 +84,6 @@ internal sealed class CliOptions
 
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };
 
-    /// <summary>Everything <c>plugins</c> knows: with it, each plugin's settings, their names and current values.</summary>
-    public bool IsVerbose(ParseResult parse) => parse.GetValue(Verbose);
 
     public Option<string?> PluginsDir { get; } = new("--plugins-dir")
     {

@@ -35,7 +35,7 @@ internal static class OptionValues
             : Ipv4.TryParseStrict(text.Trim(), out var address) ? address : throw new UsageException($"--gateway {text} is not an IPv4 address"));
 
     /// <summary><c>--dns</c>: comma-separated IPv4 addresses; empty means none.</summary>
-    public static IReadOnlyList<IPAddress> DnsServers(ArgumentResult result) =>
+    public static IReadOnlyList<IPAddress>? DnsServers(ArgumentResult result) =>
         Typed(result, NodeRequestValidator.ParseDns) ?? [];
 
     /// <summary>Runs a validator's parser on the token; its UsageException becomes the parse error (same words).</summary>

@@ -48,7 +48,7 @@ internal sealed class SettingsCatalog
             {
                 var flag = "--" + setting.Name;
                 var whyNot = setting.Secret
-                    ? "a secret: never on the command line (visible to every user in ps)"
+                    ? "a secret, never on the command line, where every user sees it in ps"
                     : setting.Commands == SettingCommands.None
                         ? "no command takes it as a flag"
                         : hostOptions.Contains(flag)
