@@ -33,8 +33,9 @@ internal static class ConfigFile
             using var stream = new MemoryStream(content, writable: false);
             configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
         }
-        catch (FormatException e) when (e.InnerException is JsonException json)
+        catch (Exception e) when ((e as JsonException ?? e.InnerException as JsonException) is { } json)
         {
+            // The provider throws the reader's exception itself or wrapped, depending on where it fails.
             throw new UsageException(
                 $"{path} is not valid JSON (line {(json.LineNumber ?? 0) + 1}, column {(json.BytePositionInLine ?? 0) + 1}); fix it, or remove the file");
         }
