@@ -45,11 +45,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
         IReadOnlySet<string> loadedPlugins)
     {
         var given = new Dictionary<(string, string), (string, SettingSource)>();
-        if (catalog.All.Count == 0)
-        {
-            return new PluginSettingsSource(catalog, given);
-        }
-
+        // Read even when no plugin declares a setting: a key under a loaded plugin's section is then a mistake too.
         var file = ConfigFile.Read(configFile, catalog, loadedPlugins);
         foreach (var setting in catalog.All)
         {
