@@ -58,7 +58,7 @@ internal sealed class CliOptions
     };
 
     /// <summary>Upstream's DHCP DNS servers when --dns is not given.</summary>
-    public static readonly IReadOnlyList<IPAddress> DefaultDns = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("1.1.1.1")];
+    public static readonly IReadOnlyList<IPAddress> DefaultDns = [new IPAddress([8, 8, 8, 8]), new IPAddress([1, 1, 1, 1])]; // no parser on the start-up path
 
     /// <summary>Null when not given (<see cref="DefaultDns"/>); no DefaultValueFactory, whose help text would read "8.8.8.8|1.1.1.1".</summary>
     public Option<IReadOnlyList<IPAddress>?> Dns { get; } = new("--dns")

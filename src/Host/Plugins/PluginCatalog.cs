@@ -178,7 +178,7 @@ internal static class PluginCatalog
                 return $"setting {setting.Name} is declared twice";
             }
 
-            if (string.IsNullOrWhiteSpace(setting.Description) || !Enum.IsDefined(setting.Type))
+            if (string.IsNullOrWhiteSpace(setting.Description) || setting.Type is not (SettingType.Text or SettingType.WholeNumber or SettingType.Switch))
             {
                 return $"setting {setting.Name} has no description or an unknown type";
             }

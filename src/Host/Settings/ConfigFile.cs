@@ -17,13 +17,13 @@ internal static class ConfigFile
     /// <summary>A settings file is a few hundred bytes; this bound only stops a hostile or mistaken file.</summary>
     private const long MaxBytes = 1 << 20;
 
-    /// <summary>Values by (plugin, setting name), raw; empty when there is no file.</summary>
+    /// <summary>Values by <c>plugin/name</c>, raw; empty when there is no file.</summary>
     /// <exception cref="UsageException">The file is unreadable as configuration.</exception>
-    public static IReadOnlyDictionary<(string Plugin, string Name), string> Read(string path, SettingsCatalog catalog, IReadOnlySet<string> loadedPlugins)
+    public static IReadOnlyDictionary<string, string> Read(string path, SettingsCatalog catalog, IReadOnlySet<string> loadedPlugins)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
         {
-            return new Dictionary<(string, string), string>();
+            return new Dictionary<string, string>(StringComparer.Ordinal);
         }
 
         var content = ReadBytes(path);
@@ -45,7 +45,7 @@ internal static class ConfigFile
                 $"{path} is not a settings file ({e.Message.TrimEnd('.')}); it must be a JSON object such as {{\"plugins\": {{\"<plugin>\": {{\"<setting>\": \"value\"}}}}}}");
         }
 
-        var values = new Dictionary<(string, string), string>();
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var top in configuration.GetChildren())
         {
             if (!string.Equals(top.Key, "plugins", StringComparison.OrdinalIgnoreCase))
@@ -88,7 +88,7 @@ internal static class ConfigFile
 
                     if (entry.Value is { Length: > 0 } value)
                     {
-                        values[(plugin, setting.Name)] = value;
+                        values[$"{plugin}/{setting.Name}"] = value;
                     }
                 }
             }

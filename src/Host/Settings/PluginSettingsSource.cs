@@ -15,12 +15,14 @@ namespace CocoonNet.Host.Settings;
 internal sealed class PluginSettingsSource : IPluginSettingsSource
 {
     private readonly SettingsCatalog _catalog;
-    private readonly Dictionary<(string Plugin, string Name), (string Value, SettingSource Source)> _given;
+    // Keyed by "plugin/name", values a class: generic code over reference types is precompiled, over value
+    // tuples it is jitted on every run.
+    private readonly Dictionary<string, Given> _given;
     private readonly Lock _gate = new();
     private string? _recordedPlugin;
     private Dictionary<string, string> _recorded = new(StringComparer.Ordinal);
 
-    private PluginSettingsSource(SettingsCatalog catalog, Dictionary<(string, string), (string, SettingSource)> given)
+    private PluginSettingsSource(SettingsCatalog catalog, Dictionary<string, Given> given)
     {
         _catalog = catalog;
         _given = given;
@@ -44,26 +46,26 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
         string configFile,
         IReadOnlySet<string> loadedPlugins)
     {
-        var given = new Dictionary<(string, string), (string, SettingSource)>();
+        var given = new Dictionary<string, Given>(StringComparer.Ordinal);
         // Read even when no plugin declares a setting: a key under a loaded plugin's section is then a mistake too.
         var file = ConfigFile.Read(configFile, catalog, loadedPlugins);
         foreach (var setting in catalog.All)
         {
-            var key = (setting.Plugin, setting.Name);
+            var key = Key(setting.Plugin, setting.Name);
             if (parse is not null && setting.AppliesTo(command) && catalog.FlagOf(setting) is { } flag
                 && parse.GetResult(flag) is { Implicit: false } result)
             {
                 // A bare switch means true; a bare flag of another type was refused by the parser (arity).
                 var raw = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "true";
-                given[key] = (SettingValues.Normalize(setting.Setting, raw, flag.Name), SettingSource.Flag);
+                given[key] = new(SettingValues.Normalize(setting.Setting, raw, flag.Name), SettingSource.Flag);
             }
             else if (environment(setting.VariableName) is { Length: > 0 } variable)
             {
-                given[key] = (SettingValues.Normalize(setting.Setting, variable, $"{setting.VariableName}="), SettingSource.Environment);
+                given[key] = new(SettingValues.Normalize(setting.Setting, variable, $"{setting.VariableName}="), SettingSource.Environment);
             }
             else if (file.TryGetValue(key, out var value))
             {
-                given[key] = (SettingValues.Normalize(setting.Setting, value, $"{configFile}: {setting.ConfigKey}"), SettingSource.ConfigFile);
+                given[key] = new(SettingValues.Normalize(setting.Setting, value, $"{configFile}: {setting.ConfigKey}"), SettingSource.ConfigFile);
             }
         }
 
@@ -99,9 +101,9 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
     /// <summary>The value of <paramref name="setting"/> and where it came from; a null value has no source.</summary>
     public (string? Value, SettingSource? Source) Resolve(DeclaredSetting setting)
     {
-        if (_given.TryGetValue((setting.Plugin, setting.Name), out var given))
+        if (_given.TryGetValue(Key(setting.Plugin, setting.Name), out var given))
         {
-            return given;
+            return (given.Value, given.Source);
         }
 
         lock (_gate)
@@ -140,6 +142,10 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
     }
 
     public IPluginSettings For(DiscoveredPlugin plugin) => new View(this, plugin.Name);
+
+    private static string Key(string plugin, string name) => $"{plugin}/{name}";
+
+    private sealed record Given(string Value, SettingSource Source);
 
     /// <summary>A live view: a value read after pool.json was taken into account includes the recorded layer.</summary>
     private sealed class View(PluginSettingsSource source, string plugin) : IPluginSettings
