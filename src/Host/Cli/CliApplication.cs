@@ -30,6 +30,9 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     private SettingsCatalog _catalog = SettingsCatalog.Empty;
     private double _discoveryMs;
 
+    /// <summary>Discovery failed as a whole (an unreadable plugins directory): reported by the command, as any failure.</summary>
+    private Exception? _discoveryFailure;
+
     public static string Version =>
         typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
 
@@ -79,7 +82,16 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var started = Stopwatch.GetTimestamp();
         // Skipped plugins are logged once the log level is known (ServiceComposition).
-        _plugins = PluginCatalog.Discover(directory, allowInsecure, NullLogger.Instance);
+        try
+        {
+            _plugins = PluginCatalog.Discover(directory, allowInsecure, NullLogger.Instance);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _discoveryFailure = e;
+            return false;
+        }
+
         _catalog = SettingsCatalog.Build(_plugins, HostOptionNames(root));
         _discoveryMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var added = false;
@@ -197,6 +209,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             level = LogLevelOf(parse);
+            if (_discoveryFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_discoveryFailure);
+            }
+
             var paths = HostPaths.FromEnvironment();
             var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt");
             var settings = new RuntimeSettings(
