@@ -17,7 +17,7 @@ internal sealed class GkeCloudProvider(
     MetadataClient metadata,
     NodeLocator locator,
     ComputeClient compute,
-    RetryPolicy retry,
+    ComputeRetry retry,
     SecondaryRangeReconciler ranges,
     AliasReconciler aliases,
     GuestAgentFix guestAgent,

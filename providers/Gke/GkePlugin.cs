@@ -54,7 +54,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
             .RemoveAllLoggers();
 
         services.AddSingleton<IAccessTokenSource, ApplicationDefaultTokenSource>();
-        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<ComputeRetry>();
         services.AddSingleton<OperationWaiter>();
         services.AddSingleton<NodeLocator>();
         services.AddSingleton<SecondaryRangeReconciler>();

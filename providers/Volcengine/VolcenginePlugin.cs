@@ -36,7 +36,7 @@ internal static class VolcengineServiceCollectionExtensions
         services.AddSingleton(sp => VolcengineSettings.From(sp.GetRequiredService<IEnvironmentReader>(), sp.GetRequiredService<IPluginSettings>()));
         services.AddSingleton<CredentialResolver>();
         services.AddSingleton<ApiSession>();
-        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<OpenApiRetry>();
         services.AddSingleton(sp => new RequestPacer(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<VolcengineSettings>().RequestsPerSecond));
         // Metadata is link-local: a proxy must never see (or answer for) it. The API honours HTTPS_PROXY like
         // any client, since nodes often reach the public endpoint only through one. The factory's per-request

@@ -9,7 +9,7 @@ namespace CocoonNet.Providers.Gke.Provisioning;
 /// Adds or removes this node's <c>cocoon-pods</c> alias on nic0 by read-modify-write with the NIC
 /// fingerprint, carrying every other alias (GKE's pod range, an operator's) over unchanged.
 /// </summary>
-internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, OperationWaiter waiter, ILogger<AliasReconciler> logger)
+internal sealed class AliasReconciler(ComputeClient compute, ComputeRetry retry, OperationWaiter waiter, ILogger<AliasReconciler> logger)
 {
     public int MaxConflicts { get; init; } = 5;
 

@@ -10,7 +10,7 @@ namespace CocoonNet.Providers.Gke.Provisioning;
 /// range is shared by every node on the subnetwork, so it is only ever added, never changed or removed.
 /// </summary>
 internal sealed class SecondaryRangeReconciler(
-    ComputeClient compute, RetryPolicy retry, OperationWaiter waiter, ILogger<SecondaryRangeReconciler> logger)
+    ComputeClient compute, ComputeRetry retry, OperationWaiter waiter, ILogger<SecondaryRangeReconciler> logger)
 {
     /// <summary>How many fingerprint conflicts (another writer got in between) to absorb before giving up.</summary>
     public int MaxConflicts { get; init; } = 5;
