@@ -221,7 +221,7 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
                 // The setting is in place and the route gone; the agent picks the setting up at its next start.
                 // Nothing was restarted, so this is reported as a fact, not as a change.
                 logger.GuestAgentRestartFailed(e.Message);
-                return [PlanChange.Info($"! restart {agent.Name} failed", $"({e.Message}); restart it by hand")];
+                return [PlanChange.Info($"restart {agent.Name} failed", $"({e.Message}); restart it by hand")];
             }
         }
 

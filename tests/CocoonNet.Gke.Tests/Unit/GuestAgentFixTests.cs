@@ -154,6 +154,6 @@ public sealed class GuestAgentFixTests : IDisposable
         var changes = await _fix.ApplyAsync(Context(_fix.Plan(CloudResources.None)), dryRun: false, default);
 
         Assert.Equal(ChangeKind.Info, changes[^1].Kind);
-        Assert.Equal("! restart google-guest-agent.service failed (exit 5); restart it by hand", changes[^1].ToString());
+        Assert.Equal("restart google-guest-agent.service failed (exit 5); restart it by hand", changes[^1].ToString());
     }
 }
