@@ -34,9 +34,13 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
 test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only) and the cloud emulators
-	@for v in acme:false acme-abi99:true; do name=$${v%%:*}; \
-	  $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
-	    -p:ContractDir=$(abspath $(OUT)) -p:WrongAbi=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
+	@# The contract as the previous minor (2.0) and a future one (2.2), for the version-range tests.
+	@for v in 2.0 2.2; do \
+	  $(DOTNET) build src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/test-contracts/$$v --nologo -v quiet \
+	    -p:ContractVersion=$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$$v/ || exit 1; done
+	@for v in acme:$(abspath $(OUT)) acme-contract20:$(abspath $(OUT))/test-contracts/2.0 acme-contract22:$(abspath $(OUT))/test-contracts/2.2; do \
+	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
+	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
 	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Volcengine/CocoonNet.Emulators.Volcengine.csproj -c $(CONFIG) -o $(OUT)/emulators/volcengine --nologo -v quiet
 	@chmod -R go-w $(OUT)

@@ -10,88 +10,62 @@ public sealed class AcmePlugin : ICocoonNetPlugin
 
     public string Version => "0.3.1";
 
-#if WRONG_ABI
-    public int AbiVersion => 99;
-#else
-    public int AbiVersion => PluginAbi.Version;
-#endif
+    public string Platform => "acme";
 
-    public IReadOnlyList<string> Platforms { get; } = ["acme"];
-
-    public void ConfigureServices(IServiceCollection services) => services.AddSingleton<AcmeCloud>();
-}
-
-/// <summary>
-/// Stands in for a cloud SDK client: hands out the first addresses of the subnet as "cloud-routed".
-/// Resolved through the host's DI container into the provider below.
-/// </summary>
-public sealed class AcmeCloud
-{
-    public IReadOnlyList<System.Net.IPAddress> Allocate(System.Net.IPNetwork subnet, System.Net.IPAddress gateway, int count)
+    public void ConfigureServices(IServiceCollection services)
     {
-        var bytes = subnet.BaseAddress.GetAddressBytes();
-        var network = (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
-        var size = 1u << (32 - subnet.PrefixLength);
-        var result = new List<System.Net.IPAddress>();
-        for (var i = 1u; i < size - 1 && result.Count < count; i++)
-        {
-            var value = network + i;
-            var ip = new System.Net.IPAddress(new[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value });
-            if (!ip.Equals(gateway))
-            {
-                result.Add(ip);
-            }
-        }
-
-        return result;
+        // The regression case of the silent override: a public settings class registered by instance must be
+        // the one the provider gets (the host's scan used to re-register every public class as itself).
+        services.AddSingleton(AcmeSettings.FromEnvironment());
+        services.AddSingleton<AcmeCloud>();
+        services.AddCloudProvider<AcmeCloudProvider>();
     }
 }
 
-public sealed class AcmeCloudProvider(AcmeCloud cloud) : ICloudProvider
+/// <summary>A public class with a constructor the container cannot satisfy: only the plugin's instance works.</summary>
+public sealed class AcmeSettings(string reservationPrefix)
 {
-    public string Platform => "acme";
+    public string ReservationPrefix { get; } = reservationPrefix;
+
+    public static AcmeSettings FromEnvironment() => new(Environment.GetEnvironmentVariable("ACME_RESERVATION_PREFIX") ?? "rsv");
+}
+
+/// <summary>Stands in for a cloud SDK client: hands out the pool's first addresses as "cloud-routed".</summary>
+public sealed class AcmeCloud
+{
+    public IReadOnlyList<System.Net.IPAddress> Allocate(AddressPool pool, int count) => pool.First(count);
+}
+
+public sealed class AcmeCloudProvider(AcmeCloud cloud, AcmeSettings settings) : ICloudProvider
+{
+    private const string ReservationKey = "reservation";
 
     public Task<bool> DetectAsync(CancellationToken cancellationToken) =>
         Task.FromResult(Environment.GetEnvironmentVariable("ACME_CLOUD") == "1");
 
     public async Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken)
     {
-        var resources = new CloudResources
-        {
-            SubnetId = $"acme-subnet-{request.NodeName}",
-            Extra = new Dictionary<string, string> { ["reservation"] = $"rsv-{request.Subnet.BaseAddress}" },
-        };
-        var fresh = request.Previous.SubnetId is null;
+        var resources = CloudResources.None
+            .WithValue(CloudResources.SubnetIdKey, $"acme-subnet-{request.NodeName}")
+            .WithValue(ReservationKey, $"{settings.ReservationPrefix}-{request.Subnet.BaseAddress}");
+        var fresh = request.Previous.Value(CloudResources.SubnetIdKey) is null;
         if (!request.DryRun && fresh)
         {
             await checkpoint.SaveAsync(resources, cancellationToken);
         }
 
-        return new ProvisionResult(
-            cloud.Allocate(request.Subnet, request.Gateway, request.PoolSize),
-            resources,
-            fresh ? [$"+ reserve {request.Subnet} as {resources.SubnetId}"] : []);
+        return new ProvisionResult
+        {
+            Ips = cloud.Allocate(request.Pool, request.PoolSize),
+            Resources = resources,
+            Changes = fresh ? [PlanChange.Create($"reserve {request.Subnet}", $"as {resources.Value(CloudResources.SubnetIdKey)}")] : [],
+        };
     }
 
     public Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken) =>
-        Task.FromResult(new CloudStatus([new StatusField("SubnetID", resources.SubnetId ?? "")]));
+        Task.FromResult(new CloudStatus { Fields = [new StatusField { Label = "SubnetID", Value = resources.Value(CloudResources.SubnetIdKey) ?? "" }] });
 
-    public Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>(request.Resources.SubnetId is { } id ? [$"- release {id}"] : []);
-}
-
-public sealed class AcmeHostBackend : IHostNetworkBackend
-{
-    public string Platform => "acme";
-
-    public string DefaultPrimaryNic => "eth0";
-
-    public Task<IReadOnlyList<string>> ResolveUplinksAsync(HostContext context, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
-
-    public Task<IReadOnlyList<string>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
-
-    public Task<IReadOnlyList<string>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
+    public Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PlanChange>>(
+            request.Resources.Value(CloudResources.SubnetIdKey) is { } id ? [PlanChange.Delete($"release {id}")] : []);
 }
