@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
@@ -14,7 +13,29 @@ public sealed class SecurityGroupSettingTests
     private static readonly string[] Init = ["init", "--platform", "volcengine", "--node-name", "vol1", "--subnet", "172.20.0.0/24"];
 
     [PrivilegedFact]
-    public void The_variable_picks_the_group_and_a_later_run_without_it_keeps_it()
+    public void The_variable_users_set_before_settings_existed_still_picks_the_group()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new VolcengineEmulator(sandbox);
+        var before = emulator.Inventory();
+        var environment = emulator.Environment();
+        environment["COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID"] = Other;
+
+        var init = sandbox.CocoonNet([.. Init, "--pool-size", "40"], environment);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Equal([Other, Other], Groups(emulator));
+
+        var teardown = sandbox.CocoonNet(["teardown"], emulator.Environment());
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Equal(before, emulator.Inventory());
+    }
+
+    // Pending on the host: recording declared settings in pool.json and offering them as flags come with the
+    // settings channel (issue 9, item 4), which the host does not have yet. Unskip both once it does.
+    private const string PendingHostSettings = "needs the host's settings channel (recorded settings, plugin flags)";
+
+    [PrivilegedFact(Skip = PendingHostSettings)]
+    public void A_later_run_without_the_setting_keeps_the_recorded_group()
     {
         using var sandbox = new Sandbox();
         using var emulator = new VolcengineEmulator(sandbox);
@@ -36,7 +57,7 @@ public sealed class SecurityGroupSettingTests
         Assert.Equal(before, emulator.Inventory());
     }
 
-    [PrivilegedFact]
+    [PrivilegedFact(Skip = PendingHostSettings)]
     public void The_flag_picks_the_group_of_new_enis()
     {
         using var sandbox = new Sandbox();
