@@ -70,6 +70,17 @@ public sealed class DetectionTests : IDisposable
         Assert.Single(services.GetServices<IHostNetworkBackend>());
     }
 
+    [Fact]
+    public void Host_owned_services_are_never_registered_by_the_plugin()
+    {
+        var services = new ServiceCollection();
+        new VolcenginePlugin().ConfigureServices(services);
+
+        Type[] hostOwned = [typeof(TimeProvider), typeof(IHostNetwork), typeof(IHostFileSystem), typeof(IPluginSettings)];
+        Assert.DoesNotContain(services, d => hostOwned.Contains(d.ServiceType));
+        Assert.Equal("volcengine", new VolcenginePlugin().Platform);
+    }
+
     public void Dispose()
     {
         try
