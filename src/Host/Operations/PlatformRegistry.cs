@@ -28,19 +28,50 @@ internal sealed class PlatformRegistry(
 
     /// <summary>The cloud provider for <paramref name="platform"/>; only that plugin's container is built.</summary>
     public ICloudProvider? Provider(string platform) =>
-        PluginFor(platform) is { } plugin ? containers.For(plugin).GetService<ICloudProvider>() : null;
+        PluginFor(platform) is { } plugin ? Resolve<ICloudProvider>(plugin, "cloud provider") : null;
 
     /// <summary>The plugin's host backend, or the plain Linux one when it registers none; null when no plugin serves the platform.</summary>
     public IHostNetworkBackend? Backend(string platform) =>
-        PluginFor(platform) is { } plugin ? containers.For(plugin).GetService<IHostNetworkBackend>() ?? PlainLinuxBackend.Instance : null;
+        PluginFor(platform) is { } plugin ? Resolve<IHostNetworkBackend>(plugin, "host backend") ?? PlainLinuxBackend.Instance : null;
+
+    /// <summary>A plugin's service; a registration it cannot satisfy is the plugin's defect, reported as such.</summary>
+    private T? Resolve<T>(DiscoveredPlugin plugin, string what)
+        where T : class
+    {
+        var container = containers.For(plugin);
+        try
+        {
+            return container.GetService<T>();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new PluginConfigurationException($"plugin {plugin.Name} cannot create its {what} (a defect of the plugin; report it to its author): {e.Message}", e);
+        }
+    }
 
     private IEnumerable<DiscoveredPlugin> Loaded => plugins.Where(p => p.IsLoaded);
 
-    private List<(string Platform, ICloudProvider Provider)> Providers() =>
-        Loaded.Select(p => (Platform: p.Platform!, Provider: containers.For(p).GetService<ICloudProvider>()))
-            .Where(p => p.Provider is not null)
-            .Select(p => (p.Platform, p.Provider!))
-            .ToList();
+    /// <summary>Every plugin's provider; a plugin whose registrations are broken is reported and left out, not fatal to the others.</summary>
+    private List<(string Platform, ICloudProvider Provider)> Providers()
+    {
+        var providers = new List<(string, ICloudProvider)>();
+        foreach (var plugin in Loaded)
+        {
+            try
+            {
+                if (Resolve<ICloudProvider>(plugin, "cloud provider") is { } provider)
+                {
+                    providers.Add((plugin.Platform!, provider));
+                }
+            }
+            catch (PluginConfigurationException e)
+            {
+                logger.PluginUnusable(e.Message);
+            }
+        }
+
+        return providers;
+    }
 
     /// <summary>
     /// The platform of a run: the flag (which must agree with pool.json), else the one pool.json records
