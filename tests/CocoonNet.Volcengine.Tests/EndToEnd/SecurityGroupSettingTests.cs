@@ -30,11 +30,7 @@ public sealed class SecurityGroupSettingTests
         Assert.Equal(before, emulator.Inventory());
     }
 
-    // Pending on the host: recording declared settings in pool.json and offering them as flags come with the
-    // settings channel (issue 9, item 4), which the host does not have yet. Unskip both once it does.
-    private const string PendingHostSettings = "needs the host's settings channel (recorded settings, plugin flags)";
-
-    [PrivilegedFact(Skip = PendingHostSettings)]
+    [PrivilegedFact]
     public void A_later_run_without_the_setting_keeps_the_recorded_group()
     {
         using var sandbox = new Sandbox();
@@ -57,7 +53,7 @@ public sealed class SecurityGroupSettingTests
         Assert.Equal(before, emulator.Inventory());
     }
 
-    [PrivilegedFact(Skip = PendingHostSettings)]
+    [PrivilegedFact]
     public void The_flag_picks_the_group_of_new_enis()
     {
         using var sandbox = new Sandbox();
