@@ -54,7 +54,7 @@ internal sealed class InitOperation(
             Subnet = request.Subnet.ToString(),
             Gateway = request.Gateway.ToString(),
             PrimaryNic = primaryNic,
-            DnsServers = request.Dns.Count > 0 ? request.Dns.Select(d => d.ToString()).ToList() : null,
+            DnsServers = request.Dns.Count > 0 ? [.. request.Dns.Select(d => d.ToString())] : null,
             Mode = PoolState.ModeInit,
             Plugin = plugin?.Name,
             PluginVersion = plugin?.Version,
@@ -99,7 +99,7 @@ internal sealed class InitOperation(
         var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables: true);
         var state = WithResources(baseState, result.Resources) with
         {
-            Ips = ips.Select(ip => ip.ToString()).ToList(),
+            Ips = [.. ips.Select(ip => ip.ToString())],
             SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
         };
 
@@ -134,7 +134,7 @@ internal sealed class InitOperation(
         SubnetId = state.SubnetId,
         EniIds = state.EniIds ?? [],
         AliasRangeName = state.AliasRangeName,
-        Extra = state.Cloud ?? new Dictionary<string, string>(),
+        Extra = state.Cloud?.Values ?? new Dictionary<string, string>(),
     };
 
     private static PoolState WithResources(PoolState state, CloudResources resources) => state with
@@ -142,7 +142,7 @@ internal sealed class InitOperation(
         SubnetId = resources.SubnetId,
         EniIds = resources.EniIds.Count > 0 ? [.. resources.EniIds] : null,
         AliasRangeName = resources.AliasRangeName,
-        Cloud = resources.Extra.Count > 0 ? new Dictionary<string, string>(resources.Extra) : null,
+        Cloud = resources.Extra.Count > 0 ? CloudMap.From(resources.Extra) : null,
     };
 
     private sealed class StateCheckpoint(Action<CloudResources> save) : IProvisionCheckpoint

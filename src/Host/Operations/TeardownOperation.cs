@@ -84,11 +84,11 @@ internal sealed class TeardownOperation(
         }
 
         setup.Stream(cloud, dryRun);
-        var footprint = state.Host.Clone();
+        var footprint = state.Host.Snapshot();
         var saved = state;
         Task Checkpoint(CancellationToken ct)
         {
-            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Clone() }, saved));
+            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Snapshot() }, saved));
             return Task.CompletedTask;
         }
 

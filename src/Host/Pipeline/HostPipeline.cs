@@ -44,13 +44,13 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
         }
 
         // What pool.json holds now; a checkpoint is written only when the footprint moved away from it.
-        var saved = footprint.Clone();
+        var saved = footprint.Snapshot();
         async Task CheckpointIfChanged(CancellationToken ct)
         {
-            if (!footprint.SameAs(saved))
+            if (footprint != saved)
             {
                 await checkpoint(ct).ConfigureAwait(false);
-                saved = footprint.Clone();
+                saved = footprint.Snapshot();
             }
         }
 

@@ -94,7 +94,7 @@ public sealed class HostPipelineTests : IDisposable
         var result = await Pipeline(new DirectoryStep(), new BridgeStep(kernel), new RouteStep(kernel)).TeardownAsync(
             RenderingTests.Spec(), footprint, dryRun: false, _ =>
             {
-                saved.Add(footprint.Clone());
+                saved.Add(footprint.Snapshot());
                 return Task.CompletedTask;
             }, CancellationToken.None);
 
