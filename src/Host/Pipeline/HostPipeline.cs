@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.Logging;
+using CocoonNet.Host.Text;
 
 namespace CocoonNet.Host.Pipeline;
 
@@ -115,7 +116,7 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
                 output.Line($"{step.Name,-9} {note}");
             }
 
-            LogStep(step.Name, stepPlan.Items.Count, watch.Elapsed.TotalMilliseconds);
+            LogStep(step.Name, new Counted(stepPlan.Items.Count, "change"), watch.Elapsed.TotalMilliseconds);
         }
 
         return new PipelineResult(plans, failures);
@@ -129,8 +130,8 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
         output.Line($"{step,-9} ! failed: {line}");
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "step {Step}: {Changes} change(s) in {Milliseconds:F2} ms")]
-    private partial void LogStep(string step, int changes, double milliseconds);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "step {Step}: {Changes} in {Milliseconds:F2} ms")]
+    private partial void LogStep(string step, Counted changes, double milliseconds);
 }
 
 /// <summary>The plans of a pipeline run and, for teardown, each change that failed (step: what: why).</summary>
