@@ -18,6 +18,9 @@ namespace CocoonNet.Host.State;
 /// </summary>
 internal sealed record PoolState
 {
+    // The "?? ..." guards: the source generator sets init-only members through one object initializer,
+    // so a key missing from the file (or null in it) arrives as null; the non-null members keep their
+    // defaults instead.
     [JsonPropertyName("platform")]
     public string Platform { get; init => field = value ?? ""; } = "";
 
