@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using CocoonNet.Host.Operations;
-using Microsoft.Extensions.Logging;
 using CocoonNet.Host.Text;
+using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Pipeline;
 
