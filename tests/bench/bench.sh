@@ -49,7 +49,7 @@ hyperfine -N -i --style basic --warmup 3 --runs "$runs" --export-json "$json.sta
 # Host programming alone: sum of the pipeline steps' durations (start-up, plugin load, state I/O excluded).
 bash "$root/reset.sh"
 # Prints "<all steps> <routes + iptables only>" in ms for one run.
-steps() { COCOON_NET_LOG_LEVEL=debug $ours 2>&1 >/dev/null | sed -nE 's/.* step ([a-z]+): [0-9]+ change\(s\) in ([0-9.]+) ms/\1 \2/p' \
+steps() { COCOON_NET_LOG_LEVEL=debug $ours 2>&1 >/dev/null | sed -nE 's/.* step ([a-z]+): [0-9]+ changes? in ([0-9.]+) ms/\1 \2/p' \
   | awk '{s+=$2} $1=="routes"||$1=="iptables"{r+=$2} END {printf "%.1f %.1f", s, r}'; }
 fresh_steps=$(steps); noop_steps=$(steps)
 for i in 1 2 3 4 5 6 7 8 9 10; do noop_steps="$noop_steps

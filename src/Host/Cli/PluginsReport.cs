@@ -30,7 +30,7 @@ internal sealed class PluginsReport
             var store = new PoolStateStore(paths.DefaultStateDirectory, TimeProvider.System);
             if (store.LoadProvisioned() is { } state)
             {
-                settings.UseRecorded(state.Plugin, state.Settings, store.Path);
+                settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or UsageException)

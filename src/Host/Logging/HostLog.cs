@@ -11,7 +11,7 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "command finished {Milliseconds:F1} ms after composition ({SinceStart:F0} ms since process start)")]
     public static partial void Finished(this ILogger logger, double milliseconds, double sinceStart);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "loaded {Loaded} of {Found} plugin(s) in {Milliseconds:F1} ms")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "plugins loaded: {Loaded} of {Found} in {Milliseconds:F1} ms")]
     public static partial void PluginsDiscovered(this ILogger logger, int loaded, int found, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; it is left out of cloud detection")]

@@ -21,7 +21,7 @@ internal sealed class AdoptOperation(
         // Everything that can reject the request runs before the lock, which creates the state dir.
         // A state that provisioned nothing (a failed first init) is no state: adopt proceeds.
         var previous = store.LoadProvisioned();
-        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(
@@ -34,7 +34,7 @@ internal sealed class AdoptOperation(
                 $"--platform {platform}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = request.Pool.First(request.PoolSize);
@@ -50,8 +50,8 @@ internal sealed class AdoptOperation(
             Gateway = request.Gateway.ToString(),
             PrimaryNic = primaryNic,
             SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
-            Ips = ips.Select(ip => ip.ToString()).ToList(),
-            DnsServers = request.Dns.Count > 0 ? request.Dns.Select(d => d.ToString()).ToList() : null,
+            Ips = [.. ips.Select(ip => ip.ToString())],
+            DnsServers = request.Dns.Count > 0 ? [.. request.Dns.Select(d => d.ToString())] : null,
             Mode = PoolState.ModeAdopt,
             Plugin = plugin?.Name,
             PluginVersion = plugin?.Version,

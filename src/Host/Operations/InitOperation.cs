@@ -27,7 +27,7 @@ internal sealed class InitOperation(
         // pool.json is read here, once (and once more under the lock, below): its recorded plugin settings
         // join the flags, variables and config.json before the plugin's container is built.
         var previous = store.LoadProvisioned();
-        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
@@ -54,7 +54,7 @@ internal sealed class InitOperation(
         }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);
@@ -66,7 +66,7 @@ internal sealed class InitOperation(
             Subnet = request.Subnet.ToString(),
             Gateway = request.Gateway.ToString(),
             PrimaryNic = primaryNic,
-            DnsServers = request.Dns.Count > 0 ? request.Dns.Select(d => d.ToString()).ToList() : null,
+            DnsServers = request.Dns.Count > 0 ? [.. request.Dns.Select(d => d.ToString())] : null,
             Mode = PoolState.ModeInit,
             Plugin = plugin?.Name,
             PluginVersion = plugin?.Version,
@@ -111,7 +111,7 @@ internal sealed class InitOperation(
         var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables: true);
         var state = StateResources.With(baseState, result.Resources) with
         {
-            Ips = ips.Select(ip => ip.ToString()).ToList(),
+            Ips = [.. ips.Select(ip => ip.ToString())],
             SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
         };
 

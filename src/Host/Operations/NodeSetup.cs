@@ -47,7 +47,7 @@ internal sealed class NodeSetup(
         HostSpec spec, IHostNetworkBackend backend, HostContext context, PoolStateStore store, PoolState state, PoolState? previous,
         bool dryRun, CancellationToken cancellationToken)
     {
-        var footprint = (previous?.Host ?? new HostFootprint()).Clone();
+        var footprint = (previous?.Host ?? new HostFootprint()).Snapshot();
         var saved = previous;
         var plans = new List<StepPlan>();
 
@@ -65,7 +65,7 @@ internal sealed class NodeSetup(
         Task Checkpoint(CancellationToken ct)
         {
             // A snapshot: the footprint keeps changing as steps apply, the saved state must not.
-            saved = CrashPoints.Around("state", () => store.Save(state with { Host = footprint.Clone() }, saved));
+            saved = CrashPoints.Around("state", () => store.Save(state with { Host = footprint.Snapshot() }, saved));
             return Task.CompletedTask;
         }
 

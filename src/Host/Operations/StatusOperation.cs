@@ -64,7 +64,7 @@ internal sealed class StatusOperation(
         var store = new PoolStateStore(stateDirectory, time);
         var state = store.Load()
             ?? throw new ExitCodeException(ExitCodes.NoState, $"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
-        settings.UseRecorded(state.Plugin, state.Settings, store.Path);
+        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
 
         var mode = state.Mode == PoolState.ModeAdopt ? NodeMode.Adopt : NodeMode.Init;
         var node = new NodeSection(

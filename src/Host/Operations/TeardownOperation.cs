@@ -28,7 +28,7 @@ internal sealed class TeardownOperation(
             ? null
             : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var state = store.Load();
-        pluginSettings.UseRecorded(state?.Plugin, state?.Settings, store.Path);
+        pluginSettings.UseRecorded(state?.Plugin, state?.Settings?.Values, store.Path);
         if (state is null)
         {
             output.Line($"nothing to tear down: no pool state at {store.Path}");
@@ -87,11 +87,11 @@ internal sealed class TeardownOperation(
         }
 
         setup.Stream(cloud, dryRun);
-        var footprint = state.Host.Clone();
+        var footprint = state.Host.Snapshot();
         var saved = state;
         Task Checkpoint(CancellationToken ct)
         {
-            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Clone() }, saved));
+            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Snapshot() }, saved));
             return Task.CompletedTask;
         }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CocoonNet.Host.Operations;
+using CocoonNet.Host.Text;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Pipeline;
@@ -44,13 +45,13 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
         }
 
         // What pool.json holds now; a checkpoint is written only when the footprint moved away from it.
-        var saved = footprint.Clone();
+        var saved = footprint.Snapshot();
         async Task CheckpointIfChanged(CancellationToken ct)
         {
-            if (!footprint.SameAs(saved))
+            if (footprint != saved)
             {
                 await checkpoint(ct).ConfigureAwait(false);
-                saved = footprint.Clone();
+                saved = footprint.Snapshot();
             }
         }
 
@@ -115,7 +116,7 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
                 output.Line($"{step.Name,-9} {note}");
             }
 
-            LogStep(step.Name, stepPlan.Items.Count, watch.Elapsed.TotalMilliseconds);
+            LogStep(step.Name, new Counted(stepPlan.Items.Count, "change"), watch.Elapsed.TotalMilliseconds);
         }
 
         return new PipelineResult(plans, failures);
@@ -129,8 +130,8 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
         output.Line($"{step,-9} ! failed: {line}");
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "step {Step}: {Changes} change(s) in {Milliseconds:F2} ms")]
-    private partial void LogStep(string step, int changes, double milliseconds);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "step {Step}: {Changes} in {Milliseconds:F2} ms")]
+    private partial void LogStep(string step, Counted changes, double milliseconds);
 }
 
 /// <summary>The plans of a pipeline run and, for teardown, each change that failed (step: what: why).</summary>

@@ -122,7 +122,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
     /// variable, file) or recorded before. Defaults are not recorded, so a node follows its plugin's default;
     /// secrets never are. Null when there is nothing to record.
     /// </summary>
-    public Dictionary<string, string>? ToRecord(string? plugin)
+    public State.StateMap? ToRecord(string? plugin)
     {
         if (plugin is null)
         {
@@ -138,7 +138,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
             }
         }
 
-        return values.Count > 0 ? values : null;
+        return values.Count > 0 ? State.StateMap.From(values) : null;
     }
 
     public IPluginSettings For(DiscoveredPlugin plugin) => new View(this, plugin.Name);

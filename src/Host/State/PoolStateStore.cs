@@ -36,10 +36,10 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
         {
             return PoolStateJson.Read(json);
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (JsonException e)
         {
             throw new InvalidDataException(
-                $"parse pool state {Path}: {e.Message}; fix or remove the file (a copy of the last good state is not kept)", e);
+                $"parse pool state {Path}: {PoolStateFormatException.Describe(e)}; fix or remove the file (a copy of the last good state is not kept)", e);
         }
     }
 

@@ -1,3 +1,5 @@
+using CocoonNet.Host.Text;
+
 namespace CocoonNet.Host.Status;
 
 /// <summary>What makes a node degraded, one sentence per problem, in the order an operator would fix them.</summary>
@@ -40,7 +42,7 @@ internal static class StatusProblems
         }
         else if (iptables.Managed && iptables.Present == false)
         {
-            problems.Add($"iptables: missing or unhooked chain(s) {string.Join(", ", iptables.MissingChains)}");
+            problems.Add($"iptables: missing or unhooked {Plural.Noun(iptables.MissingChains.Count, "chain")} {string.Join(", ", iptables.MissingChains)}");
         }
 
         if (dhcp.Mode is null)

@@ -114,7 +114,7 @@ public sealed class AdoptInNamespacesTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("[dry-run] would adopt node with config:", result.Stdout);
         Assert.Contains("+ create bridge cni0", result.Stdout);
-        Assert.Contains("+ add 253 /32 route(s) via cni0: 172.20.0.2-172.20.0.254", result.Stdout);
+        Assert.Contains("+ add 253 /32 routes via cni0: 172.20.0.2-172.20.0.254", result.Stdout);
         Assert.Contains("+ start dnsmasq-cni (process)", result.Stdout);
         Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
         Assert.Equal(rules, sandbox.IptablesSave());
@@ -140,7 +140,7 @@ public sealed class AdoptInNamespacesTests
 
         var result = sandbox.CocoonNet([.. Adopt, "--pool-size", "10"]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("- remove 243 stale /32 route(s): 172.20.0.12-172.20.0.254", result.Stdout);
+        Assert.Contains("- remove 243 stale /32 routes: 172.20.0.12-172.20.0.254", result.Stdout);
         Assert.Contains("restart dnsmasq-cni", result.Stdout);
         Assert.DoesNotContain("bridge", result.Stdout);
         Assert.Equal(10, sandbox.RoutesWithProtocol("204").Count);

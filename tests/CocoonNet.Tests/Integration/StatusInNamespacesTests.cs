@@ -82,7 +82,7 @@ public sealed class StatusInNamespacesTests
         Assert.Equal(
         [
             "1 of 253 pool addresses have no route via cni0",
-            "iptables: missing or unhooked chain(s) nat/COCOON-NET-POSTROUTING",
+            "iptables: missing or unhooked chain nat/COCOON-NET-POSTROUTING",
             "dnsmasq-cni is not running (process mode)",
         ], status["problems"]!.AsArray().Select(p => (string)p!));
 

@@ -94,18 +94,18 @@ public sealed class HostPipelineTests : IDisposable
         var result = await Pipeline(new DirectoryStep(), new BridgeStep(kernel), new RouteStep(kernel)).TeardownAsync(
             RenderingTests.Spec(), footprint, dryRun: false, _ =>
             {
-                saved.Add(footprint.Clone());
+                saved.Add(footprint.Snapshot());
                 return Task.CompletedTask;
             }, CancellationToken.None);
 
-        Assert.Equal(["routes: - remove 1 /32 route(s): 172.20.100.2: Operation not permitted"], result.Failures);
+        Assert.Equal(["routes: - remove 1 /32 route: 172.20.100.2: Operation not permitted"], result.Failures);
         kernel.Received(1).DeleteLink(7);
         Assert.False(Directory.Exists(directory));
         Assert.True(footprint.OwnsNothing());
         Assert.False(saved[^1].BridgeCreated);
         Assert.Equal(
             [
-                "routes    ! failed: - remove 1 /32 route(s): 172.20.100.2: Operation not permitted",
+                "routes    ! failed: - remove 1 /32 route: 172.20.100.2: Operation not permitted",
                 "bridge    - delete bridge cni0",
                 $"dirs      - remove directory {directory}",
             ],

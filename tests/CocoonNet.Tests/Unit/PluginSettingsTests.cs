@@ -186,7 +186,7 @@ public sealed class PluginSettingsTests : IDisposable
 
         var source = Read(catalog, ["init", "--reservation-prefix", "p"], new() { ["COCOON_NET_ACME_API_TOKEN"] = "s3cr3t" });
         Assert.Equal("s3cr3t", source.For(acme)["api-token"]);
-        Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "p" }, source.ToRecord("acme"));
+        Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "p" }, source.ToRecord("acme")!.Values);
         source.UseRecorded("acme", new Dictionary<string, string> { ["api-token"] = "from-an-old-file" }, "/state/pool.json");
         Assert.Equal("s3cr3t", source.For(acme)["api-token"]);
 
@@ -215,7 +215,7 @@ public sealed class PluginSettingsTests : IDisposable
         Assert.Null(Read(catalog, ["init"], []).ToRecord("acme"));
         var source = Read(catalog, ["init"], []);
         source.UseRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, "/state/pool.json");
-        Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, source.ToRecord("acme"));
+        Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, source.ToRecord("acme")!.Values);
     }
 
     [Fact]
@@ -249,12 +249,12 @@ public sealed class PluginSettingsTests : IDisposable
     [Fact]
     public void Pool_json_records_settings_by_name_and_a_change_is_a_change()
     {
-        var state = new PoolState { Platform = "acme", Plugin = "acme", Settings = new() { ["reservation-prefix"] = "corp" } };
+        var state = new PoolState { Platform = "acme", Plugin = "acme", Settings = StateMap.From(new Dictionary<string, string> { ["reservation-prefix"] = "corp" }) };
         var json = PoolStateJson.Write(state);
         Assert.Contains("\"plugin\": \"acme\",\n  \"settings\": {\n    \"reservation-prefix\": \"corp\"\n  },", json);
         var read = PoolStateJson.Read(json);
-        Assert.True(read.SameContentAs(state));
-        Assert.False(read.SameContentAs(state with { Settings = new() { ["reservation-prefix"] = "other" } }));
+        Assert.Equal(state, read);
+        Assert.NotEqual(state, read with { Settings = StateMap.From(new Dictionary<string, string> { ["reservation-prefix"] = "other" }) });
         Assert.DoesNotContain("settings", PoolStateJson.Write(state with { Settings = null }));
     }
 

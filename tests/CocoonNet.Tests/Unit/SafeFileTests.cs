@@ -233,7 +233,7 @@ public sealed class SafeFileTests : IDisposable
 
         store.Save(leftover with { SubnetId = "subnet-1" }, null);
         Assert.NotNull(store.LoadProvisioned());
-        store.Save(leftover with { Cloud = new() { ["subnetToken"] = "t" } }, null);
+        store.Save(leftover with { Cloud = StateMap.From([new("subnetToken", "t")]) }, null);
         Assert.NotNull(store.LoadProvisioned());
         store.Save(leftover with { Ips = ["10.0.0.2"] }, null);
         Assert.NotNull(store.LoadProvisioned());

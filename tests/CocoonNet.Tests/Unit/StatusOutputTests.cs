@@ -77,7 +77,7 @@ public sealed class StatusOutputTests : IDisposable
         [
             "bridge cni0 is down",
             "1 of 3 pool addresses have no route via cni0",
-            "iptables: missing or unhooked chain(s) nat/COCOON-NET-POSTROUTING",
+            "iptables: missing or unhooked chain nat/COCOON-NET-POSTROUTING",
             "dnsmasq-cni is not running (systemd mode)",
             "CNI conflist /etc/cni/net.d/30-dnsmasq-dhcp.conflist is missing",
         ], report.Problems);

@@ -45,7 +45,7 @@ public sealed class StepPlanTests
 
         var plan = await new RouteStep(kernel).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
         Assert.Equal(
-            ["+ add 1 /32 route(s) via cni0: 172.20.100.4", "~ take over 1 existing /32 route(s) to pool IPs: 172.20.100.3", "- remove 1 stale /32 route(s): 172.20.100.200"],
+            ["+ add 1 /32 route via cni0: 172.20.100.4", "~ take over 1 existing /32 route to pool IPs: 172.20.100.3", "- remove 1 stale /32 route: 172.20.100.200"],
             plan.Changes);
 
         await plan.Apply(new HostFootprint(), CancellationToken.None);
@@ -108,6 +108,30 @@ public sealed class StepPlanTests
         await plan.Apply(new HostFootprint(), CancellationToken.None);
         sysctl.Received(1).Write("net.ipv4.conf.all.rp_filter", "0");
         sysctl.ReceivedWithAnyArgs(1).Write(default!, default!);
+    }
+
+    [Fact]
+    public async Task Each_sysctl_writes_the_value_planned_for_it_and_a_missing_bridge_key_waits_for_the_bridge()
+    {
+        var spec = RenderingTests.Spec() with { Uplinks = ["eth1"] };
+        var sysctl = Substitute.For<ISysctl>();
+        sysctl.Read(Arg.Any<string>()).Returns("7");
+        sysctl.Read("net.ipv4.conf.cni0.rp_filter").Returns((string?)null);
+        var plan = await new SysctlStep(sysctl, Microsoft.Extensions.Logging.Abstractions.NullLogger<SysctlStep>.Instance)
+            .PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Contains("~ net.ipv4.conf.cni0.rp_filter = 0 (once cni0 exists)", plan.Changes);
+        Assert.Contains("~ net.ipv4.ip_forward 7 -> 1", plan.Changes);
+
+        await plan.Apply(new HostFootprint(), CancellationToken.None);
+        var desired = SysctlStep.Desired(spec).ToList();
+        Assert.Equal(desired.Count, plan.Items.Count);
+        Assert.Contains(desired, s => s.Key == "net.ipv4.conf.eth1.rp_filter" && !s.Required);
+        foreach (var setting in desired)
+        {
+            sysctl.Received(1).Write(setting.Key, setting.Value);
+        }
+
+        sysctl.ReceivedWithAnyArgs(desired.Count).Write(default!, default!);
     }
 
     [Fact]
@@ -201,6 +225,26 @@ public sealed class StepPlanTests
         // them for good (issue 8, observation 2).
         Assert.True(footprint.Iptables);
         await iptables.DidNotReceiveWithAnyArgs().RestoreAsync(default!, default);
+    }
+
+    [Fact]
+    public async Task Rule_counts_read_as_english_one_rule_and_several_rules()
+    {
+        var spec = RenderingTests.Spec();
+        var iptables = Iptables();
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(""));
+        var create = await new IptablesStep(iptables).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        Assert.Contains("+ create chain filter/COCOON-NET-INPUT with 1 rule", create.Changes);
+        Assert.Contains("+ create chain filter/COCOON-NET-FORWARD with 3 rules", create.Changes);
+
+        var rules = IptablesStep.DesiredRules(spec);
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(
+            "*filter\n:COCOON-NET-INPUT - [0:0]\n:COCOON-NET-FORWARD - [0:0]\n-A INPUT -j COCOON-NET-INPUT\n"
+            + string.Join('\n', rules[IptablesStep.InputChain]) + "\n" + string.Join('\n', rules[IptablesStep.ForwardChain]) + "\nCOMMIT\n"));
+        var remove = await new IptablesStep(iptables).PlanTeardownAsync(spec, new HostFootprint { Iptables = true }, CancellationToken.None);
+        Assert.Contains("- chain filter/COCOON-NET-INPUT (1 rule)", remove.Changes);
+        Assert.Contains("- chain filter/COCOON-NET-FORWARD (3 rules)", remove.Changes);
+        Assert.Equal("0 rules", Host.Text.Plural.Of(0, "rule"));
     }
 
     [Fact]

@@ -64,14 +64,14 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
         if (footprint.Files.Contains(path) && !File.Exists(path))
         {
             // Owned but gone: nothing to remove.
-            footprint.Files.Remove(path);
+            footprint.ForgetFile(path);
         }
         else if (footprint.Files.Contains(path))
         {
             plan.Add($"- remove {path}", null, fp =>
             {
                 File.Delete(path);
-                fp.Files.Remove(path);
+                fp.ForgetFile(path);
             });
         }
 

@@ -69,5 +69,5 @@ internal sealed class DirectoryStep : IHostStep
         return Task.FromResult(plan);
     }
 
-    private static void Forget(HostFootprint footprint, string directory) => footprint.Directories.Remove(directory);
+    private static void Forget(HostFootprint footprint, string directory) => footprint.ForgetDirectory(directory);
 }

@@ -164,14 +164,14 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
             if (footprint.Files.Contains(file) && !File.Exists(file))
             {
                 // Owned but gone: nothing to remove.
-                footprint.Files.Remove(file);
+                footprint.ForgetFile(file);
             }
             else if (footprint.Files.Contains(file))
             {
                 plan.Add($"- remove {file}", null, fp =>
                 {
                     DeleteIfExists(file);
-                    fp.Files.Remove(file);
+                    fp.ForgetFile(file);
                 });
             }
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using CocoonNet.Host.Linux;
+using CocoonNet.Host.Text;
 
 namespace CocoonNet.Host.Pipeline.Steps;
 
@@ -104,8 +105,8 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                 if (!live.HasChain(table, chain) || !want.SequenceEqual(have))
                 {
                     lines.Add(live.HasChain(table, chain)
-                        ? $"~ rewrite chain {table}/{chain} ({have.Count} -> {want.Count} rules)"
-                        : $"+ create chain {table}/{chain} with {want.Count} rule(s)");
+                        ? $"~ rewrite chain {table}/{chain} ({have.Count} -> {Plural.Of(want.Count, "rule")})"
+                        : $"+ create chain {table}/{chain} with {Plural.Of(want.Count, "rule")}");
                     body.Append(':').Append(chain).Append(" - [0:0]\n");
                     foreach (var rule in want)
                     {
@@ -216,7 +217,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                     continue;
                 }
 
-                lines.Add($"- chain {table}/{chain} ({live.Rules(table, chain).Count} rules)");
+                lines.Add($"- chain {table}/{chain} ({Plural.Of(live.Rules(table, chain).Count, "rule")})");
                 body.Append("-F ").Append(chain).Append('\n').Append("-X ").Append(chain).Append('\n');
             }
 

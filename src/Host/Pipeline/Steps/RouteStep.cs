@@ -1,6 +1,7 @@
 using System.Net;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Net;
+using CocoonNet.Host.Text;
 
 namespace CocoonNet.Host.Pipeline.Steps;
 
@@ -34,12 +35,12 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         var lines = new List<string>();
         if (added.Count > 0)
         {
-            lines.Add($"+ add {added.Count} /32 route(s) via {HostSpec.Bridge}: {Ipv4.DescribeRuns(added)}");
+            lines.Add($"+ add {Plural.Of(added.Count, "/32 route")} via {HostSpec.Bridge}: {Ipv4.DescribeRuns(added)}");
         }
 
         if (replaced.Count > 0)
         {
-            lines.Add($"~ take over {replaced.Count} existing /32 route(s) to pool IPs: {Ipv4.DescribeRuns(replaced)}");
+            lines.Add($"~ take over {Plural.Of(replaced.Count, "existing /32 route")} to pool IPs: {Ipv4.DescribeRuns(replaced)}");
         }
 
         if (lines.Count > 0)
@@ -54,7 +55,7 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 
         if (stale.Count > 0)
         {
-            plan.Add($"- remove {stale.Count} stale /32 route(s): {Ipv4.DescribeRuns(stale.Select(r => r.Destination))}", null,
+            plan.Add($"- remove {Plural.Of(stale.Count, "stale /32 route")}: {Ipv4.DescribeRuns(stale.Select(r => r.Destination))}", null,
                 _ => kernel.DeleteRoutes(stale));
         }
 
@@ -67,7 +68,7 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         var ours = kernel.ListRoutes(RouteConstants.TableMain).Where(IsOurs).ToList();
         if (ours.Count > 0)
         {
-            plan.Add($"- remove {ours.Count} /32 route(s): {Ipv4.DescribeRuns(ours.Select(r => r.Destination))}", null,
+            plan.Add($"- remove {Plural.Of(ours.Count, "/32 route")}: {Ipv4.DescribeRuns(ours.Select(r => r.Destination))}", null,
                 _ => kernel.DeleteRoutes(ours));
         }
 
