@@ -33,11 +33,11 @@ public sealed class SdkPackageTests
         var references = reader.AssemblyReferences.Select(h => reader.GetString(reader.GetAssemblyReference(h).Name)).ToList();
         Assert.DoesNotContain(references, r => r.Contains("r2r", StringComparison.OrdinalIgnoreCase) || r == "cocoon-net");
 
-        var docs = XDocument.Parse(System.Text.Encoding.UTF8.GetString(Read(package, "lib/net10.0/CocoonNet.Abstractions.xml")));
+        var docs = Xml(package, "lib/net10.0/CocoonNet.Abstractions.xml");
         var members = docs.Descendants("member").Select(m => (string)m.Attribute("name")!).ToList();
         Assert.Contains("M:CocoonNet.Abstractions.ICloudProvider.DetectAsync(System.Threading.CancellationToken)", members);
         Assert.Contains("T:CocoonNet.Abstractions.PluginSetting", members);
-        Assert.Empty(package.Entries.Where(e => e.FullName.EndsWith(".pdb", StringComparison.Ordinal)));
+        Assert.DoesNotContain(package.Entries, e => e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
     }
 
     [BuildFact]
@@ -55,7 +55,7 @@ public sealed class SdkPackageTests
         Assert.Equal("ExampleCloud", template.RootElement.GetProperty("sourceName").GetString());
 
         // The generated plugin references the contract package of the same version.
-        var props = XDocument.Parse(System.Text.Encoding.UTF8.GetString(Read(package, "content/cocoon-net-plugin/Directory.Build.props")));
+        var props = Xml(package, "content/cocoon-net-plugin/Directory.Build.props");
         Assert.Equal(SdkPackages.Version, props.Descendants("CocoonNetContractVersion").Single().Value);
         Assert.DoesNotContain(package.Entries, e => e.FullName.Contains("/bin/", StringComparison.Ordinal) || e.FullName.Contains("/obj/", StringComparison.Ordinal));
     }
@@ -86,7 +86,9 @@ public sealed class SdkPackageTests
     }
 
     private static XDocument Nuspec(ZipArchive package) =>
-        XDocument.Parse(System.Text.Encoding.UTF8.GetString(Read(package, package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).FullName)));
+        Xml(package, package.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).FullName);
+
+    private static XDocument Xml(ZipArchive package, string entry) => XDocument.Load(new MemoryStream(Read(package, entry)));
 
     private static string? Metadata(XDocument nuspec, string name) =>
         nuspec.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
