@@ -33,20 +33,17 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@chmod -R go-w $(OUT)
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
-# Contract assemblies of other versions, for the host's version-range tests: the previous minor (2.0, without
-# 2.1's members) and a newer one (2.2). Built from src/Abstractions with obj/ and bin/ of their own, so they
-# never mix with the real contract; 2.1 is the current contract built the same way (IL, never the host's copy).
-TEST_CONTRACTS := 2.0 2.1 2.2
-
-test-plugins: build pack ## Packages (make pack), contracts 2.0/2.1/2.2 with the sample plugin built against each, the cloud emulators
-	@for v in $(TEST_CONTRACTS); do \
+test-plugins: build pack ## Packages (make pack), the sample plugin against this contract, 2.0 and 2.2, the cloud emulators
+	@# The contract as the previous minor (2.0) and a future one (2.2), for the version-range tests; obj/ and
+	@# bin/ of their own, so they never mix with the real contract's build (which make pack packs).
+	@for v in 2.0 2.2; do \
 	  $(DOTNET) build src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/test-contracts/$$v --nologo -v quiet \
 	    -p:ContractVersion=$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$$v/ \
-	    -p:BaseOutputPath=$(abspath $(OUT))/obj/contract-$$v/bin/ || exit 1; \
-	  $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/acme-contract-$$v --nologo -v quiet \
-	    -p:ContractDir=$(abspath $(OUT))/test-contracts/$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/acme-$$v/ \
-	    -p:BaseOutputPath=$(abspath $(OUT))/obj/acme-$$v/bin/ || exit 1; \
-	  rm -f $(OUT)/test-plugins/acme-contract-$$v/*.pdb; done
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/contract-$$v/bin/ || exit 1; done
+	@for v in acme:$(abspath $(OUT)) acme-contract20:$(abspath $(OUT))/test-contracts/2.0 acme-contract22:$(abspath $(OUT))/test-contracts/2.2; do \
+	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
+	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ \
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done
 	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Volcengine/CocoonNet.Emulators.Volcengine.csproj -c $(CONFIG) -o $(OUT)/emulators/volcengine --nologo -v quiet
 	@chmod -R go-w $(OUT)

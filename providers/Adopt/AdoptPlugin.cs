@@ -9,16 +9,13 @@ namespace CocoonNet.Providers.Adopt;
 /// </summary>
 public sealed class AdoptPlugin : ICocoonNetPlugin
 {
+    public const string PlatformName = "generic";
+
     public string Name => "adopt";
 
     public string Version => typeof(AdoptPlugin).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public int AbiVersion => PluginAbi.Version;
+    public string Platform => PlatformName;
 
-    public IReadOnlyList<string> Platforms { get; } = [GenericHostBackend.PlatformName];
-
-    public void ConfigureServices(IServiceCollection services)
-    {
-        // Nothing beyond the backend, which the host registers by scanning this assembly.
-    }
+    public void ConfigureServices(IServiceCollection services) => services.AddHostBackend<GenericHostBackend>();
 }

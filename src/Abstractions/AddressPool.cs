@@ -62,7 +62,11 @@ public sealed class AddressPool
     }
 
     /// <summary>The first <paramref name="count"/> candidates (fewer when the pool is smaller).</summary>
-    public IReadOnlyList<IPAddress> First(int count) => Candidates().Take(Math.Max(0, count)).ToArray();
+    public IReadOnlyList<IPAddress> First(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return Candidates().Take(count).ToArray();
+    }
 
     private bool IsHost(uint value) => value > _network && value < _broadcast;
 

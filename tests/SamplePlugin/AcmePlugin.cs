@@ -1,10 +1,9 @@
-using System.Net;
 using CocoonNet.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Acme.CocoonNet.Plugin;
 
-/// <summary>Entry point: names the plugin and registers its services (contract 2.0 members only).</summary>
+/// <summary>Entry point: names the plugin and registers its private services.</summary>
 public sealed class AcmePlugin : ICocoonNetPlugin
 {
     public string Name => "acme";
@@ -15,45 +14,58 @@ public sealed class AcmePlugin : ICocoonNetPlugin
 
     public void ConfigureServices(IServiceCollection services)
     {
-        // The plugin's own registration of a type the host must not replace (issue 9's override case).
-        services.AddSingleton(new AcmeCloud("rsv"));
+        // The regression case of the silent override: a public settings class registered by instance must be
+        // the one the provider gets (the host's scan used to re-register every public class as itself).
+        services.AddSingleton(AcmeSettings.FromEnvironment());
+        services.AddSingleton<AcmeCloud>();
         services.AddCloudProvider<AcmeCloudProvider>();
     }
 }
 
-/// <summary>Stands in for a cloud SDK client, configured by the plugin: its registration must be the one resolved.</summary>
-public sealed class AcmeCloud(string prefix)
+/// <summary>A public class with a constructor the container cannot satisfy: only the plugin's instance works.</summary>
+public sealed class AcmeSettings(string reservationPrefix)
 {
-    public string ReservationOf(IPNetwork subnet) => $"{prefix}-{subnet.BaseAddress}";
+    public string ReservationPrefix { get; } = reservationPrefix;
+
+    public static AcmeSettings FromEnvironment() => new(Environment.GetEnvironmentVariable("ACME_RESERVATION_PREFIX") ?? "rsv");
 }
 
-/// <summary>"Reserves" the pool's first addresses; records the reservation before it claims it.</summary>
-internal sealed class AcmeCloudProvider(AcmeCloud cloud) : ICloudProvider
+/// <summary>Stands in for a cloud SDK client: hands out the pool's first addresses as "cloud-routed".</summary>
+public sealed class AcmeCloud
 {
+    public IReadOnlyList<System.Net.IPAddress> Allocate(AddressPool pool, int count) => pool.First(count);
+}
+
+public sealed class AcmeCloudProvider(AcmeCloud cloud, AcmeSettings settings) : ICloudProvider
+{
+    private const string ReservationKey = "reservation";
+
     public Task<bool> DetectAsync(CancellationToken cancellationToken) =>
         Task.FromResult(Environment.GetEnvironmentVariable("ACME_CLOUD") == "1");
 
     public async Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken)
     {
-        var reservation = cloud.ReservationOf(request.Subnet);
-        var resources = CloudResources.None.WithValue("reservation", reservation);
-        var fresh = request.Previous.Value("reservation") is null;
+        var resources = CloudResources.None
+            .WithValue(CloudResources.SubnetIdKey, $"acme-subnet-{request.NodeName}")
+            .WithValue(ReservationKey, $"{settings.ReservationPrefix}-{request.Subnet.BaseAddress}");
+        var fresh = request.Previous.Value(CloudResources.SubnetIdKey) is null;
         if (!request.DryRun && fresh)
         {
-            await checkpoint.SaveAsync(resources, cancellationToken).ConfigureAwait(false);
+            await checkpoint.SaveAsync(resources, cancellationToken);
         }
 
         return new ProvisionResult
         {
-            Ips = request.Pool.First(request.PoolSize),
+            Ips = cloud.Allocate(request.Pool, request.PoolSize),
             Resources = resources,
-            Changes = fresh ? [PlanChange.Create($"reserve {request.Subnet}", $"as {reservation}")] : [],
+            Changes = fresh ? [PlanChange.Create($"reserve {request.Subnet}", $"as {resources.Value(CloudResources.SubnetIdKey)}")] : [],
         };
     }
 
     public Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken) =>
-        Task.FromResult(new CloudStatus { Fields = [new StatusField { Label = "Reservation", Value = resources.Value("reservation") ?? "" }] });
+        Task.FromResult(new CloudStatus { Fields = [new StatusField { Label = "SubnetID", Value = resources.Value(CloudResources.SubnetIdKey) ?? "" }] });
 
     public Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<PlanChange>>(request.Resources.Value("reservation") is { } id ? [PlanChange.Delete($"release {id}")] : []);
+        Task.FromResult<IReadOnlyList<PlanChange>>(
+            request.Resources.Value(CloudResources.SubnetIdKey) is { } id ? [PlanChange.Delete($"release {id}")] : []);
 }

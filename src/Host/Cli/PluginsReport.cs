@@ -19,16 +19,16 @@ internal static class PluginsReport
         var rows = plugins.Select(p => (
             Name: p.Name,
             Version: p.Version.Length > 0 ? p.Version : "-",
-            Abi: p.AbiVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-            Platforms: p.Platforms.Count > 0 ? string.Join(",", p.Platforms) : "-",
+            Contract: p.Contract is { } contract ? ContractReference.Show(contract) : "-",
+            Platform: p.Platform ?? "-",
             p.Status)).ToList();
         var w1 = Math.Max(4, rows.Max(r => r.Name.Length));
         var w2 = Math.Max(7, rows.Max(r => r.Version.Length));
-        var w4 = Math.Max(9, rows.Max(r => r.Platforms.Length));
-        output.WriteLine($"{"NAME".PadRight(w1)}  {"VERSION".PadRight(w2)}  ABI  {"PLATFORMS".PadRight(w4)}  STATUS");
+        var w4 = Math.Max(8, rows.Max(r => r.Platform.Length));
+        output.WriteLine($"{"NAME".PadRight(w1)}  {"VERSION".PadRight(w2)}  CONTRACT  {"PLATFORM".PadRight(w4)}  STATUS");
         foreach (var r in rows)
         {
-            output.WriteLine($"{r.Name.PadRight(w1)}  {r.Version.PadRight(w2)}  {r.Abi,-3}  {r.Platforms.PadRight(w4)}  {r.Status}");
+            output.WriteLine($"{r.Name.PadRight(w1)}  {r.Version.PadRight(w2)}  {r.Contract,-8}  {r.Platform.PadRight(w4)}  {r.Status}");
         }
     }
 
@@ -49,8 +49,8 @@ internal static class PluginsReport
             plugins.Select(p => new PluginEntry(
                 p.Name,
                 p.Version.Length > 0 ? p.Version : null,
-                p.AbiVersion,
-                p.Platforms,
+                p.Contract is { } contract ? ContractReference.Show(contract) : null,
+                p.Platform,
                 p.IsLoaded ? PluginLoadStatus.Loaded : PluginLoadStatus.Skipped,
                 p.Error)).ToList());
 }
@@ -58,11 +58,11 @@ internal static class PluginsReport
 /// <summary>The <c>plugins -o json</c> document (docs/plugins.schema.json).</summary>
 internal sealed record PluginsDocument(int SchemaVersion, string Directory, IReadOnlyList<PluginEntry> Plugins)
 {
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 }
 
-/// <summary>One plugin folder: <c>abi</c> and <c>version</c> are null when the plugin could not be read that far.</summary>
-internal sealed record PluginEntry(string Name, string? Version, int? Abi, IReadOnlyList<string> Platforms, PluginLoadStatus Status, string? Error);
+/// <summary>One plugin folder: <c>contract</c>, <c>version</c> and <c>platform</c> are null when the plugin could not be read that far.</summary>
+internal sealed record PluginEntry(string Name, string? Version, string? Contract, string? Platform, PluginLoadStatus Status, string? Error);
 
 [JsonConverter(typeof(JsonStringEnumConverter<PluginLoadStatus>))]
 internal enum PluginLoadStatus

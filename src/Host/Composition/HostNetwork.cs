@@ -9,7 +9,7 @@ internal sealed class HostNetwork(IKernelNetwork kernel) : IHostNetwork
 {
     public Task<IReadOnlyList<HostLink>> ListLinksAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<HostLink>>(
-            kernel.ListLinks().Select(l => new HostLink(l.Name, l.Index, l.Mac, l.IsUp, l.Kind)).ToList());
+            kernel.ListLinks().Select(l => new HostLink { Name = l.Name, Index = l.Index, Mac = l.Mac, IsUp = l.IsUp, Kind = l.Kind }).ToList());
 
     public Task SetLinkUpAsync(string name, CancellationToken cancellationToken)
     {

@@ -7,6 +7,7 @@ using CocoonNet.Host.Operations;
 using CocoonNet.Host.Pipeline;
 using CocoonNet.Host.Pipeline.Steps;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Host.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +20,7 @@ internal static class ServiceComposition
     {
         var services = new ServiceCollection();
         var logs = new StderrLoggerProvider(settings.LogLevel, stderr);
+        services.AddSingleton(logs);
         services.AddSingleton<ILoggerFactory>(new StderrLoggerFactory(logs));
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSingleton(settings);
@@ -56,19 +58,9 @@ internal static class ServiceComposition
         }
 
         services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
-        foreach (var plugin in plugins.Where(p => p.IsLoaded))
-        {
-            var first = services.Count;
-            plugin.Instance!.ConfigureServices(services);
-            // Public classes only (Scrutor's default either way): scanning the exported types instead of the
-            // assembly spares loading every private and compiler-generated type of the plugin at start-up.
-            services.Scan(scan => scan
-                .FromTypes(plugin.Assembly!.GetExportedTypes())
-                .AddClasses(classes => classes.AssignableTo<ICloudProvider>()).As<ICloudProvider>().WithSingletonLifetime()
-                .AddClasses(classes => classes.AssignableTo<IHostNetworkBackend>()).As<IHostNetworkBackend>().WithSingletonLifetime());
-            KeyByPlugin(services, first, plugin.Name);
-        }
-
+        services.AddSingleton<IPluginSettingsSource, EnvironmentSettingsSource>();
+        // Each plugin gets its own container over host-owned services (PluginContainer), built on first use.
+        services.AddSingleton<PluginContainers>();
         services.AddSingleton<PlatformRegistry>();
         services.AddSingleton<NodeSetup>();
         services.AddSingleton<AdoptOperation>();
@@ -77,26 +69,5 @@ internal static class ServiceComposition
         services.AddSingleton<StatusOperation>();
         services.AddSingleton<TeardownOperation>();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
-    }
-
-    /// <summary>
-    /// Re-registers the providers and backends a plugin added (from index <paramref name="first"/> on) under
-    /// the plugin's name, so a run builds only the plugin it needs: creating every cloud client of every
-    /// plugin just to use one would cost each run start-up time.
-    /// </summary>
-    private static void KeyByPlugin(ServiceCollection services, int first, string plugin)
-    {
-        for (var i = first; i < services.Count; i++)
-        {
-            var d = services[i];
-            if (d.IsKeyedService || (d.ServiceType != typeof(ICloudProvider) && d.ServiceType != typeof(IHostNetworkBackend)))
-            {
-                continue;
-            }
-
-            services[i] = d.ImplementationType is { } type ? new ServiceDescriptor(d.ServiceType, plugin, type, d.Lifetime)
-                : d.ImplementationFactory is { } factory ? new ServiceDescriptor(d.ServiceType, plugin, (sp, _) => factory(sp), d.Lifetime)
-                : new ServiceDescriptor(d.ServiceType, plugin, d.ImplementationInstance!);
-        }
     }
 }

@@ -14,6 +14,9 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "loaded {Loaded} of {Found} plugin(s) in {Milliseconds:F1} ms")]
     public static partial void PluginsDiscovered(this ILogger logger, int loaded, int found, double milliseconds);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; it is left out of cloud detection")]
+    public static partial void PluginUnusable(this ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "exec {File} {Arguments}")]
     public static partial void Exec(this ILogger logger, string file, string arguments);
 

@@ -24,13 +24,16 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
 
     private LogLevel Minimum => minimum;
 
-    public ILogger CreateLogger(string categoryName) => new StderrLogger(this);
+    public ILogger CreateLogger(string categoryName) => new StderrLogger(this, null);
+
+    /// <summary>A logger whose lines name <paramref name="source"/> (a plugin), e.g. <c>INF [gke] ...</c>.</summary>
+    public ILogger CreateLogger(string categoryName, string? source) => new StderrLogger(this, source);
 
     public void Dispose()
     {
     }
 
-    private void Write(LogLevel level, string message, Exception? exception)
+    private void Write(LogLevel level, string? source, string message, Exception? exception)
     {
         var tag = level switch
         {
@@ -39,7 +42,9 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
             LogLevel.Warning => "WRN",
             _ => "ERR",
         };
-        var line = $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {tag} {message}";
+        var line = source is null
+            ? $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {tag} {message}"
+            : $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {tag} [{source}] {message}";
         if (exception is not null && minimum <= LogLevel.Debug)
         {
             line += Environment.NewLine + exception;
@@ -51,7 +56,7 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
         }
     }
 
-    private sealed class StderrLogger(StderrLoggerProvider provider) : ILogger
+    private sealed class StderrLogger(StderrLoggerProvider provider, string? source) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -62,7 +67,7 @@ internal sealed class StderrLoggerProvider(LogLevel minimum, TextWriter writer) 
         {
             if (IsEnabled(logLevel))
             {
-                provider.Write(logLevel, formatter(state, exception), exception);
+                provider.Write(logLevel, source, formatter(state, exception), exception);
             }
         }
     }

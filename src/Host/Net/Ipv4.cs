@@ -45,31 +45,6 @@ internal static class Ipv4
         return FromUInt32(Network(subnet) + 1);
     }
 
-    /// <summary>Host addresses usable for VMs: every address but network, broadcast and gateway.</summary>
-    public static long UsableHosts(IPNetwork subnet) => (1L << (32 - subnet.PrefixLength)) - 3;
-
-    /// <summary>
-    /// The first <paramref name="count"/> host addresses of <paramref name="subnet"/> in ascending order,
-    /// skipping the network, broadcast and gateway addresses. Returns fewer when the subnet is smaller.
-    /// </summary>
-    public static IReadOnlyList<IPAddress> PoolAddresses(IPNetwork subnet, IPAddress gateway, int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var gw = ToUInt32(gateway);
-        var first = Network(subnet) + 1;
-        var broadcast = Broadcast(subnet);
-        var result = new List<IPAddress>(Math.Min(count, 1 << 16));
-        for (var ip = first; ip < broadcast && result.Count < count; ip++)
-        {
-            if (ip != gw)
-            {
-                result.Add(FromUInt32(ip));
-            }
-        }
-
-        return result;
-    }
-
     public static bool Contains(IPNetwork outer, IPNetwork inner) =>
         outer.PrefixLength <= inner.PrefixLength && outer.Contains(inner.BaseAddress);
 

@@ -1,5 +1,4 @@
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Net;
 using CocoonNet.Host.State;
 
 namespace CocoonNet.Host.Operations;
@@ -32,11 +31,11 @@ internal sealed class AdoptOperation(
                 $"--platform {platform}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        var plugin = registry.PluginOf(backend);
+        var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
-        var ips = Ipv4.PoolAddresses(request.Subnet, request.Gateway, request.PoolSize);
+        var ips = request.Pool.First(request.PoolSize);
         var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
-        var context = new HostContext(request.NodeName, request.Subnet, primaryNic, CloudResources.None, Adopted: true);
+        var context = new HostContext { NodeName = request.NodeName, Subnet = request.Subnet, PrimaryNic = primaryNic, Adopted = true };
         var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
         var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables);
         var state = new PoolState

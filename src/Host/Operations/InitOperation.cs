@@ -33,19 +33,25 @@ internal sealed class InitOperation(
             ?? throw new UsageException(
                 $"no cloud plugin serves platform {platform} (cloud platforms: {string.Join(", ", registry.CloudPlatforms.DefaultIfEmpty("none"))}); "
                 + "install its plugin, or use 'cocoon-net adopt' for a node provisioned by hand");
-        var backend = registry.Backend(platform)
-            ?? throw new UsageException($"plugin for platform {platform} has no host backend; it cannot be used with init");
+        var backend = registry.Backend(platform)!;
         // The cloud's own limits (GKE: /8-/29) are bad input too: refused before the lock creates anything.
-        if (provider.ValidateRequest(new ProvisionRequest(request.NodeName, request.Subnet, request.Gateway, request.PoolSize,
-                request.PrimaryNic ?? "", CloudResources.None, request.DryRun)) is { } problem)
+        var check = new ProvisionRequest
+        {
+            NodeName = request.NodeName,
+            Pool = request.Pool,
+            PoolSize = request.PoolSize,
+            PrimaryNic = request.PrimaryNic ?? "",
+            DryRun = request.DryRun,
+        };
+        if (await provider.ValidateAsync(check, cancellationToken).ConfigureAwait(false) is { } problem)
         {
             throw new UsageException(problem);
         }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        var plugin = registry.PluginOf(provider);
+        var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
-        var previousResources = previous is null ? CloudResources.None : ToResources(previous);
+        var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);
 
         var baseState = new PoolState
         {
@@ -67,10 +73,9 @@ internal sealed class InitOperation(
         var checkpoint = new StateCheckpoint(resources =>
         {
             var current = saved ?? (baseState with { Ips = null });
-            saved = CrashPoints.Around("cloud-checkpoint", () => store.Save(WithResources(current, resources), saved));
+            saved = CrashPoints.Around("cloud-checkpoint", () => store.Save(StateResources.With(current, resources), saved));
         });
-        var provisionRequest = new ProvisionRequest(
-            request.NodeName, request.Subnet, request.Gateway, request.PoolSize, primaryNic, previousResources, request.DryRun);
+        var provisionRequest = check with { PrimaryNic = primaryNic, Previous = previousResources };
 
         ProvisionResult result;
         try
@@ -94,10 +99,10 @@ internal sealed class InitOperation(
             throw new InvalidOperationException($"provider {platform} returned {outside}, which is outside --subnet {request.Subnet}");
         }
 
-        var context = new HostContext(request.NodeName, request.Subnet, primaryNic, result.Resources, Adopted: false);
+        var context = new HostContext { NodeName = request.NodeName, Subnet = request.Subnet, PrimaryNic = primaryNic, Resources = result.Resources };
         var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
         var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables: true);
-        var state = WithResources(baseState, result.Resources) with
+        var state = StateResources.With(baseState, result.Resources) with
         {
             Ips = ips.Select(ip => ip.ToString()).ToList(),
             SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
@@ -109,13 +114,15 @@ internal sealed class InitOperation(
             output.Line($"  platform:   {platform}");
             output.Line($"  node-name:  {request.NodeName}");
             output.Line($"  subnet:     {request.Subnet}");
-            output.Line($"  pool-size:  {request.PoolSize}");
+            output.Line(ips.Count > 0
+                ? $"  pool-size:  {ips.Count} (first={ips[0]}, last={ips[^1]}){(ips.Count < request.PoolSize ? $"; {request.PoolSize} requested, the cloud's limit" : "")}"
+                : "  pool-size:  0");
             output.Line($"  dns:        {string.Join(',', request.Dns)}");
             output.Line($"  state-dir:  {store.Directory}");
             output.Line();
         }
 
-        var cloudPlan = new StepPlan("cloud").AddLines(result.Changes);
+        var cloudPlan = new StepPlan("cloud").AddChanges(result.Changes);
         setup.Stream(cloudPlan, request.DryRun);
         var plans = new List<StepPlan> { cloudPlan };
         plans.AddRange(await setup.ApplyAsync(spec, backend, context, store, state, saved, request.DryRun, cancellationToken).ConfigureAwait(false));
@@ -128,22 +135,6 @@ internal sealed class InitOperation(
 
         return ExitCodes.Success;
     }
-
-    internal static CloudResources ToResources(PoolState state) => new()
-    {
-        SubnetId = state.SubnetId,
-        EniIds = state.EniIds ?? [],
-        AliasRangeName = state.AliasRangeName,
-        Extra = state.Cloud ?? new Dictionary<string, string>(),
-    };
-
-    private static PoolState WithResources(PoolState state, CloudResources resources) => state with
-    {
-        SubnetId = resources.SubnetId,
-        EniIds = resources.EniIds.Count > 0 ? [.. resources.EniIds] : null,
-        AliasRangeName = resources.AliasRangeName,
-        Cloud = resources.Extra.Count > 0 ? new Dictionary<string, string>(resources.Extra) : null,
-    };
 
     private sealed class StateCheckpoint(Action<CloudResources> save) : IProvisionCheckpoint
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Abstractions;
 using CocoonNet.Host.Net;
 
 namespace CocoonNet.Host.Operations;
@@ -20,14 +21,18 @@ internal sealed record NodeInput(
 internal sealed record NodeRequest(
     string? Platform,
     string NodeName,
-    IPNetwork Subnet,
-    IPAddress Gateway,
+    AddressPool Pool,
     int PoolSize,
     string? PrimaryNic,
     IReadOnlyList<IPAddress> Dns,
     string StateDirectory,
     bool DryRun,
-    bool? ManageIptables);
+    bool? ManageIptables)
+{
+    public IPNetwork Subnet => Pool.Subnet;
+
+    public IPAddress Gateway => Pool.Gateway;
+}
 
 /// <summary>Checks every input before anything changes; each failure is one actionable sentence.</summary>
 internal static class NodeRequestValidator
@@ -50,8 +55,8 @@ internal static class NodeRequestValidator
         }
 
         var subnet = ParseSubnet(input.Subnet);
-        var gateway = ParseGateway(input.Gateway, subnet);
-        var usable = Ipv4.UsableHosts(subnet);
+        var pool = new AddressPool(subnet, ParseGateway(input.Gateway, subnet));
+        var usable = pool.Count;
         int poolSize;
         if (input.PoolSize is { } requested)
         {
@@ -85,7 +90,7 @@ internal static class NodeRequestValidator
             throw new UsageException("--state-dir must not be empty");
         }
 
-        return new NodeRequest(platform, nodeName, subnet, gateway, poolSize, primaryNic, ParseDns(input.Dns),
+        return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, ParseDns(input.Dns),
             Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables);
     }
 

@@ -52,7 +52,7 @@ internal sealed class NodeSetup(
         var plans = new List<StepPlan>();
 
         var prepare = new StepPlan("prepare");
-        prepare.AddLines(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
+        prepare.AddChanges(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
         plans.Add(prepare);
         Stream(prepare, dryRun);
 

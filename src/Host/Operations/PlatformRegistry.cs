@@ -9,7 +9,7 @@ namespace CocoonNet.Host.Operations;
 
 /// <summary>The loaded plugins' providers and backends by platform, and cloud detection across them.</summary>
 internal sealed class PlatformRegistry(
-    IServiceProvider services,
+    PluginContainers containers,
     IReadOnlyList<DiscoveredPlugin> plugins,
     ILogger<PlatformRegistry> logger)
 {
@@ -17,28 +17,61 @@ internal sealed class PlatformRegistry(
 
     private static readonly TimeSpan DetectionDeadline = TimeSpan.FromSeconds(2);
 
-    public IReadOnlyList<string> CloudPlatforms => AllProviders().Select(p => p.Platform).Distinct().Order().ToList();
+    /// <summary>Platforms with a cloud provider (builds every plugin's container: for messages and detection only).</summary>
+    public IReadOnlyList<string> CloudPlatforms => Providers().Select(p => p.Platform).Order(StringComparer.Ordinal).ToList();
 
-    public IReadOnlyList<string> HostPlatforms => Loaded.SelectMany(p => services.GetKeyedServices<IHostNetworkBackend>(p.Name))
-        .Select(b => b.Platform).Distinct().Order().ToList();
+    /// <summary>Platforms of every loaded plugin: each can configure the host (a backend is optional).</summary>
+    public IReadOnlyList<string> HostPlatforms => Loaded.Select(p => p.Platform!).Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>The cloud provider for <paramref name="platform"/>; only plugins that list it are built.</summary>
-    public ICloudProvider? Provider(string platform) => Serving(platform)
-        .SelectMany(p => services.GetKeyedServices<ICloudProvider>(p.Name))
-        .FirstOrDefault(p => p.Platform == platform);
+    /// <summary>The plugin serving <paramref name="platform"/>, or null.</summary>
+    public DiscoveredPlugin? PluginFor(string platform) => Loaded.FirstOrDefault(p => p.Platform == platform);
 
-    public IHostNetworkBackend? Backend(string platform) => Serving(platform)
-        .SelectMany(p => services.GetKeyedServices<IHostNetworkBackend>(p.Name))
-        .FirstOrDefault(b => b.Platform == platform);
+    /// <summary>The cloud provider for <paramref name="platform"/>; only that plugin's container is built.</summary>
+    public ICloudProvider? Provider(string platform) =>
+        PluginFor(platform) is { } plugin ? Resolve<ICloudProvider>(plugin, "cloud provider") : null;
+
+    /// <summary>The plugin's host backend, or the plain Linux one when it registers none; null when no plugin serves the platform.</summary>
+    public IHostNetworkBackend? Backend(string platform) =>
+        PluginFor(platform) is { } plugin ? Resolve<IHostNetworkBackend>(plugin, "host backend") ?? PlainLinuxBackend.Instance : null;
+
+    /// <summary>A plugin's service; a registration it cannot satisfy is the plugin's defect, reported as such.</summary>
+    private T? Resolve<T>(DiscoveredPlugin plugin, string what)
+        where T : class
+    {
+        var container = containers.For(plugin);
+        try
+        {
+            return container.GetService<T>();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new PluginConfigurationException($"plugin {plugin.Name} cannot create its {what} (a defect of the plugin; report it to its author): {e.Message}", e);
+        }
+    }
 
     private IEnumerable<DiscoveredPlugin> Loaded => plugins.Where(p => p.IsLoaded);
 
-    private IEnumerable<DiscoveredPlugin> Serving(string platform) => Loaded.Where(p => p.Platforms.Contains(platform));
+    /// <summary>Every plugin's provider; a plugin whose registrations are broken is reported and left out, not fatal to the others.</summary>
+    private List<(string Platform, ICloudProvider Provider)> Providers()
+    {
+        var providers = new List<(string, ICloudProvider)>();
+        foreach (var plugin in Loaded)
+        {
+            try
+            {
+                if (Resolve<ICloudProvider>(plugin, "cloud provider") is { } provider)
+                {
+                    providers.Add((plugin.Platform!, provider));
+                }
+            }
+            catch (PluginConfigurationException e)
+            {
+                logger.PluginUnusable(e.Message);
+            }
+        }
 
-    private List<ICloudProvider> AllProviders() => Loaded.SelectMany(p => services.GetKeyedServices<ICloudProvider>(p.Name)).ToList();
-
-    public DiscoveredPlugin? PluginOf(object implementation) =>
-        plugins.FirstOrDefault(p => p.Assembly == implementation.GetType().Assembly);
+        return providers;
+    }
 
     /// <summary>
     /// The platform of a run: the flag (which must agree with pool.json), else the one pool.json records
@@ -85,19 +118,19 @@ internal sealed class PlatformRegistry(
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(DetectionDeadline);
-        var probes = AllProviders().Select(async provider =>
+        var probes = Providers().Select(async candidate =>
         {
             try
             {
-                return (provider.Platform, Answer: await provider.DetectAsync(deadline.Token).ConfigureAwait(false) ? "yes" : "no");
+                return (candidate.Platform, Answer: await candidate.Provider.DetectAsync(deadline.Token).ConfigureAwait(false) ? "yes" : "no");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return (provider.Platform, Answer: $"no answer within {DetectionDeadline.TotalSeconds:0} s");
+                return (candidate.Platform, Answer: $"no answer within {DetectionDeadline.TotalSeconds:0} s");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return (provider.Platform, Answer: $"error: {e.Message}");
+                return (candidate.Platform, Answer: $"error: {e.Message}");
             }
         });
         var answers = await Task.WhenAll(probes).ConfigureAwait(false);

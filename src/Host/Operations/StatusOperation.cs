@@ -119,7 +119,7 @@ internal sealed class StatusOperation(
 
         try
         {
-            var status = await provider.GetStatusAsync(InitOperation.ToResources(state), cancellationToken).ConfigureAwait(false);
+            var status = await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false);
             return new CloudSection(state.Platform, true, null, status.Fields.Select(f => new CloudField(f.Label, f.Value)).ToList());
         }
         catch (Exception e) when (e is not OperationCanceledException)

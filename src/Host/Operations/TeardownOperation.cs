@@ -47,7 +47,7 @@ internal sealed class TeardownOperation(
         var subnet = IPNetwork.Parse(state.Subnet);
         var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
         var primaryNic = state.PrimaryNic ?? "";
-        var resources = InitOperation.ToResources(state);
+        var resources = StateResources.Of(state);
         var adopted = state.Mode != PoolState.ModeInit;
         if (dryRun)
         {
@@ -72,8 +72,8 @@ internal sealed class TeardownOperation(
                 var provider = registry.Provider(state.Platform)
                     ?? throw new InvalidOperationException(
                         $"no loaded plugin serves platform {state.Platform}, which provisioned this node; install it to tear down its cloud resources");
-                cloud.AddLines(await provider.TeardownAsync(
-                    new TeardownRequest(state.NodeName, subnet, primaryNic, resources, dryRun), cancellationToken).ConfigureAwait(false));
+                var request = new TeardownRequest { NodeName = state.NodeName, Subnet = subnet, PrimaryNic = primaryNic, Resources = resources, DryRun = dryRun };
+                cloud.AddChanges(await provider.TeardownAsync(request, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -103,8 +103,8 @@ internal sealed class TeardownOperation(
             var cleanup = new StepPlan("cleanup");
             try
             {
-                cleanup.AddLines(await backend.CleanupHostAsync(
-                    new HostContext(state.NodeName, subnet, primaryNic, resources, adopted), dryRun, cancellationToken).ConfigureAwait(false));
+                var context = new HostContext { NodeName = state.NodeName, Subnet = subnet, PrimaryNic = primaryNic, Resources = resources, Adopted = adopted };
+                cleanup.AddChanges(await backend.CleanupHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -31,6 +31,24 @@ internal sealed class StepPlan(string step)
         return this;
     }
 
+    /// <summary>Changes a plugin made (or plans), shown for the record.</summary>
+    public StepPlan AddChanges(IEnumerable<CocoonNet.Abstractions.PlanChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Kind == CocoonNet.Abstractions.ChangeKind.Info)
+            {
+                Notes.Add(change.ToString());
+            }
+            else
+            {
+                Add(change.ToString());
+            }
+        }
+
+        return this;
+    }
+
     public StepPlan AddLines(IEnumerable<string> lines)
     {
         foreach (var line in lines)

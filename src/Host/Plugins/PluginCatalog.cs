@@ -11,8 +11,8 @@ internal sealed record DiscoveredPlugin(
     string Folder,
     string Name,
     string Version,
-    int? AbiVersion,
-    IReadOnlyList<string> Platforms,
+    Version? Contract,
+    string? Platform,
     string? Error,
     ICocoonNetPlugin? Instance,
     Assembly? Assembly)
@@ -25,7 +25,7 @@ internal sealed record DiscoveredPlugin(
 /// <summary>
 /// Discovers plugins: every subfolder of the plugins directory is one plugin, loaded in its own
 /// load context that shares only the contract and the Microsoft.Extensions abstractions with the host.
-/// A plugin that is insecure, broken or built for another ABI is reported and skipped, never fatal.
+/// A plugin that is insecure, broken or built for an unsupported contract is reported and skipped, never fatal.
 /// </summary>
 internal static class PluginCatalog
 {
@@ -57,9 +57,15 @@ internal static class PluginCatalog
         foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
         {
             var plugin = Load(folder, rootProblem, allowInsecure);
-            if (plugin.IsLoaded && plugins.Any(p => p.IsLoaded && p.Name == plugin.Name))
+            if (plugin.IsLoaded && plugins.FirstOrDefault(p => p.IsLoaded && (p.Name == plugin.Name || p.Platform == plugin.Platform)) is { } other)
             {
-                plugin = plugin with { Error = $"another plugin named {plugin.Name} is already loaded", Instance = null };
+                plugin = plugin with
+                {
+                    Error = other.Name == plugin.Name
+                        ? $"another plugin named {plugin.Name} is already loaded (from {other.Folder})"
+                        : $"plugin {other.Name} already serves platform {plugin.Platform}",
+                    Instance = null,
+                };
             }
 
             if (!plugin.IsLoaded)
@@ -76,7 +82,7 @@ internal static class PluginCatalog
     private static DiscoveredPlugin Load(string folder, string? rootProblem, bool allowInsecure)
     {
         var name = Path.GetFileName(folder);
-        DiscoveredPlugin Failed(string error) => new(folder, name, "", null, [], error, null, null);
+        DiscoveredPlugin Failed(string error, Version? contract = null) => new(folder, name, "", contract, null, error, null, null);
 
         var insecure = rootProblem ?? (allowInsecure ? null : WhyFolderInsecure(folder));
         if (insecure is not null)
@@ -96,6 +102,21 @@ internal static class PluginCatalog
             return Failed($"invalid {Path.GetFileName(depsFile)}: {invalid}");
         }
 
+        Version? contract;
+        try
+        {
+            contract = ContractReference.Read(mainAssembly);
+        }
+        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
+        {
+            return Failed($"cannot read {Path.GetFileName(mainAssembly)}: {e.Message}");
+        }
+
+        if (ContractReference.WhyUnsupported(contract) is { } unsupported)
+        {
+            return Failed(unsupported, contract);
+        }
+
         Assembly assembly;
         Type[] types;
         try
@@ -105,17 +126,13 @@ internal static class PluginCatalog
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException)
         {
-            return Failed($"cannot load {Path.GetFileName(mainAssembly)}: {e.Message}");
+            return Failed($"cannot load {Path.GetFileName(mainAssembly)}: {OneLine(e.Message)}", contract);
         }
 
         var entryTypes = types.Where(t => typeof(ICocoonNetPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
         if (entryTypes.Count != 1)
         {
-            var foreign = types.SelectMany(t => t.GetInterfaces())
-                .FirstOrDefault(i => i.FullName == typeof(ICocoonNetPlugin).FullName && i != typeof(ICocoonNetPlugin));
-            return Failed(foreign is not null
-                ? $"built against contract {foreign.Assembly.GetName().Version}, host provides {typeof(ICocoonNetPlugin).Assembly.GetName().Version}"
-                : $"expected exactly one public ICocoonNetPlugin implementation, found {entryTypes.Count}");
+            return Failed($"expected exactly one public ICocoonNetPlugin implementation, found {entryTypes.Count}", contract);
         }
 
         ICocoonNetPlugin instance;
@@ -125,15 +142,35 @@ internal static class PluginCatalog
         }
         catch (Exception e) when (e is TargetInvocationException or MissingMethodException)
         {
-            return Failed($"cannot create {entryTypes[0].FullName}: {(e.InnerException ?? e).Message}");
+            return Failed($"cannot create {entryTypes[0].FullName}: {OneLine((e.InnerException ?? e).Message)}", contract);
         }
 
-        var plugin = new DiscoveredPlugin(folder, instance.Name, instance.Version, instance.AbiVersion,
-            instance.Platforms.Select(p => p.ToLowerInvariant()).ToList(), null, instance, assembly);
-        return instance.AbiVersion == PluginAbi.Version
-            ? plugin
-            : plugin with { Error = $"built for plugin ABI {instance.AbiVersion}, this host supports ABI {PluginAbi.Version}", Instance = null };
+        string pluginName, version, platform;
+        try
+        {
+            (pluginName, version, platform) = (instance.Name, instance.Version, instance.Platform);
+        }
+        catch (Exception e)
+        {
+            return Failed($"its entry point failed: {OneLine(e.Message)}", contract);
+        }
+
+        if (!IsName(pluginName) || !IsName(platform))
+        {
+            return Failed($"name \"{OneLine(pluginName ?? "")}\" or platform \"{OneLine(platform ?? "")}\" is not lower-case letters, digits and '-'", contract);
+        }
+
+        return new DiscoveredPlugin(folder, pluginName, version ?? "", contract, platform, null, instance, assembly);
     }
+
+    /// <summary><c>^[a-z][a-z0-9-]{0,31}$</c>: names flags, environment variables and pool.json entries.</summary>
+    internal static bool IsName(string? name) =>
+        name is { Length: >= 1 and <= 32 } && char.IsAsciiLetterLower(name[0])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    /// <summary>The runtime's load errors span lines; the plugins table has one per plugin.</summary>
+    private static string OneLine(string message) =>
+        string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
     /// McMaster's load context for one plugin folder. Every assembly the host also has (the contract, the

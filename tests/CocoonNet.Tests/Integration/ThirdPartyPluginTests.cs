@@ -14,13 +14,14 @@ public sealed class ThirdPartyPluginTests
     public void A_dropped_in_plugin_is_listed_and_serves_init_status_and_teardown()
     {
         using var sandbox = new Sandbox();
-        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme", "acme-abi99");
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme", "acme-contract22");
 
         var list = sandbox.CocoonNet("plugins");
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"acme\s+0\.3\.1\s+1\s+acme\s+loaded", list.Stdout);
-        Assert.Matches(@"acme\s+0\.3\.1\s+99\s+acme\s+skipped: built for plugin ABI 99, this host supports ABI 1", list.Stdout);
-        Assert.Matches(@"adopt\s+1\.0\.0\s+1\s+generic\s+loaded", list.Stdout);
+        Assert.Matches(@"\nacme\s+0\.3\.1\s+2\.1\s+acme\s+loaded\n", list.Stdout);
+        // Reported in one line of the table, before the plugin is loaded (its name is its folder's).
+        Assert.Matches(@"\nacme-contract22\s+-\s+2\.2\s+-\s+skipped: built for contract 2\.2; this cocoon-net supports up to 2\.1: [^\n]+\n", list.Stdout);
+        Assert.Matches(@"\nadopt\s+\d+\.\d+\.\d+\s+2\.1\s+generic\s+loaded\n", list.Stdout);
 
         var init = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "20");
         Assert.True(init.ExitCode == 0, init.ToString());
@@ -46,6 +47,22 @@ public sealed class ThirdPartyPluginTests
         var teardown = sandbox.CocoonNet("teardown");
         Assert.True(teardown.ExitCode == 0, teardown.ToString());
         Assert.Contains("cloud     - release acme-subnet-acme-node", teardown.Stdout);
+        Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
+    }
+
+    [PrivilegedFact]
+    public void A_plugin_built_for_the_previous_minor_contract_still_loads_and_serves_init()
+    {
+        using var sandbox = new Sandbox();
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "acme-contract20");
+
+        var list = sandbox.CocoonNet("plugins");
+        Assert.Matches(@"\nacme\s+0\.3\.1\s+2\.0\s+acme\s+loaded\n", list.Stdout);
+        var init = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "5");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains("cocoon-net init complete: 5 IPs provisioned on 10.77.0.0/24 (acme)", init.Stdout);
+        var teardown = sandbox.CocoonNet("teardown");
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
         Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
     }
 

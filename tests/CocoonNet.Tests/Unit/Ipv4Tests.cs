@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Abstractions;
 using CocoonNet.Host.Net;
 
 namespace CocoonNet.Tests.Unit;
@@ -7,7 +8,7 @@ namespace CocoonNet.Tests.Unit;
 public sealed class Ipv4Tests
 {
     private static IReadOnlyList<string> Pool(string cidr, string gateway, int count) =>
-        Ipv4.PoolAddresses(IPNetwork.Parse(cidr), IPAddress.Parse(gateway), count).Select(a => a.ToString()).ToList();
+        new AddressPool(IPNetwork.Parse(cidr), IPAddress.Parse(gateway)).First(count).Select(a => a.ToString()).ToList();
 
     [Fact]
     public void Pool_starts_after_the_gateway() =>

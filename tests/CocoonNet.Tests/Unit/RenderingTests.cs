@@ -13,7 +13,7 @@ public sealed class RenderingTests
     {
         var network = IPNetwork.Parse(subnet);
         var gateway = Ipv4.FirstHost(network);
-        return new HostSpec(network, gateway, Ipv4.PoolAddresses(network, gateway, pool), primaryNic, uplinks ?? [],
+        return new HostSpec(network, gateway, new CocoonNet.Abstractions.AddressPool(network, gateway).First(pool), primaryNic, uplinks ?? [],
             dns.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(IPAddress.Parse).ToList(), manageIptables, DhcpServiceMode.Process);
     }
 

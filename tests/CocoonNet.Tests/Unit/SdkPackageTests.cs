@@ -63,16 +63,15 @@ public sealed class SdkPackageTests
     [BuildFact]
     public void The_test_contracts_and_the_sample_plugin_built_against_each_carry_their_version()
     {
-        foreach (var version in new[] { "2.0", "2.1", "2.2" })
+        foreach (var (version, plugin) in new[] { ("2.0", "acme-contract20"), ("2.2", "acme-contract22") })
         {
             var contract = Path.Combine(TestEnvironment.OutDirectory, "test-contracts", version, "CocoonNet.Abstractions.dll");
             using (var pe = new PEReader(File.OpenRead(contract)))
             {
-                var reader = pe.GetMetadataReader();
-                Assert.Equal(Version.Parse(version + ".0.0"), reader.GetAssemblyDefinition().Version);
+                Assert.Equal(Version.Parse(version + ".0.0"), pe.GetMetadataReader().GetAssemblyDefinition().Version);
             }
 
-            var sample = Path.Combine(TestEnvironment.TestPlugins, $"acme-contract-{version}", "Acme.CocoonNet.Plugin.dll");
+            var sample = Path.Combine(TestEnvironment.TestPlugins, plugin, "Acme.CocoonNet.Plugin.dll");
             using (var pe = new PEReader(File.OpenRead(sample)))
             {
                 var reader = pe.GetMetadataReader();
