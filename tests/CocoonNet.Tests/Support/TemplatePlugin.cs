@@ -70,7 +70,7 @@ public sealed class TemplatePlugin : IDisposable
         var hive = Path.Combine(WorkDirectory, "hive");
         WriteNuGetConfig();
         Dotnet(WorkDirectory, "new", "install", SdkPackages.PathOf(SdkPackages.Template), "--debug:custom-hive", hive);
-        Dotnet(WorkDirectory, "new", "cocoon-net-plugin", "-n", "ExampleCloud", "-o", ProjectDirectory, "--debug:custom-hive", hive);
+        Dotnet(WorkDirectory, "new", "cocoon-net-plugin", "-n", "ExampleCloud", "-o", ProjectDirectory, "--no-update-check", "--debug:custom-hive", hive);
         Dotnet(ProjectDirectory, "build", "-c", "Release", "--disable-build-servers");
         GeneratedTestOutput = Dotnet(ProjectDirectory, "test", "-c", "Release", "--no-build");
         Dotnet(ProjectDirectory, "publish", "src/ExampleCloud", "-c", "Release", "--no-build", "-o", Path.Combine(PublishDirectory, Name));
