@@ -12,22 +12,55 @@ public sealed class AcmePlugin : ICocoonNetPlugin
 
     public string Platform => "acme";
 
+#if !CONTRACT_2_0
+    // Contract 2.1: settings the host offers as --reservation-prefix (init), COCOON_NET_ACME_RESERVATION_PREFIX
+    // and plugins.acme.reservation-prefix in /etc/cocoon-net/config.json. The acme-contract20 build has none.
+    public IReadOnlyList<PluginSetting> Settings =>
+    [
+        new()
+        {
+            Name = "reservation-prefix",
+            Description = "Prefix of the acme reservation names",
+            Default = "rsv",
+            Recorded = true,
+            Commands = SettingCommands.Init,
+        },
+        new()
+        {
+            Name = "max-reservations",
+            Description = "Most reservations per node",
+            Type = SettingType.WholeNumber,
+            Default = "8",
+            Commands = SettingCommands.Init | SettingCommands.Status,
+        },
+        new() { Name = "api-token", Description = "acme API token", Secret = true, Commands = SettingCommands.Init | SettingCommands.Teardown },
+    ];
+#endif
+
     public void ConfigureServices(IServiceCollection services)
     {
-        // The regression case of the silent override: a public settings class registered by instance must be
-        // the one the provider gets (the host's scan used to re-register every public class as itself).
+        // The regression case of the silent override: a public settings class the plugin registers itself must
+        // be the one the provider gets (the host's scan used to re-register every public class as itself).
+#if CONTRACT_2_0
         services.AddSingleton(AcmeSettings.FromEnvironment());
+#else
+        services.AddSingleton(provider => AcmeSettings.From(provider.GetRequiredService<IPluginSettings>()));
+#endif
         services.AddSingleton<AcmeCloud>();
         services.AddCloudProvider<AcmeCloudProvider>();
     }
 }
 
-/// <summary>A public class with a constructor the container cannot satisfy: only the plugin's instance works.</summary>
+/// <summary>A public class with a constructor the container cannot satisfy: only the plugin's registration works.</summary>
 public sealed class AcmeSettings(string reservationPrefix)
 {
     public string ReservationPrefix { get; } = reservationPrefix;
 
     public static AcmeSettings FromEnvironment() => new(Environment.GetEnvironmentVariable("ACME_RESERVATION_PREFIX") ?? "rsv");
+
+#if !CONTRACT_2_0
+    public static AcmeSettings From(IPluginSettings settings) => new(settings["reservation-prefix"] ?? "rsv");
+#endif
 }
 
 /// <summary>Stands in for a cloud SDK client: hands out the pool's first addresses as "cloud-routed".</summary>

@@ -8,9 +8,10 @@ using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Pipeline;
 using CocoonNet.Host.Plugins;
-using CocoonNet.Host.State;
+using CocoonNet.Host.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CocoonNet.Host.Cli;
 
@@ -23,6 +24,14 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     public const string ServiceManagerVariable = "COCOON_NET_SERVICE_MANAGER";
 
     private readonly CliOptions _o = new();
+
+    /// <summary>Every plugin, discovered before the full parse: their settings are flags of the commands.</summary>
+    private IReadOnlyList<DiscoveredPlugin> _plugins = [];
+    private SettingsCatalog _catalog = SettingsCatalog.Empty;
+    private double _discoveryMs;
+
+    /// <summary>Discovery failed as a whole (an unreadable plugins directory): reported by the command, as any failure.</summary>
+    private Exception? _discoveryFailure;
 
     public static string Version =>
         typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
@@ -37,6 +46,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var root = BuildCommands();
         var parse = root.Parse(args);
+        if (parse.CommandResult.Command.Name is "init" or "adopt" or "status" or "teardown" or "plugins" && DiscoverPlugins(parse, root))
+        {
+            parse = root.Parse(args); // again, now with the plugins' flags
+        }
+
         if (parse.Errors.Count > 0 && parse.Action is not (HelpAction or CommandExamples.HelpWithExamples))
         {
             // One line per failure: System.CommandLine reports one problem several ways.
@@ -47,13 +61,75 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Loads every plugin of the plugins directory the first parse names (instances only, nothing
+    /// configured) and adds their settings' flags to the commands. True when a flag was added. A bad
+    /// --plugins-dir is left for the command to report.
+    /// </summary>
+    private bool DiscoverPlugins(ParseResult first, RootCommand root)
+    {
+        string directory;
+        bool allowInsecure;
+        try
+        {
+            directory = PluginDirectory.Resolve(PluginsDirectoryFlag(first));
+            allowInsecure = first.GetValue(_o.AllowInsecurePlugins);
+        }
+        catch (Exception e) when (e is UsageException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        // Skipped plugins are logged once the log level is known (ServiceComposition).
+        try
+        {
+            _plugins = PluginCatalog.Discover(directory, allowInsecure, NullLogger.Instance);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _discoveryFailure = e;
+            return false;
+        }
+
+        _catalog = SettingsCatalog.Build(_plugins, HostOptionNames(root));
+        _discoveryMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var added = false;
+        foreach (var command in root.Subcommands)
+        {
+            foreach (var flag in _catalog.FlagsFor(DeclaredSetting.CommandOf(command.Name)))
+            {
+                command.Options.Add(flag);
+                added = true;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>Every name and alias of cocoon-net's own options, on any command: a plugin flag must not shadow one.</summary>
+    private static HashSet<string> HostOptionNames(RootCommand root)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { "--help", "-h", "-?", "--version" };
+        foreach (var command in root.Subcommands.Prepend(root))
+        {
+            foreach (var option in command.Options)
+            {
+                names.Add(option.Name);
+                names.UnionWith(option.Aliases);
+            }
+        }
+
+        return names;
+    }
+
     private RootCommand BuildCommands()
     {
         var root = new RootCommand("VPC-native networking setup for cocoon VM nodes")
         {
             _o.PluginsDir, _o.AllowInsecurePlugins, _o.ServiceManager, _o.Verbose, _o.Quiet,
         };
-        CommandExamples.AddTo(root);
+        CommandExamples.AddTo(root, (parse, output) => PluginHelp.Write(_catalog, parse.CommandResult.Command.Name, output));
 
         var init = new Command("init", "Provision cloud networking and configure this node")
         {
@@ -80,16 +156,18 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         teardown.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct)));
 
-        var plugins = new Command("plugins", "List discovered plugins: name, version, ABI, platforms, load status") { _o.Output };
-        plugins.SetAction((parse, ct) => Run(parse, (sp, _) =>
+        var plugins = new Command("plugins", "List discovered plugins: name, version, contract, platform, load status; with --verbose, their settings") { _o.Output };
+        plugins.SetAction((parse, ct) => Run(parse, (sp, paths) =>
         {
             var found = sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>();
             var directory = sp.GetRequiredService<RuntimeSettings>().PluginsDirectory;
+            var settings = sp.GetRequiredService<PluginSettingsSource>();
+            var report = new PluginsReport(found, directory, settings, paths);
             switch (Format(parse))
             {
-                case OutputFormat.Json: PluginsReport.PrintJson(found, directory, stdout); break;
-                case OutputFormat.Yaml: PluginsReport.PrintYaml(found, directory, stdout); break;
-                default: PluginsReport.Print(found, directory, stdout); break;
+                case OutputFormat.Json: report.PrintJson(stdout); break;
+                case OutputFormat.Yaml: report.PrintYaml(stdout); break;
+                default: report.Print(stdout, verbose: parse.GetValue(_o.Verbose)); break;
             }
 
             return Task.FromResult(ExitCodes.Success);
@@ -131,16 +209,28 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             level = LogLevelOf(parse);
+            if (_discoveryFailure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_discoveryFailure);
+            }
+
             var paths = HostPaths.FromEnvironment();
             var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt");
             var settings = new RuntimeSettings(
                 PluginDirectory.Resolve(PluginsDirectoryFlag(parse)),
                 parse.GetValue(_o.AllowInsecurePlugins),
                 mode,
-                level,
-                RecordedPlugin(parse, paths));
+                level);
+            // Flags, variables and config.json, type-checked before anything is read or changed.
+            var pluginSettings = PluginSettingsSource.Read(
+                _catalog,
+                parse,
+                DeclaredSetting.CommandOf(command),
+                Environment.GetEnvironmentVariable,
+                paths.ConfigFile,
+                _plugins.Where(p => p.IsLoaded).Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
             var started = Stopwatch.GetTimestamp();
-            await using var services = ServiceComposition.Build(settings, paths, stdout, stderr);
+            await using var services = ServiceComposition.Build(settings, paths, stdout, stderr, new PluginDiscovery(_plugins, _discoveryMs), pluginSettings);
             var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("cocoon-net");
             if (log.IsEnabled(LogLevel.Debug))
             {
@@ -180,29 +270,6 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             var hint = e is UnauthorizedAccessException && !Environment.IsPrivilegedProcess ? "; run it as root (sudo)" : "";
             await stderr.WriteLineAsync($"Error: {OneLine(e.Message)}{hint}").ConfigureAwait(false);
             return ExitCodes.Failure;
-        }
-    }
-
-    /// <summary>
-    /// The plugin pool.json records for this state dir, when the command works on that node and names no
-    /// other platform: only that plugin needs loading. Null (load all) for anything else.
-    /// </summary>
-    private string? RecordedPlugin(ParseResult parse, HostPaths paths)
-    {
-        if (parse.CommandResult.Command.Name is not ("init" or "adopt" or "status" or "teardown"))
-        {
-            return null;
-        }
-
-        try
-        {
-            var state = new PoolStateStore(StateDirectory(parse, paths), TimeProvider.System).LoadProvisioned();
-            var flag = parse.CommandResult.Command.Options.Contains(_o.Platform) ? parse.GetValue(_o.Platform) : null;
-            return state is not null && (flag is null || string.Equals(flag, state.Platform, StringComparison.OrdinalIgnoreCase)) ? state.Plugin : null;
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            return null; // the command itself reports an unreadable state
         }
     }
 
@@ -256,18 +323,18 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.PoolSize),
                 parse.GetValue(_o.Gateway),
                 parse.GetValue(_o.PrimaryNic),
-                parse.GetValue(_o.Dns) ?? "",
+                parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
                 StateDirectory(parse, paths),
                 parse.GetValue(_o.DryRun),
                 parse.GetValue(_o.ManageIptables)),
             defaultPoolSize);
 
-    private OutputFormat Format(ParseResult parse) => (parse.GetValue(_o.Output) ?? "text").Trim().ToLowerInvariant() switch
+    /// <summary>--output, one of CliOptions.Choices (the parser refused anything else).</summary>
+    private OutputFormat Format(ParseResult parse) => parse.GetValue(_o.Output) switch
     {
-        "text" => OutputFormat.Text,
         "json" => OutputFormat.Json,
         "yaml" => OutputFormat.Yaml,
-        var other => throw new UsageException($"--output {other}: use text, json or yaml"),
+        _ => OutputFormat.Text,
     };
 
     private string StateDirectory(ParseResult parse, HostPaths paths) =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Cli;
@@ -6,6 +7,19 @@ namespace CocoonNet.Host.Cli;
 /// <summary>Every flag of the CLI, defined once.</summary>
 internal sealed class CliOptions
 {
+    /// <summary>The fixed values of the enumerated flags (System.CommandLine's AcceptOnlyFromAmong; ParseErrorMessage words the refusal).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Choices = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["--output"] = ["text", "json", "yaml"],
+        ["--service-manager"] = ["auto", "systemd", "process"],
+    };
+
+    public CliOptions()
+    {
+        Output.AcceptOnlyFromAmong(Choices["--output"]);
+        ServiceManager.AcceptOnlyFromAmong(Choices["--service-manager"]);
+    }
+
     public Option<string?> Platform { get; } = new("--platform")
     {
         Description = "Cloud platform (a loaded plugin's platform, e.g. gke, volcengine, generic); auto-detected from instance metadata if omitted",
@@ -17,10 +31,12 @@ internal sealed class CliOptions
         Required = true,
     };
 
-    public Option<string?> Subnet { get; } = new("--subnet")
+    public Option<IPNetwork?> Subnet { get; } = new("--subnet")
     {
         Description = "VM subnet CIDR (e.g. 172.20.100.0/24)",
         Required = true,
+        CustomParser = OptionValues.Subnet,
+        HelpName = "CIDR",
     };
 
     public Option<int?> PoolSize { get; } = new("--pool-size")
@@ -29,17 +45,27 @@ internal sealed class CliOptions
         CustomParser = OptionValues.WholeNumber,
     };
 
-    public Option<string?> Gateway { get; } = new("--gateway") { Description = "Gateway IP on cni0 (default: first IP in subnet)" };
+    public Option<IPAddress?> Gateway { get; } = new("--gateway")
+    {
+        Description = "Gateway IP on cni0 (default: first IP in subnet)",
+        CustomParser = OptionValues.Gateway,
+        HelpName = "IP",
+    };
 
     public Option<string?> PrimaryNic { get; } = new("--primary-nic")
     {
         Description = "Host primary NIC (default: device of the default route, else the platform's: ens4 on GKE, eth0 on Volcengine)",
     };
 
-    public Option<string> Dns { get; } = new("--dns")
+    /// <summary>Upstream's DHCP DNS servers when --dns is not given.</summary>
+    public static readonly IReadOnlyList<IPAddress> DefaultDns = [new IPAddress([8, 8, 8, 8]), new IPAddress([1, 1, 1, 1])]; // no parser on the start-up path
+
+    /// <summary>Null when not given (<see cref="DefaultDns"/>); no DefaultValueFactory, whose help text would read "8.8.8.8|1.1.1.1".</summary>
+    public Option<IReadOnlyList<IPAddress>?> Dns { get; } = new("--dns")
     {
-        Description = "Comma-separated DNS servers for DHCP clients",
-        DefaultValueFactory = _ => "8.8.8.8,1.1.1.1",
+        Description = "Comma-separated DNS servers for DHCP clients (default 8.8.8.8,1.1.1.1; \"\" for none)",
+        CustomParser = OptionValues.DnsServers,
+        HelpName = "LIST",
     };
 
     public Option<string?> StateDir { get; } = new("--state-dir")
@@ -57,6 +83,7 @@ internal sealed class CliOptions
     };
 
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };
+
 
     public Option<string?> PluginsDir { get; } = new("--plugins-dir")
     {

@@ -53,21 +53,25 @@ internal static class CommandExamples
         ],
     };
 
-    /// <summary>Makes the root's --help print the examples of the command it describes after the usual help.</summary>
-    public static void AddTo(RootCommand root)
+    /// <summary>
+    /// Makes the root's --help print, after the usual help, <paramref name="sections"/> (the plugins' options,
+    /// under a heading per plugin) and then the examples of the command it describes.
+    /// </summary>
+    public static void AddTo(RootCommand root, Action<ParseResult, TextWriter>? sections = null)
     {
         var help = root.Options.OfType<HelpOption>().FirstOrDefault();
         if (help?.Action is HelpAction inner)
         {
-            help.Action = new HelpWithExamples(inner);
+            help.Action = new HelpWithExamples(inner, sections);
         }
     }
 
-    internal sealed class HelpWithExamples(HelpAction inner) : SynchronousCommandLineAction
+    internal sealed class HelpWithExamples(HelpAction inner, Action<ParseResult, TextWriter>? sections) : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
         {
             var exit = inner.Invoke(parseResult);
+            sections?.Invoke(parseResult, parseResult.InvocationConfiguration.Output);
             var command = parseResult.CommandResult.Command;
             var key = command is RootCommand ? "cocoon-net" : command.Name;
             if (Examples.TryGetValue(key, out var lines))

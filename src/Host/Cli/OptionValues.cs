@@ -1,5 +1,8 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Net;
+using CocoonNet.Host.Net;
+using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Cli;
 
@@ -19,6 +22,35 @@ internal static class OptionValues
 
         result.AddError($"{OptionName(result)} {Show(token)}: expected a whole number (e.g. {OptionName(result)} 140)");
         return null;
+    }
+
+    /// <summary><c>--subnet</c>: an IPv4 CIDR without host bits, /30 or shorter (the validator's sentences).</summary>
+    public static IPNetwork? Subnet(ArgumentResult result) =>
+        Typed<IPNetwork?>(result, text => NodeRequestValidator.ParseSubnet(text));
+
+    /// <summary><c>--gateway</c>: an IPv4 address (whether it fits the subnet is checked once both are known); empty means the default.</summary>
+    public static IPAddress? Gateway(ArgumentResult result) =>
+        Typed<IPAddress?>(result, text => string.IsNullOrWhiteSpace(text)
+            ? null
+            : Ipv4.TryParseStrict(text.Trim(), out var address) ? address : throw new UsageException($"--gateway {text} is not an IPv4 address"));
+
+    /// <summary><c>--dns</c>: comma-separated IPv4 addresses; empty means none.</summary>
+    public static IReadOnlyList<IPAddress>? DnsServers(ArgumentResult result) =>
+        Typed(result, NodeRequestValidator.ParseDns) ?? [];
+
+    /// <summary>Runs a validator's parser on the token; its UsageException becomes the parse error (same words).</summary>
+    private static T? Typed<T>(ArgumentResult result, Func<string, T> parse)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        try
+        {
+            return parse(token);
+        }
+        catch (UsageException e)
+        {
+            result.AddError(e.Message);
+            return default;
+        }
     }
 
     public static bool? Boolean(ArgumentResult result)

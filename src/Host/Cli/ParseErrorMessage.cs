@@ -94,6 +94,8 @@ internal static class ParseErrorMessage
         {
             0 => $"{name} needs a value{(Example(name) is { } example ? $" (e.g. {name} {example})" : "")}",
             > 1 => $"{name} was given {option.Tokens.Count} values; give it once",
+            _ when CliOptions.Choices.TryGetValue(name, out var choices) =>
+                $"{name} {OptionValues.Show(option.Tokens[0].Value)}: use {string.Join(", ", choices[..^1])} or {choices[^1]}",
             _ => $"{name} {OptionValues.Show(option.Tokens[0].Value)} is not a valid value (see 'cocoon-net --help')",
         };
     }

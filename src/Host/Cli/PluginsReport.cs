@@ -1,22 +1,54 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Operations;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Host.Settings;
+using CocoonNet.Host.State;
 
 namespace CocoonNet.Host.Cli;
 
-/// <summary>What <c>cocoon-net plugins</c> prints: a table, or the typed document of docs/plugins.schema.json.</summary>
-internal static class PluginsReport
+/// <summary>
+/// What <c>cocoon-net plugins</c> prints: a table (with <c>--verbose</c>, every plugin's settings after it),
+/// or the typed document of docs/plugins.schema.json. A secret's value is never printed: only whether it is set.
+/// </summary>
+internal sealed class PluginsReport
 {
-    public static void Print(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
+    private readonly IReadOnlyList<DiscoveredPlugin> _plugins;
+    private readonly string _directory;
+    private readonly PluginSettingsSource _settings;
+
+    public PluginsReport(IReadOnlyList<DiscoveredPlugin> plugins, string directory, PluginSettingsSource settings, HostPaths paths)
     {
-        output.WriteLine($"plugins directory: {directory}");
-        if (plugins.Count == 0)
+        _plugins = plugins;
+        _directory = directory;
+        _settings = settings;
+        // The recorded layer of the node's default state dir, so "current value" means what a re-run would use.
+        try
+        {
+            var store = new PoolStateStore(paths.DefaultStateDirectory, TimeProvider.System);
+            if (store.LoadProvisioned() is { } state)
+            {
+                settings.UseRecorded(state.Plugin, state.Settings, store.Path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or UsageException)
+        {
+            // Not readable by this user, or not cocoon-net's: values are shown without the recorded layer.
+        }
+    }
+
+    public void Print(TextWriter output, bool verbose = false)
+    {
+        output.WriteLine($"plugins directory: {_directory}");
+        if (_plugins.Count == 0)
         {
             output.WriteLine("no plugins found");
             return;
         }
 
-        var rows = plugins.Select(p => (
+        var rows = _plugins.Select(p => (
             Name: p.Name,
             Version: p.Version.Length > 0 ? p.Version : "-",
             Contract: p.Contract is { } contract ? ContractReference.Show(contract) : "-",
@@ -30,29 +62,127 @@ internal static class PluginsReport
         {
             output.WriteLine($"{r.Name.PadRight(w1)}  {r.Version.PadRight(w2)}  {r.Contract,-8}  {r.Platform.PadRight(w4)}  {r.Status}");
         }
+
+        if (verbose)
+        {
+            PrintSettings(output);
+        }
     }
 
-    public static void PrintJson(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output) =>
-        output.WriteLine(JsonSerializer.Serialize(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument));
+    private void PrintSettings(TextWriter output)
+    {
+        foreach (var plugin in _plugins.Where(p => p.IsLoaded))
+        {
+            var settings = Entries(plugin);
+            output.WriteLine();
+            if (settings.Count == 0)
+            {
+                output.WriteLine($"{plugin.Name}: no settings");
+                continue;
+            }
+
+            output.WriteLine($"{plugin.Name} settings:");
+            foreach (var s in settings)
+            {
+                var traits = new List<string> { TypeName(s.Type) };
+                traits.Add(s.Default is { } fallback ? $"default {fallback}" : "no default");
+                if (s.Secret)
+                {
+                    traits.Add("secret");
+                }
+
+                if (s.Recorded)
+                {
+                    traits.Add("recorded in pool.json");
+                }
+
+                traits.Add(s.Commands.Count > 0 ? $"for {string.Join(", ", s.Commands)}" : "for no command");
+                output.WriteLine($"  {s.Name} ({string.Join(", ", traits)})");
+                output.WriteLine($"    {s.Description}");
+                output.WriteLine($"    flag: {s.Flag ?? $"none ({s.FlagNote})"}");
+                output.WriteLine($"    variable: {s.EnvironmentVariable}");
+                output.WriteLine($"    config.json: {s.ConfigKey}");
+                var value = s.Secret
+                    ? s.Set ? "set" : "unset"
+                    : s.Value ?? "unset";
+                output.WriteLine($"    value: {value}{(s.Source is { } source ? $" (from {SourceText(source, s)})" : "")}");
+            }
+        }
+    }
+
+    public void PrintJson(TextWriter output) =>
+        output.WriteLine(JsonSerializer.Serialize(Document(), PluginsJsonContext.Readable.PluginsDocument));
 
     /// <summary>The JSON document as YAML (same keys and values).</summary>
-    public static void PrintYaml(IReadOnlyList<DiscoveredPlugin> plugins, string directory, TextWriter output)
+    public void PrintYaml(TextWriter output)
     {
-        using var json = JsonSerializer.SerializeToDocument(Document(plugins, directory), PluginsJsonContext.Readable.PluginsDocument);
+        using var json = JsonSerializer.SerializeToDocument(Document(), PluginsJsonContext.Readable.PluginsDocument);
         output.Write(Status.YamlWriter.Write(json.RootElement));
     }
 
-    private static PluginsDocument Document(IReadOnlyList<DiscoveredPlugin> plugins, string directory) =>
+    private PluginsDocument Document() =>
         new(
             PluginsDocument.CurrentSchemaVersion,
-            directory,
-            plugins.Select(p => new PluginEntry(
+            _directory,
+            _plugins.Select(p => new PluginEntry(
                 p.Name,
                 p.Version.Length > 0 ? p.Version : null,
                 p.Contract is { } contract ? ContractReference.Show(contract) : null,
                 p.Platform,
                 p.IsLoaded ? PluginLoadStatus.Loaded : PluginLoadStatus.Skipped,
-                p.Error)).ToList());
+                p.Error,
+                Entries(p))).ToList());
+
+    private List<SettingEntry> Entries(DiscoveredPlugin plugin) =>
+        _settings.Catalog.For(plugin.Name).Where(_ => plugin.IsLoaded).Select(setting =>
+        {
+            var (value, source) = _settings.Resolve(setting);
+            var secret = setting.Setting.Secret;
+            return new SettingEntry(
+                setting.Name,
+                setting.Setting.Description,
+                setting.Setting.Type switch
+                {
+                    SettingType.WholeNumber => SettingKind.WholeNumber,
+                    SettingType.Switch => SettingKind.Switch,
+                    _ => SettingKind.Text,
+                },
+                secret ? null : setting.Setting.Default,
+                secret,
+                setting.IsRecorded,
+                DeclaredSetting.CommandNames(setting.Setting.Commands),
+                setting.Flag,
+                setting.WhyNoFlag,
+                setting.VariableName,
+                setting.ConfigKey,
+                secret ? null : value,
+                value is not null,
+                source switch
+                {
+                    SettingSource.Flag => ValueSource.Flag,
+                    SettingSource.Environment => ValueSource.Environment,
+                    SettingSource.ConfigFile => ValueSource.ConfigFile,
+                    SettingSource.PoolJson => ValueSource.PoolJson,
+                    SettingSource.Default => ValueSource.Default,
+                    _ => null,
+                });
+        }).ToList();
+
+    private static string TypeName(SettingKind kind) => kind switch
+    {
+        SettingKind.WholeNumber => "whole number",
+        SettingKind.Switch => "true/false",
+        _ => "text",
+    };
+
+    private static string SourceText(ValueSource source, SettingEntry s) => source switch
+    {
+        ValueSource.Flag => s.Flag ?? "flag",
+        ValueSource.Environment => s.EnvironmentVariable,
+        ValueSource.ConfigFile => $"config.json {s.ConfigKey}",
+        ValueSource.PoolJson => "pool.json",
+        _ => "default",
+    };
 }
 
 /// <summary>The <c>plugins -o json</c> document (docs/plugins.schema.json).</summary>
@@ -62,7 +192,66 @@ internal sealed record PluginsDocument(int SchemaVersion, string Directory, IRea
 }
 
 /// <summary>One plugin folder: <c>contract</c>, <c>version</c> and <c>platform</c> are null when the plugin could not be read that far.</summary>
-internal sealed record PluginEntry(string Name, string? Version, string? Contract, string? Platform, PluginLoadStatus Status, string? Error);
+internal sealed record PluginEntry(
+    string Name,
+    string? Version,
+    string? Contract,
+    string? Platform,
+    PluginLoadStatus Status,
+    string? Error,
+    IReadOnlyList<SettingEntry> Settings);
+
+/// <summary>
+/// One declared setting: its names (flag, or why none; variable; config key) and its current value with
+/// where it came from. A secret's <c>value</c> and <c>default</c> are always null: <c>set</c> says whether it has one.
+/// </summary>
+internal sealed record SettingEntry(
+    string Name,
+    string Description,
+    SettingKind Type,
+    string? Default,
+    bool Secret,
+    bool Recorded,
+    IReadOnlyList<string> Commands,
+    string? Flag,
+    string? FlagNote,
+    string EnvironmentVariable,
+    string ConfigKey,
+    string? Value,
+    bool Set,
+    ValueSource? Source);
+
+[JsonConverter(typeof(JsonStringEnumConverter<SettingKind>))]
+internal enum SettingKind
+{
+    [JsonStringEnumMemberName("text")]
+    Text,
+
+    [JsonStringEnumMemberName("wholeNumber")]
+    WholeNumber,
+
+    [JsonStringEnumMemberName("switch")]
+    Switch,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<ValueSource>))]
+internal enum ValueSource
+{
+    [JsonStringEnumMemberName("flag")]
+    Flag,
+
+    [JsonStringEnumMemberName("environment")]
+    Environment,
+
+    [JsonStringEnumMemberName("configFile")]
+    ConfigFile,
+
+    [JsonStringEnumMemberName("poolJson")]
+    PoolJson,
+
+    [JsonStringEnumMemberName("default")]
+    Default,
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<PluginLoadStatus>))]
 internal enum PluginLoadStatus

@@ -8,5 +8,4 @@ internal sealed record RuntimeSettings(
     string PluginsDirectory,
     bool AllowInsecurePlugins,
     DhcpServiceMode ServiceMode,
-    LogLevel LogLevel,
-    string? PluginHint = null);
+    LogLevel LogLevel);

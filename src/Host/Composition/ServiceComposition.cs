@@ -16,7 +16,18 @@ namespace CocoonNet.Host.Composition;
 /// <summary>Builds the container: host services, the pipeline's steps in order, then each loaded plugin.</summary>
 internal static class ServiceComposition
 {
-    public static ServiceProvider Build(RuntimeSettings settings, HostPaths paths, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// The host's container. <paramref name="discovery"/> holds every plugin, loaded before the command line was
+    /// parsed (never loaded twice); <paramref name="pluginSettings"/> their settings as the command line, the
+    /// environment and config.json give them.
+    /// </summary>
+    public static ServiceProvider Build(
+        RuntimeSettings settings,
+        HostPaths paths,
+        TextWriter stdout,
+        TextWriter stderr,
+        PluginDiscovery discovery,
+        PluginSettingsSource pluginSettings)
     {
         var services = new ServiceCollection();
         var logs = new StderrLoggerProvider(settings.LogLevel, stderr);
@@ -50,15 +61,25 @@ internal static class ServiceComposition
         services.AddSingleton<HostPipeline>();
 
         var pluginLog = logs.CreateLogger("plugins");
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var plugins = PluginCatalog.Discover(settings.PluginsDirectory, settings.AllowInsecurePlugins, pluginLog, settings.PluginHint);
+        var plugins = discovery.Plugins;
+        if (!Directory.Exists(settings.PluginsDirectory))
+        {
+            pluginLog.NoPluginsDirectory(settings.PluginsDirectory);
+        }
+
+        foreach (var skipped in plugins.Where(p => !p.IsLoaded))
+        {
+            pluginLog.PluginSkipped(skipped.Folder, skipped.Error!);
+        }
+
         if (pluginLog.IsEnabled(LogLevel.Debug))
         {
-            pluginLog.PluginsDiscovered(plugins.Count(p => p.IsLoaded), plugins.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            pluginLog.PluginsDiscovered(plugins.Count(p => p.IsLoaded), plugins.Count, discovery.Milliseconds);
         }
 
         services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
-        services.AddSingleton<IPluginSettingsSource, EnvironmentSettingsSource>();
+        services.AddSingleton(pluginSettings);
+        services.AddSingleton<IPluginSettingsSource>(pluginSettings);
         // Each plugin gets its own container over host-owned services (PluginContainer), built on first use.
         services.AddSingleton<PluginContainers>();
         services.AddSingleton<PlatformRegistry>();

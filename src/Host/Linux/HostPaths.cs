@@ -37,6 +37,9 @@ internal sealed record HostPaths(string Root)
 
     public string DefaultStateDirectory => Under("var/lib/cocoon/net");
 
+    /// <summary>The optional settings file (plugin settings under <c>plugins.&lt;plugin&gt;</c>).</summary>
+    public string ConfigFile => Under("etc/cocoon-net/config.json");
+
     /// <summary>An absolute host path (or one relative to /) under the root.</summary>
     public string Under(string path) => Path.Combine(Root, path.TrimStart('/'));
 }

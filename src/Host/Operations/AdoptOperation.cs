@@ -1,4 +1,5 @@
 using CocoonNet.Abstractions;
+using CocoonNet.Host.Settings;
 using CocoonNet.Host.State;
 
 namespace CocoonNet.Host.Operations;
@@ -11,7 +12,8 @@ internal sealed class AdoptOperation(
     PlatformRegistry registry,
     NodeSetup setup,
     TimeProvider time,
-    ConsoleOutput output)
+    ConsoleOutput output,
+    PluginSettingsSource settings)
 {
     public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
     {
@@ -19,6 +21,7 @@ internal sealed class AdoptOperation(
         // Everything that can reject the request runs before the lock, which creates the state dir.
         // A state that provisioned nothing (a failed first init) is no state: adopt proceeds.
         var previous = store.LoadProvisioned();
+        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(
@@ -31,6 +34,7 @@ internal sealed class AdoptOperation(
                 $"--platform {platform}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = request.Pool.First(request.PoolSize);
@@ -51,6 +55,7 @@ internal sealed class AdoptOperation(
             Mode = PoolState.ModeAdopt,
             Plugin = plugin?.Name,
             PluginVersion = plugin?.Version,
+            Settings = settings.ToRecord(plugin?.Name),
             ManageIptables = manageIptables,
         };
 

@@ -1,5 +1,6 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Settings;
 using CocoonNet.Host.State;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
@@ -16,13 +17,17 @@ internal sealed class InitOperation(
     NodeSetup setup,
     TimeProvider time,
     ConsoleOutput output,
+    PluginSettingsSource settings,
     ILogger<InitOperation> logger)
 {
     public async Task<int> RunAsync(NodeRequest request, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
+        // pool.json is read here, once (and once more under the lock, below): its recorded plugin settings
+        // join the flags, variables and config.json before the plugin's container is built.
         var previous = store.LoadProvisioned();
+        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
@@ -49,6 +54,7 @@ internal sealed class InitOperation(
         }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
+        settings.UseRecorded(previous?.Plugin, previous?.Settings, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);
@@ -64,6 +70,7 @@ internal sealed class InitOperation(
             Mode = PoolState.ModeInit,
             Plugin = plugin?.Name,
             PluginVersion = plugin?.Version,
+            Settings = settings.ToRecord(plugin?.Name),
             ManageIptables = true,
         };
         // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before

@@ -4,15 +4,18 @@ using CocoonNet.Host.Net;
 
 namespace CocoonNet.Host.Operations;
 
-/// <summary>The init/adopt flags as typed on the command line.</summary>
+/// <summary>
+/// The init/adopt flags as parsed: addresses are already addresses (System.CommandLine's custom parsers in
+/// OptionValues refuse malformed ones at parse time, with the validator's own sentences).
+/// </summary>
 internal sealed record NodeInput(
     string? Platform,
     string? NodeName,
-    string? Subnet,
+    IPNetwork? Subnet,
     int? PoolSize,
-    string? Gateway,
+    IPAddress? Gateway,
     string? PrimaryNic,
-    string Dns,
+    IReadOnlyList<IPAddress> Dns,
     string StateDirectory,
     bool DryRun,
     bool? ManageIptables);
@@ -54,8 +57,8 @@ internal static class NodeRequestValidator
                 $"--node-name \"{nodeName}\" is not a valid name: use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit");
         }
 
-        var subnet = ParseSubnet(input.Subnet);
-        var pool = new AddressPool(subnet, ParseGateway(input.Gateway, subnet));
+        var subnet = input.Subnet ?? throw new UsageException("--subnet is required (an IPv4 CIDR such as 172.20.100.0/24)");
+        var pool = new AddressPool(subnet, CheckGateway(input.Gateway, subnet));
         var usable = pool.Count;
         int poolSize;
         if (input.PoolSize is { } requested)
@@ -90,7 +93,7 @@ internal static class NodeRequestValidator
             throw new UsageException("--state-dir must not be empty");
         }
 
-        return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, ParseDns(input.Dns),
+        return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, input.Dns,
             Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables);
     }
 
@@ -126,16 +129,12 @@ internal static class NodeRequestValidator
         return network;
     }
 
-    private static IPAddress ParseGateway(string? text, IPNetwork subnet)
+    /// <summary>The gateway inside the subnet on a host address; null means the subnet's first host.</summary>
+    private static IPAddress CheckGateway(IPAddress? gateway, IPNetwork subnet)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (gateway is null)
         {
             return Ipv4.FirstHost(subnet);
-        }
-
-        if (!Ipv4.TryParseStrict(text.Trim(), out var gateway))
-        {
-            throw new UsageException($"--gateway {text} is not an IPv4 address");
         }
 
         var value = Ipv4.ToUInt32(gateway);

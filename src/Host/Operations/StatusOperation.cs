@@ -3,6 +3,7 @@ using System.Text.Json;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Logging;
 using CocoonNet.Host.Net;
+using CocoonNet.Host.Settings;
 using CocoonNet.Host.State;
 using CocoonNet.Host.Status;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ internal sealed class StatusOperation(
     HostStatusCollector host,
     TimeProvider time,
     ConsoleOutput output,
+    PluginSettingsSource settings,
     ILogger<StatusOperation> logger)
 {
     public async Task<int> RunAsync(string stateDirectory, OutputFormat format, CancellationToken cancellationToken)
@@ -62,6 +64,7 @@ internal sealed class StatusOperation(
         var store = new PoolStateStore(stateDirectory, time);
         var state = store.Load()
             ?? throw new ExitCodeException(ExitCodes.NoState, $"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
+        settings.UseRecorded(state.Plugin, state.Settings, store.Path);
 
         var mode = state.Mode == PoolState.ModeAdopt ? NodeMode.Adopt : NodeMode.Init;
         var node = new NodeSection(

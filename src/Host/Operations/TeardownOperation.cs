@@ -3,6 +3,7 @@ using CocoonNet.Host.Net;
 using CocoonNet.Host.Pipeline;
 using CocoonNet.Host.State;
 using CocoonNet.Host.Composition;
+using CocoonNet.Host.Settings;
 using System.Net;
 
 namespace CocoonNet.Host.Operations;
@@ -17,7 +18,8 @@ internal sealed class TeardownOperation(
     NodeSetup setup,
     RuntimeSettings settings,
     TimeProvider time,
-    ConsoleOutput output)
+    ConsoleOutput output,
+    PluginSettingsSource pluginSettings)
 {
     public async Task<int> RunAsync(string stateDirectory, bool dryRun, CancellationToken cancellationToken)
     {
@@ -26,6 +28,7 @@ internal sealed class TeardownOperation(
             ? null
             : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var state = store.Load();
+        pluginSettings.UseRecorded(state?.Plugin, state?.Settings, store.Path);
         if (state is null)
         {
             output.Line($"nothing to tear down: no pool state at {store.Path}");

@@ -19,6 +19,9 @@ internal sealed record DiscoveredPlugin(
 {
     public bool IsLoaded => Error is null && Instance is not null;
 
+    /// <summary>The settings the plugin declares (checked: valid, distinct names); empty when not loaded.</summary>
+    public IReadOnlyList<PluginSetting> Settings { get; init; } = [];
+
     public string Status => Error is null ? "loaded" : $"skipped: {Error}";
 }
 
@@ -30,22 +33,11 @@ internal sealed record DiscoveredPlugin(
 internal static class PluginCatalog
 {
     /// <summary>
-    /// Loads the plugins of <paramref name="directory"/>. With <paramref name="only"/> (the plugin pool.json
-    /// records), the folder of that name is loaded alone when it holds that plugin: a re-run needs no other,
-    /// and loading every plugin is most of a no-op run's time. Otherwise, or if that fails, all are loaded.
+    /// Loads every plugin of <paramref name="directory"/>: instances only (their name, platform and declared
+    /// settings, which the command line needs before it is parsed); no plugin's services are configured here.
     /// </summary>
-    public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger, string? only = null)
+    public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger)
     {
-        if (only is { Length: > 0 } && Directory.Exists(Path.Combine(directory, only)) && !only.Contains('/', StringComparison.Ordinal))
-        {
-            var rootCheck = allowInsecure ? null : FileOwnership.WhyTreeWritableByNonRoot(directory);
-            var single = Load(Path.Combine(directory, only), rootCheck, allowInsecure);
-            if (single.IsLoaded && single.Name == only)
-            {
-                return [single];
-            }
-        }
-
         if (!Directory.Exists(directory))
         {
             logger.NoPluginsDirectory(directory);
@@ -146,9 +138,11 @@ internal static class PluginCatalog
         }
 
         string pluginName, version, platform;
+        IReadOnlyList<PluginSetting> settings;
         try
         {
             (pluginName, version, platform) = (instance.Name, instance.Version, instance.Platform);
+            settings = instance.Settings ?? [];
         }
         catch (Exception e)
         {
@@ -160,7 +154,37 @@ internal static class PluginCatalog
             return Failed($"name \"{OneLine(pluginName ?? "")}\" or platform \"{OneLine(platform ?? "")}\" is not lower-case letters, digits and '-'", contract);
         }
 
-        return new DiscoveredPlugin(folder, pluginName, version ?? "", contract, platform, null, instance, assembly);
+        if (WhySettingsInvalid(settings) is { } badSettings)
+        {
+            return Failed(badSettings, contract);
+        }
+
+        return new DiscoveredPlugin(folder, pluginName, version ?? "", contract, platform, null, instance, assembly) { Settings = settings };
+    }
+
+    /// <summary>Settings name flags, variables and config keys: each must be a valid, distinct name with a description.</summary>
+    private static string? WhySettingsInvalid(IReadOnlyList<PluginSetting> settings)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var setting in settings)
+        {
+            if (setting is null || !IsName(setting.Name))
+            {
+                return $"setting \"{OneLine(setting?.Name ?? "")}\": a setting name is lower-case letters, digits and '-', starting with a letter";
+            }
+
+            if (!seen.Add(setting.Name))
+            {
+                return $"setting {setting.Name} is declared twice";
+            }
+
+            if (string.IsNullOrWhiteSpace(setting.Description) || setting.Type is not (SettingType.Text or SettingType.WholeNumber or SettingType.Switch))
+            {
+                return $"setting {setting.Name} has no description or an unknown type";
+            }
+        }
+
+        return null;
     }
 
     /// <summary><c>^[a-z][a-z0-9-]{0,31}$</c>: names flags, environment variables and pool.json entries.</summary>

@@ -39,6 +39,10 @@ internal sealed record PoolState
 
     public string? PluginVersion { get; init; }
 
+    // [settings slice, issue 9] The plugin's recorded settings (PluginSetting.Recorded, never secrets), by
+    // setting name; pool.json records one plugin. Null when none. Used by later runs that do not give them.
+    public Dictionary<string, string>? Settings { get; init; }
+
     public bool ManageIptables { get; init; }
 
     /// <summary>Provider-private resource facts (<c>CloudResources.Extra</c>).</summary>
@@ -83,6 +87,7 @@ internal sealed record PoolState
         && Mode == other.Mode
         && Plugin == other.Plugin
         && PluginVersion == other.PluginVersion
+        && SameMap(Settings, other.Settings) // [settings slice, issue 9]
         && ManageIptables == other.ManageIptables
         && SameMap(Cloud, other.Cloud)
         && Host.SameAs(other.Host);

@@ -49,6 +49,17 @@ internal static class PoolStateJson
             w.WriteString("mode", state.Mode);
             OptionalString(w, "plugin", state.Plugin);
             OptionalString(w, "pluginVersion", state.PluginVersion);
+            if (state.Settings is { Count: > 0 } settings) // [settings slice, issue 9]
+            {
+                w.WriteStartObject("settings");
+                foreach (var (key, value) in settings.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    w.WriteString(key, value);
+                }
+
+                w.WriteEndObject();
+            }
+
             w.WriteBoolean("manageIptables", state.ManageIptables);
             if (state.Cloud is { Count: > 0 } cloud)
             {
@@ -114,6 +125,7 @@ internal static class PoolStateJson
                 "mode" => state with { Mode = String(ref reader) ?? "" },
                 "plugin" => state with { Plugin = String(ref reader) },
                 "pluginVersion" => state with { PluginVersion = String(ref reader) },
+                "settings" => state with { Settings = StringMap(ref reader) }, // [settings slice, issue 9]
                 "manageIptables" => state with { ManageIptables = Boolean(ref reader) },
                 "cloud" => state with { Cloud = StringMap(ref reader) },
                 "host" => state with { Host = Footprint(ref reader) },

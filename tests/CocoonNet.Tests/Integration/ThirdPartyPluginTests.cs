@@ -51,6 +51,70 @@ public sealed class ThirdPartyPluginTests
     }
 
     [PrivilegedFact]
+    public void A_plugins_setting_comes_from_its_flag_variable_config_file_or_the_recorded_value()
+    {
+        using var sandbox = new Sandbox();
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme");
+        string[] init = ["init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "5"];
+        var config = sandbox.PathOf("/etc/cocoon-net/config.json");
+        const string Variable = "COCOON_NET_ACME_RESERVATION_PREFIX";
+        string Recorded() => File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json"));
+        CommandResult Run(string[] args, Dictionary<string, string>? environment = null)
+        {
+            var result = sandbox.CocoonNet(args, environment);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            return result;
+        }
+
+        var help = sandbox.CocoonNet("init", "--help");
+        Assert.Contains("\nacme plugin options:\n  --reservation-prefix <value>", help.Stdout);
+
+        // The variable on a first init: used, and recorded (by name) since the setting is Recorded.
+        Run(init, new() { [Variable] = "env" });
+        Assert.Contains("\"reservation\": \"env-10.77.0.0\"", Recorded());
+        Assert.Contains("\"settings\": {\n    \"reservation-prefix\": \"env\"\n  }", Recorded());
+
+        // A re-run that gives nothing uses the recorded value: nothing changes.
+        Assert.StartsWith("no changes", Run(init).Stdout);
+
+        // config.json beats the recorded value, and replaces it.
+        Directory.CreateDirectory(Path.GetDirectoryName(config)!);
+        File.WriteAllText(config, """{ "plugins": { "acme": { "reservation-prefix": "file" } } }""");
+        Run(init);
+        Assert.Contains("\"reservation\": \"file-10.77.0.0\"", Recorded());
+        Assert.Contains("\"reservation-prefix\": \"file\"", Recorded());
+
+        // The variable beats the file; the flag beats both.
+        Run(init, new() { [Variable] = "env2" });
+        Assert.Contains("\"reservation\": \"env2-10.77.0.0\"", Recorded());
+        Run([.. init, "--reservation-prefix", "flag"], new() { [Variable] = "env2" });
+        Assert.Contains("\"reservation\": \"flag-10.77.0.0\"", Recorded());
+        Assert.Contains("\"reservation-prefix\": \"flag\"", Recorded());
+
+        // Without the file, a re-run keeps the flag's value from pool.json; plugins --verbose says where it is from.
+        File.Delete(config);
+        Assert.StartsWith("no changes", Run(init).Stdout);
+        Assert.Contains("    value: flag (from pool.json)\n", Run(["plugins", "--verbose"]).Stdout);
+
+        // Bad values: exit 2, one line naming where the value came from, nothing changed.
+        var before = Recorded();
+        var badFlag = sandbox.CocoonNet([.. init, "--max-reservations", "many"]);
+        Assert.Equal(2, badFlag.ExitCode);
+        Assert.Contains("Error: --max-reservations many: expected a whole number (default 8)", badFlag.Stderr);
+        var badVariable = sandbox.CocoonNet(init, new Dictionary<string, string> { ["COCOON_NET_ACME_MAX_RESERVATIONS"] = "many" });
+        Assert.Equal(2, badVariable.ExitCode);
+        Assert.Contains("Error: COCOON_NET_ACME_MAX_RESERVATIONS=many: expected a whole number", badVariable.Stderr);
+        File.WriteAllText(config, """{ "plugins": { "acme": { "reservation-prefx": "x" } } }""");
+        var badFile = sandbox.CocoonNet(init);
+        Assert.Equal(2, badFile.ExitCode);
+        Assert.Contains($"Error: {config}: plugins.acme.reservation-prefx is not a setting of plugin acme", badFile.Stderr);
+        File.Delete(config);
+        Assert.Equal(before, Recorded());
+
+        Assert.Equal(0, sandbox.CocoonNet("teardown").ExitCode);
+    }
+
+    [PrivilegedFact]
     public void A_plugin_built_for_the_previous_minor_contract_still_loads_and_serves_init()
     {
         using var sandbox = new Sandbox();

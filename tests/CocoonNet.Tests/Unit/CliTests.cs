@@ -79,6 +79,12 @@ public sealed class CliTests
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--manage-iptables=maybe" }, "Error: --manage-iptables maybe: expected true or false (or the bare flag)\n")]
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--state-dir", "" }, "Error: --state-dir is empty: give an absolute directory such as /var/lib/cocoon/net, or leave the flag out for that default\n")]
     [InlineData(new[] { "-v", "-q", "status" }, "Error: --verbose and --quiet contradict each other; give one\n")]
+    // Typed at parse time (custom parsers, AcceptOnlyFromAmong), in the same words as before.
+    [InlineData(new[] { "status", "--output", "xml" }, "Error: --output xml: use text, json or yaml\n")]
+    [InlineData(new[] { "status", "--service-manager", "upstart" }, "Error: --service-manager upstart: use auto, systemd or process\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.1/24" }, "Error: --subnet 10.0.0.1/24 has host bits set; did you mean 10.0.0.0/24?\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--gateway", "10.0.0.010" }, "Error: --gateway 10.0.0.010 is not an IPv4 address\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--dns", "8.8.8.8,x" }, "Error: --dns entry \"x\" is not an IPv4 address (use a comma-separated list such as 8.8.8.8,1.1.1.1)\n")]
     public void Parse_problems_are_one_line_in_plain_words(string[] args, string expected)
     {
         var (exit, stdout, stderr) = Run(args);

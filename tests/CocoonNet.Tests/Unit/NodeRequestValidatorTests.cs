@@ -4,17 +4,26 @@ namespace CocoonNet.Tests.Unit;
 
 public sealed class NodeRequestValidatorTests
 {
-    private static NodeInput Input(string? subnet = "172.20.100.0/24", string? gateway = null, int? poolSize = null, string dns = "8.8.8.8,1.1.1.1",
+    /// <summary>The input as the command line's parsers make it (OptionValues runs the same parse functions).</summary>
+    private static Func<NodeInput> Input(string? subnet = "172.20.100.0/24", string? gateway = null, int? poolSize = null, string dns = "8.8.8.8,1.1.1.1",
         string? nodeName = "cocoon-pool", string? primaryNic = null) =>
-        new(null, nodeName, subnet, poolSize, gateway, primaryNic, dns, "/var/lib/cocoon/net", false, null);
+        () => new(null, nodeName, NodeRequestValidator.ParseSubnet(subnet), poolSize, Gateway(gateway), primaryNic, NodeRequestValidator.ParseDns(dns),
+            "/var/lib/cocoon/net", false, null);
 
-    private static string Error(NodeInput input) =>
-        Assert.Throws<UsageException>(() => NodeRequestValidator.Validate(input, 140)).Message;
+    private static System.Net.IPAddress? Gateway(string? text) =>
+        text is null ? null
+        : CocoonNet.Host.Net.Ipv4.TryParseStrict(text, out var address) ? address
+        : throw new UsageException($"--gateway {text} is not an IPv4 address");
+
+    private static NodeRequest Validate(Func<NodeInput> input, int defaultPoolSize) => NodeRequestValidator.Validate(input(), defaultPoolSize);
+
+    private static string Error(Func<NodeInput> input) =>
+        Assert.Throws<UsageException>(() => NodeRequestValidator.Validate(input(), 140)).Message;
 
     [Fact]
     public void Defaults_follow_upstream()
     {
-        var request = NodeRequestValidator.Validate(Input(), 140);
+        var request = Validate(Input(), 140);
         Assert.Equal("172.20.100.1", request.Gateway.ToString());
         Assert.Equal(140, request.PoolSize);
         Assert.Equal(["8.8.8.8", "1.1.1.1"], request.Dns.Select(d => d.ToString()));
@@ -23,7 +32,7 @@ public sealed class NodeRequestValidatorTests
     [Fact]
     public void Default_pool_size_is_capped_to_the_subnet_but_an_explicit_one_is_not()
     {
-        Assert.Equal(13, NodeRequestValidator.Validate(Input(subnet: "10.0.0.0/28"), 253).PoolSize);
+        Assert.Equal(13, Validate(Input(subnet: "10.0.0.0/28"), 253).PoolSize);
         Assert.Equal("--pool-size 14 does not fit --subnet 10.0.0.0/28: it has 13 addresses for VMs (network, broadcast and gateway excluded)",
             Error(Input(subnet: "10.0.0.0/28", poolSize: 14)));
     }
@@ -52,7 +61,7 @@ public sealed class NodeRequestValidatorTests
     [InlineData("8.8.8.8,", new[] { "8.8.8.8" })]
     [InlineData(",,", new string[0])]
     public void Dns_lists_are_split_and_trimmed(string dns, string[] expected) =>
-        Assert.Equal(expected, NodeRequestValidator.Validate(Input(dns: dns), 140).Dns.Select(d => d.ToString()));
+        Assert.Equal(expected, Validate(Input(dns: dns), 140).Dns.Select(d => d.ToString()));
 
     [Fact]
     public void Bad_dns_entries_are_named() =>
