@@ -17,7 +17,7 @@ internal sealed class GkeCloudProvider(
     MetadataClient metadata,
     NodeLocator locator,
     ComputeClient compute,
-    RetryPolicy retry,
+    ComputeRetry retry,
     SecondaryRangeReconciler ranges,
     AliasReconciler aliases,
     GuestAgentFix guestAgent,
@@ -25,8 +25,6 @@ internal sealed class GkeCloudProvider(
     IHostFileSystem files,
     ILogger<GkeCloudProvider> logger) : ICloudProvider
 {
-    public string Platform => GkePlugin.PlatformName;
-
     /// <summary>
     /// GCE VMs say so in their DMI data; anything else is not GCE, and is not made to send a packet to the
     /// metadata address to find that out. An explicit <c>GCE_METADATA_HOST</c> is always probed.
@@ -47,30 +45,27 @@ internal sealed class GkeCloudProvider(
             ?? throw new GkeException($"{AliasRanges.Nic} of {location.InstanceRef} has no usable subnetwork ('{nic.Subnetwork}'); alias ranges need a subnet-mode VPC");
 
         // Start from what an earlier run recorded: a failure below must not lose it.
-        var extra = new Dictionary<string, string>(request.Previous.Extra)
-        {
-            [ResourceKeys.Project] = location.Project,
-            [ResourceKeys.Zone] = location.Zone,
-            [ResourceKeys.Instance] = location.Instance,
-            [ResourceKeys.Subnetwork] = subnetwork.Path,
-        };
-        CloudResources Resources() => new() { AliasRangeName = AliasRanges.RangeName, Extra = new Dictionary<string, string>(extra) };
-        Task SaveAsync(CancellationToken ct) => checkpoint.SaveAsync(Resources(), ct);
+        var resources = ResourceKeys.Upgrade(request.Previous)
+            .WithValue(CloudResources.AliasRangeNameKey, AliasRanges.RangeName)
+            .WithValue(ResourceKeys.Project, location.Project)
+            .WithValue(ResourceKeys.Zone, location.Zone)
+            .WithValue(ResourceKeys.Instance, location.Instance)
+            .WithValue(ResourceKeys.Subnetwork, subnetwork.Path);
+        Task SaveAsync(CancellationToken ct) => checkpoint.SaveAsync(resources, ct);
 
-        var changes = new List<string>();
+        var changes = new List<PlanChange>();
         changes.AddRange(await ranges.EnsureAsync(subnetwork, request.Subnet, request.DryRun, SaveAsync, cancellationToken).ConfigureAwait(false));
 
-        IPNetwork? stale = request.Previous.Extra.TryGetValue(ResourceKeys.AliasIpRange, out var previous)
-            && Cidr.TryParse(previous, out var old) && old != request.Subnet ? old : null;
+        IPNetwork? stale = Cidr.TryParse(request.Previous.Value(ResourceKeys.AliasIpRange), out var old) && old != request.Subnet ? old : null;
         // Recorded before the update: if it fails midway, teardown still knows what to look for.
-        extra[ResourceKeys.AliasIpRange] = request.Subnet.ToString();
+        resources = resources.WithValue(ResourceKeys.AliasIpRange, request.Subnet.ToString());
         changes.AddRange(await aliases.AddAsync(location, request.Subnet, stale, request.DryRun, SaveAsync, cancellationToken).ConfigureAwait(false));
 
         // The host backend applies the guest-agent fix; what it will change is recorded here, where the
         // checkpoint is, before it does.
-        foreach (var (key, value) in guestAgent.Plan(request.Previous))
+        foreach (var (key, value) in guestAgent.Plan(resources))
         {
-            extra[key] = value;
+            resources = resources.WithValue(key, value);
         }
 
         if (!request.DryRun)
@@ -78,7 +73,7 @@ internal sealed class GkeCloudProvider(
             await SaveAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return new ProvisionResult(ips, Resources(), changes);
+        return new ProvisionResult { Ips = ips, Resources = resources, Changes = changes };
     }
 
     public async Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken)
@@ -94,23 +89,26 @@ internal sealed class GkeCloudProvider(
             live = $"unavailable: {e.Message}";
         }
 
-        return new CloudStatus(
-        [
-            new StatusField("Aliases", live),
-            new StatusField("GuestAgent", guestAgent.Describe(resources)),
-        ]);
+        return new CloudStatus
+        {
+            Fields =
+            [
+                new StatusField { Label = "Aliases", Value = live },
+                new StatusField { Label = "GuestAgent", Value = guestAgent.Describe(resources) },
+            ],
+        };
     }
 
-    public async Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
     {
         options.Value.ComputeBase();
-        var extra = request.Resources.Extra;
+        var recorded = request.Resources;
         IPNetwork subnet;
-        if (extra.TryGetValue(ResourceKeys.AliasIpRange, out var recorded) && Cidr.TryParse(recorded, out var cidr))
+        if (Cidr.TryParse(recorded.Value(ResourceKeys.AliasIpRange), out var cidr))
         {
             subnet = cidr;
         }
-        else if (!extra.ContainsKey(ResourceKeys.Instance) && request.Resources.AliasRangeName is not null)
+        else if (recorded.Value(ResourceKeys.Instance) is null && recorded.Value(CloudResources.AliasRangeNameKey) is not null)
         {
             // State written by upstream cocoon-net: it records only the range name; the alias is the subnet.
             subnet = request.Subnet;
@@ -126,9 +124,12 @@ internal sealed class GkeCloudProvider(
         return await aliases.RemoveAsync(location, subnet, request.DryRun, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public string? ValidateRequest(ProvisionRequest request) =>
-        request.Subnet.BaseAddress.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || request.Subnet.PrefixLength is < 8 or > 29
+    /// <summary>GCE's own limit on alias IP ranges, checked before anything runs.</summary>
+    public ValueTask<string?> ValidateAsync(ProvisionRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Problem(request));
+
+    private static string? Problem(ProvisionRequest request) =>
+        request.Subnet.PrefixLength is < 8 or > 29
             ? $"--subnet {request.Subnet}: a GCE alias IP range must be IPv4 /8 to /29; use a subnet in that range (e.g. 172.20.100.0/24)"
             : null;
 
@@ -137,20 +138,11 @@ internal sealed class GkeCloudProvider(
     {
         options.Value.MetadataBase();
         options.Value.ComputeBase();
-        var subnet = request.Subnet;
-        if (ValidateRequest(request) is { } problem)
+        // The host has checked these already (ValidateAsync included); a second look costs nothing and keeps
+        // this provider safe when driven by something else.
+        if (Problem(request) is { } problem)
         {
             throw new GkeException(problem);
-        }
-
-        if (!Cidr.TryParse(subnet.ToString(), out var canonical) || canonical != subnet)
-        {
-            throw new GkeException($"--subnet {subnet} is not a canonical network address");
-        }
-
-        if (!subnet.Contains(request.Gateway))
-        {
-            throw new GkeException($"--gateway {request.Gateway} is outside --subnet {subnet}");
         }
 
         if (request.PoolSize <= 0)
@@ -158,7 +150,8 @@ internal sealed class GkeCloudProvider(
             throw new GkeException($"--pool-size {request.PoolSize}: must be at least 1");
         }
 
-        var ips = PoolAddresses.Of(subnet, request.Gateway, request.PoolSize);
-        return ips.Count > 0 ? ips : throw new GkeException($"--subnet {subnet} leaves no address for VMs besides gateway {request.Gateway}");
+        // The whole range is routed to the node, so any candidate address may be handed out.
+        var ips = request.Pool.First(request.PoolSize);
+        return ips.Count > 0 ? ips : throw new GkeException($"--subnet {request.Subnet} leaves no address for VMs besides gateway {request.Gateway}");
     }
 }

@@ -9,16 +9,14 @@ namespace CocoonNet.Providers.Gke;
 /// </summary>
 internal sealed class GkeHostBackend(GuestAgentFix guestAgent) : IHostNetworkBackend
 {
-    public string Platform => GkePlugin.PlatformName;
-
     public string DefaultPrimaryNic => "ens4";
 
     public Task<IReadOnlyList<string>> ResolveUplinksAsync(HostContext context, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);
 
-    public Task<IReadOnlyList<string>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<PlanChange>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
         guestAgent.ApplyAsync(context, dryRun, cancellationToken);
 
-    public Task<IReadOnlyList<string>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<PlanChange>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
         guestAgent.RestoreAsync(context, dryRun, cancellationToken);
 }

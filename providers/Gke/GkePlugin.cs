@@ -13,6 +13,11 @@ namespace CocoonNet.Providers.Gke;
 /// Serves platform <c>gke</c>: a GCE VM (GKE node) whose VM subnet is routed to it as an alias IP range on
 /// nic0, taken from the subnetwork's shared secondary range <c>cocoon-pods</c>.
 /// </summary>
+/// <remarks>
+/// No plugin settings: both endpoints the plugin talks to are configured by Google's own variables
+/// (<c>GCE_METADATA_HOST</c>, <c>CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE</c>), so one setting serves Google's
+/// tools and this plugin alike (see <see cref="GkeOptions"/>).
+/// </remarks>
 public sealed class GkePlugin : ICocoonNetPlugin
 {
     public const string PlatformName = "gke";
@@ -21,9 +26,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
 
     public string Version => typeof(GkePlugin).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public int AbiVersion => PluginAbi.Version;
-
-    public IReadOnlyList<string> Platforms { get; } = [PlatformName];
+    public string Platform => PlatformName;
 
     public void ConfigureServices(IServiceCollection services)
     {
@@ -32,9 +35,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
         services.AddOptions<GkeOptions>().Configure(options => options.LoadFromEnvironment());
 
         // The metadata server is link-local: a proxy must never see (or answer for) it, and it never redirects.
-        // Client names are global in the host's container: prefixed, so another plugin's client of the same
-        // type name cannot pick up (or override) this configuration.
-        services.AddHttpClient<MetadataClient>("gke.metadata", client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient<MetadataClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 UseProxy = false,
@@ -42,7 +43,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
                 ConnectTimeout = TimeSpan.FromSeconds(1),
             })
             .RemoveAllLoggers();
-        services.AddHttpClient<ComputeClient>("gke.compute", client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient<ComputeClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
@@ -53,7 +54,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
             .RemoveAllLoggers();
 
         services.AddSingleton<IAccessTokenSource, ApplicationDefaultTokenSource>();
-        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<ComputeRetry>();
         services.AddSingleton<OperationWaiter>();
         services.AddSingleton<NodeLocator>();
         services.AddSingleton<SecondaryRangeReconciler>();
@@ -61,9 +62,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
         services.AddSingleton<IGuestAgentService, SystemdGuestAgentService>();
         services.AddSingleton<GuestAgentFix>();
 
-        // The host's assembly scan registers public implementations only; these two stay internal (their
-        // constructors take the plugin's internal services), so they are registered here instead.
-        services.AddSingleton<ICloudProvider, GkeCloudProvider>();
-        services.AddSingleton<IHostNetworkBackend, GkeHostBackend>();
+        services.AddCloudProvider<GkeCloudProvider>();
+        services.AddHostBackend<GkeHostBackend>();
     }
 }

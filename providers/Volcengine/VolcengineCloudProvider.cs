@@ -6,18 +6,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CocoonNet.Providers.Volcengine;
 
 /// <summary>
-/// Platform <c>volcengine</c>: the ICloudProvider the host finds by scanning this assembly. It resolves the
-/// plugin's internal services only when a command uses them, so a bad <c>VOLCENGINE_ENDPOINT</c> or missing
-/// credentials never break <c>cocoon-net plugins</c> or another cloud's commands.
+/// Platform <c>volcengine</c>. It resolves the plugin's services only when a command uses them, so a bad
+/// <c>VOLCENGINE_ENDPOINT</c> or missing credentials never break detection on another cloud, where only the
+/// local hardware check runs.
 /// </summary>
-public sealed class VolcengineCloudProvider(IServiceProvider services) : ICloudProvider
+internal sealed class VolcengineCloudProvider(IServiceProvider services, IHostFileSystem files, IPluginSettings settings) : ICloudProvider
 {
-    public const string PlatformName = "volcengine";
-
-    public string Platform => PlatformName;
-
-    public Task<bool> DetectAsync(CancellationToken cancellationToken) =>
-        services.GetRequiredService<MetadataClient>().DetectAsync(cancellationToken);
+    /// <summary>
+    /// A cheap local sign first (<see cref="EcsHardware"/>), the metadata server only then; an explicitly
+    /// set metadata URL is always probed. Any other machine sends no packet to 100.96.0.96.
+    /// </summary>
+    public async Task<bool> DetectAsync(CancellationToken cancellationToken) =>
+        (settings[VolcengineSettings.MetadataUrlSetting] is { Length: > 0 } || EcsHardware.IsVolcengine(files))
+        && await services.GetRequiredService<MetadataClient>().DetectAsync(cancellationToken).ConfigureAwait(false);
 
     public Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken) =>
         services.GetRequiredService<NodeProvisioner>().ProvisionAsync(request, checkpoint, cancellationToken);
@@ -25,6 +26,6 @@ public sealed class VolcengineCloudProvider(IServiceProvider services) : ICloudP
     public Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken) =>
         services.GetRequiredService<NodeStatus>().GetAsync(resources, cancellationToken);
 
-    public Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken) =>
         services.GetRequiredService<NodeTeardown>().TeardownAsync(request, cancellationToken);
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace CocoonNet.Providers.Gke.Compute;
 
 /// <summary>
-/// The Compute API v1 calls the plugin makes, one attempt each: retries belong to <see cref="RetryPolicy"/>,
+/// The Compute API v1 calls the plugin makes, one attempt each: retries belong to <see cref="ComputeRetry"/>,
 /// which knows which failures are transient. Every call carries a fresh bearer token and its own timeout.
 /// </summary>
 internal sealed class ComputeClient(

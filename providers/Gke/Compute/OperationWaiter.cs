@@ -6,7 +6,7 @@ namespace CocoonNet.Providers.Gke.Compute;
 /// Waits for a Compute operation to reach DONE, then checks <c>error.errors</c>: DONE alone does not
 /// mean the change was made.
 /// </summary>
-internal sealed partial class OperationWaiter(ComputeClient compute, RetryPolicy retry, TimeProvider time, ILogger<OperationWaiter> logger)
+internal sealed partial class OperationWaiter(ComputeClient compute, ComputeRetry retry, TimeProvider time, ILogger<OperationWaiter> logger)
 {
     /// <summary>A wait longer than this says what it waits for, and again at most this often: silence reads as a hang.</summary>
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);

@@ -25,21 +25,21 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
     public static readonly string[] Layers = [ConfigPath, ConfigPath + ".distro", ConfigPath + ".template"];
 
     /// <summary>
-    /// The records (CloudResources.Extra entries) of the files the fix changes: earlier records are kept as
-    /// they are (they hold the original values); files that need a change now are added.
+    /// The records (CloudResources values) of the files the fix changes: earlier records are kept as they
+    /// are (they hold the original values); files that need a change now are added.
     /// </summary>
     public IReadOnlyDictionary<string, string> Plan(CloudResources previous)
     {
-        var records = Records(previous).ToDictionary(r => ResourceKeys.GuestAgentPrefix + r.Key, r => r.Value);
+        var records = Records(previous).ToDictionary(r => ResourceKeys.GuestAgentKey(r.Key), r => r.Value);
         foreach (var path in Targets())
         {
-            records.TryAdd(ResourceKeys.GuestAgentPrefix + path, Snapshot(Read(path)));
+            records.TryAdd(ResourceKeys.GuestAgentKey(path), Snapshot(Read(path)));
         }
 
         return records;
     }
 
-    public async Task<IReadOnlyList<string>> ApplyAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PlanChange>> ApplyAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
     {
         if (context.Adopted)
         {
@@ -48,7 +48,7 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
             return [];
         }
 
-        var lines = new List<string>();
+        var lines = new List<PlanChange>();
         var changed = false;
         foreach (var (path, before) in Records(context.Resources))
         {
@@ -58,7 +58,7 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
                 continue;
             }
 
-            lines.Add($"~ set [{InstanceConfig.Section}] {InstanceConfig.Key} = false in {path} (was {Describe(before)})");
+            lines.Add(PlanChange.Update($"set [{InstanceConfig.Section}] {InstanceConfig.Key} = false in {path}", $"(was {Describe(before)})"));
             if (!dryRun)
             {
                 Write(path, InstanceConfig.Set(text, "false"));
@@ -75,7 +75,7 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
         var routes = await network.ListLocalRoutesAsync(context.PrimaryNic, cancellationToken).ConfigureAwait(false);
         foreach (var route in routes.Where(r => Cidr.Covers(context.Subnet, r)))
         {
-            lines.Add($"- delete local route {route} on {context.PrimaryNic} (the guest agent's claim on the alias range)");
+            lines.Add(PlanChange.Delete($"delete local route {route} on {context.PrimaryNic}", "(the guest agent's claim on the alias range)"));
             if (!dryRun)
             {
                 await network.DeleteLocalRouteAsync(route, context.PrimaryNic, cancellationToken).ConfigureAwait(false);
@@ -85,9 +85,9 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
         return lines;
     }
 
-    public async Task<IReadOnlyList<string>> RestoreAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PlanChange>> RestoreAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
+        var lines = new List<PlanChange>();
         var changed = false;
         foreach (var (path, before) in Records(context.Resources))
         {
@@ -113,8 +113,8 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
 
             var delete = before == WasAbsentFile && string.IsNullOrWhiteSpace(restored);
             lines.Add(delete
-                ? $"- remove {path} (created for [{InstanceConfig.Section}] {InstanceConfig.Key})"
-                : $"~ restore [{InstanceConfig.Section}] {InstanceConfig.Key} in {path} ({Describe(before)})");
+                ? PlanChange.Delete($"remove {path}", $"(created for [{InstanceConfig.Section}] {InstanceConfig.Key})")
+                : PlanChange.Update($"restore [{InstanceConfig.Section}] {InstanceConfig.Key} in {path}", $"({Describe(before)})"));
             if (!dryRun)
             {
                 if (delete)
@@ -193,14 +193,16 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
         _ => before.StartsWith(WasValuePrefix, StringComparison.Ordinal) ? before[WasValuePrefix.Length..] : before,
     };
 
+    /// <summary>File path to recorded original, in layer order (records of an older cocoon-net included).</summary>
     private static IEnumerable<KeyValuePair<string, string>> Records(CloudResources resources) =>
-        resources.Extra
-            .Where(e => e.Key.StartsWith(ResourceKeys.GuestAgentPrefix, StringComparison.Ordinal)
-                && Layers.Contains(e.Key[ResourceKeys.GuestAgentPrefix.Length..], StringComparer.Ordinal))
-            .Select(e => KeyValuePair.Create(e.Key[ResourceKeys.GuestAgentPrefix.Length..], e.Value))
+        resources.Values
+            .Select(e => (Path: ResourceKeys.GuestAgentPath(e.Key, Layers), e.Value))
+            .Where(e => e.Path is not null)
+            .DistinctBy(e => e.Path)
+            .Select(e => KeyValuePair.Create(e.Path!, e.Value))
             .OrderBy(e => Array.IndexOf(Layers, e.Key));
 
-    private async Task<IReadOnlyList<string>> RestartAsync(bool dryRun, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PlanChange>> RestartAsync(bool dryRun, CancellationToken cancellationToken)
     {
         if (!agent.IsInstalled())
         {
@@ -217,12 +219,13 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
             catch (GkeException e)
             {
                 // The setting is in place and the route gone; the agent picks the setting up at its next start.
+                // Nothing was restarted, so this is reported as a fact, not as a change.
                 logger.GuestAgentRestartFailed(e.Message);
-                return [$"~ restart {agent.Name} FAILED ({e.Message}); restart it by hand"];
+                return [PlanChange.Info($"restart {agent.Name} failed", $"({e.Message}); restart it by hand")];
             }
         }
 
-        return [$"~ restart {agent.Name}"];
+        return [PlanChange.Update($"restart {agent.Name}")];
     }
 
     private string? Read(string path)

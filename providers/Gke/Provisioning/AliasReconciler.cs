@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Abstractions;
 using CocoonNet.Providers.Gke.Compute;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +9,11 @@ namespace CocoonNet.Providers.Gke.Provisioning;
 /// Adds or removes this node's <c>cocoon-pods</c> alias on nic0 by read-modify-write with the NIC
 /// fingerprint, carrying every other alias (GKE's pod range, an operator's) over unchanged.
 /// </summary>
-internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, OperationWaiter waiter, ILogger<AliasReconciler> logger)
+internal sealed class AliasReconciler(ComputeClient compute, ComputeRetry retry, OperationWaiter waiter, ILogger<AliasReconciler> logger)
 {
     public int MaxConflicts { get; init; } = 5;
 
-    public Task<IReadOnlyList<string>> AddAsync(
+    public Task<IReadOnlyList<PlanChange>> AddAsync(
         NodeLocation location, IPNetwork subnet, IPNetwork? stale, bool dryRun, Func<CancellationToken, Task> beforeMutation, CancellationToken cancellationToken) =>
         UpdateAsync(location, dryRun, beforeMutation, aliases =>
         {
@@ -24,11 +25,11 @@ internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, 
             }
 
             var kept = desired.Where(a => !AliasRanges.IsOurs(a, subnet)).ToList();
-            return (desired, $"+ add alias {AliasRanges.RangeName}:{subnet} to {AliasRanges.Nic} of {location.Instance}"
-                + (kept.Count > 0 ? $" (keeping {AliasRanges.Describe(kept)})" : ""));
+            return (desired, PlanChange.Create($"add alias {AliasRanges.RangeName}:{subnet} to {AliasRanges.Nic} of {location.Instance}",
+                kept.Count > 0 ? $"(keeping {AliasRanges.Describe(kept)})" : null));
         }, cancellationToken);
 
-    public Task<IReadOnlyList<string>> RemoveAsync(NodeLocation location, IPNetwork subnet, bool dryRun, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<PlanChange>> RemoveAsync(NodeLocation location, IPNetwork subnet, bool dryRun, CancellationToken cancellationToken) =>
         UpdateAsync(location, dryRun, _ => Task.CompletedTask, aliases =>
         {
             var desired = AliasRanges.WithoutAlias(aliases, subnet);
@@ -38,8 +39,8 @@ internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, 
                 return null;
             }
 
-            return (desired, $"- remove alias {AliasRanges.RangeName}:{subnet} from {AliasRanges.Nic} of {location.Instance}"
-                + (desired.Count > 0 ? $" (keeping {AliasRanges.Describe(desired)})" : ""));
+            return (desired, PlanChange.Delete($"remove alias {AliasRanges.RangeName}:{subnet} from {AliasRanges.Nic} of {location.Instance}",
+                desired.Count > 0 ? $"(keeping {AliasRanges.Describe(desired)})" : null));
         }, cancellationToken);
 
     public async Task<IReadOnlyList<AliasIpRange>> ListAsync(NodeLocation location, CancellationToken cancellationToken)
@@ -49,11 +50,11 @@ internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, 
         return AliasRanges.Nic0(instance).AliasIpRanges ?? [];
     }
 
-    private async Task<IReadOnlyList<string>> UpdateAsync(
+    private async Task<IReadOnlyList<PlanChange>> UpdateAsync(
         NodeLocation location,
         bool dryRun,
         Func<CancellationToken, Task> beforeMutation,
-        Func<IReadOnlyList<AliasIpRange>?, (IReadOnlyList<AliasIpRange> Desired, string Line)?> decide,
+        Func<IReadOnlyList<AliasIpRange>?, (IReadOnlyList<AliasIpRange> Desired, PlanChange Change)?> decide,
         CancellationToken cancellationToken)
     {
         var target = location.InstanceRef;
@@ -69,7 +70,7 @@ internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, 
 
             if (dryRun)
             {
-                return [change.Line];
+                return [change.Change];
             }
 
             var update = new NetworkInterfaceUpdate(nic.Name,
@@ -83,7 +84,7 @@ internal sealed class AliasReconciler(ComputeClient compute, RetryPolicy retry, 
                 var operation = await retry.ExecuteAsync(what,
                     ct => compute.UpdateNetworkInterfaceAsync(target, update, requestId, ct), cancellationToken).ConfigureAwait(false);
                 await waiter.WaitAsync(location.Project, operation, what, cancellationToken).ConfigureAwait(false);
-                return [change.Line];
+                return [change.Change];
             }
             catch (ComputeApiException e) when (e.IsFingerprintConflict && conflicts < MaxConflicts)
             {

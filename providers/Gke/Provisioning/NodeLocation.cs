@@ -34,9 +34,8 @@ internal sealed partial record NodeLocation(string Project, string Zone, string 
     /// <summary>The location recorded in pool.json by init, when complete and valid.</summary>
     public static NodeLocation? FromResources(CloudResources resources)
     {
-        var extra = resources.Extra;
-        if (!extra.TryGetValue(ResourceKeys.Project, out var project) || !extra.TryGetValue(ResourceKeys.Zone, out var zone)
-            || !extra.TryGetValue(ResourceKeys.Instance, out var instance))
+        if (resources.Value(ResourceKeys.Project) is not { } project || resources.Value(ResourceKeys.Zone) is not { } zone
+            || resources.Value(ResourceKeys.Instance) is not { } instance)
         {
             return null;
         }

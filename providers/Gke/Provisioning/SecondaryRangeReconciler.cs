@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Abstractions;
 using CocoonNet.Providers.Gke.Compute;
 using Microsoft.Extensions.Logging;
 
@@ -9,12 +10,12 @@ namespace CocoonNet.Providers.Gke.Provisioning;
 /// range is shared by every node on the subnetwork, so it is only ever added, never changed or removed.
 /// </summary>
 internal sealed class SecondaryRangeReconciler(
-    ComputeClient compute, RetryPolicy retry, OperationWaiter waiter, ILogger<SecondaryRangeReconciler> logger)
+    ComputeClient compute, ComputeRetry retry, OperationWaiter waiter, ILogger<SecondaryRangeReconciler> logger)
 {
     /// <summary>How many fingerprint conflicts (another writer got in between) to absorb before giving up.</summary>
     public int MaxConflicts { get; init; } = 5;
 
-    public async Task<IReadOnlyList<string>> EnsureAsync(
+    public async Task<IReadOnlyList<PlanChange>> EnsureAsync(
         SubnetworkRef subnetwork, IPNetwork subnet, bool dryRun, Func<CancellationToken, Task> beforeMutation, CancellationToken cancellationToken)
     {
         for (var conflicts = 0; ; conflicts++)
@@ -35,7 +36,7 @@ internal sealed class SecondaryRangeReconciler(
                         + $"--project {subnetwork.Project} --region {subnetwork.Region} --add-secondary-ranges {AliasRanges.RangeName}=172.20.0.0/16' (see docs/gke.md)");
             }
 
-            var line = $"+ add secondary range {AliasRanges.RangeName}={subnet} to subnetwork {subnetwork.Name} ({subnetwork.Region})";
+            var line = PlanChange.Create($"add secondary range {AliasRanges.RangeName}={subnet} to subnetwork {subnetwork.Name}", $"({subnetwork.Region})");
             if (dryRun)
             {
                 return [line];

@@ -32,7 +32,7 @@ internal static class ApiErrorClassifier
         "LimitExceeded.PrivateIpsPerEni" => "the instance type allows fewer IPs per ENI; use a larger instance type",
         "QuotaExceeded.Eni" => "the account's ENI quota is used up; delete unused ENIs or ask Volcengine support to raise the quota",
         "QuotaExceeded.SecurityGroupIp" or "QuotaExceeded.EniSecurityGroup" =>
-            "the security group is full; use another with COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID",
+            "the security group is full; use another with --security-group-id",
         "InsufficientIpInSubnet" => "the VM subnet has no free addresses; use a larger --subnet or a smaller --pool-size",
         "InvalidSubnet.Conflict" or "InvalidCidrBlock.Conflict" or "InvalidSubnet.CidrConflict" =>
             "--subnet overlaps an existing subnet of the VPC; choose a free CIDR inside the VPC's range",

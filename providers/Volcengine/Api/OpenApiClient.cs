@@ -2,24 +2,22 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Providers.Volcengine.Api;
 
 /// <summary>
 /// Calls one OpenAPI action: GET with <c>Action</c>, <c>Version</c> and the flattened parameters in the
 /// query, signed afresh on every attempt, paced by <see cref="RequestPacer"/>, retried by
-/// <see cref="RetryPolicy"/>. Success or failure is decided by <c>ResponseMetadata.Error.Code</c>, never by
+/// <see cref="OpenApiRetry"/>. Success or failure is decided by <c>ResponseMetadata.Error.Code</c>, never by
 /// the HTTP status alone: the gateway reports throttling with 200, 400 or 429 alike.
 /// </summary>
-internal sealed partial class OpenApiClient(
+internal sealed class OpenApiClient(
     HttpClient http,
     VolcengineSettings settings,
     ApiSession session,
-    RetryPolicy retry,
+    OpenApiRetry retry,
     RequestPacer pacer,
-    TimeProvider time,
-    ILogger<OpenApiClient> logger)
+    TimeProvider time)
 {
     public const string Version = "2020-04-01";
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(20);
@@ -29,19 +27,12 @@ internal sealed partial class OpenApiClient(
         string service, string action, QueryParameters parameters, JsonTypeInfo<T> resultType, string? target, CancellationToken cancellationToken)
     {
         var credentials = await session.GetAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
+        return await retry.ExecuteAsync(action, target, async ct =>
         {
-            await pacer.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await SendAsync(service, action, parameters, resultType, target, credentials, cancellationToken).ConfigureAwait(false);
-            }
-            catch (VolcengineApiException e) when (retry.DelayAfter(attempt, e) is { } delay)
-            {
-                LogRetry(action, target ?? "", e.Code, attempt, (int)delay.TotalMilliseconds);
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            // Every attempt waits for its slot: a retry counts against the flow limit like any request.
+            await pacer.WaitAsync(ct).ConfigureAwait(false);
+            return await SendAsync(service, action, parameters, resultType, target, credentials, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<T> SendAsync<T>(
@@ -100,8 +91,6 @@ internal sealed partial class OpenApiClient(
         return ResponseEnvelope.Parse(action, target, status, body, resultType);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Action} {Target}: {Code}, attempt {Attempt}; retrying in {DelayMs} ms")]
-    private partial void LogRetry(string action, string target, string code, int attempt, int delayMs);
 }
 
 /// <summary>The <c>{"ResponseMetadata":{...,"Error":{...}},"Result":{...}}</c> envelope of every answer.</summary>

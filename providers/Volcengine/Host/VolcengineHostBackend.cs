@@ -9,12 +9,10 @@ namespace CocoonNet.Providers.Volcengine.Host;
 /// a bounded time after attach, and brought up. The pipeline then turns rp_filter off and writes FORWARD rules
 /// between each of them and cni0.
 /// </summary>
-public sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider time) : IHostNetworkBackend
+internal sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider time) : IHostNetworkBackend
 {
     private static readonly TimeSpan LinkTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-
-    public string Platform => VolcengineCloudProvider.PlatformName;
 
     public string DefaultPrimaryNic => "eth0";
 
@@ -24,9 +22,9 @@ public sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider tim
         return links.Select(l => l.Link.Name).ToList();
     }
 
-    public async Task<IReadOnlyList<string>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PlanChange>> PrepareHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken)
     {
-        var changes = new List<string>();
+        var changes = new List<PlanChange>();
         foreach (var (eniId, link) in await WaitForLinksAsync(context, cancellationToken).ConfigureAwait(false))
         {
             if (link.IsUp)
@@ -39,15 +37,15 @@ public sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider tim
                 await network.SetLinkUpAsync(link.Name, cancellationToken).ConfigureAwait(false);
             }
 
-            changes.Add($"~ set {link.Name} up (ENI {eniId}, {link.Mac})");
+            changes.Add(PlanChange.Update($"set {link.Name} up", $"(ENI {eniId}, {link.Mac})"));
         }
 
         return changes;
     }
 
     // The NICs go away with the ENIs' detach; nothing on the host is left to undo.
-    public Task<IReadOnlyList<string>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([]);
+    public Task<IReadOnlyList<PlanChange>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<PlanChange>>([]);
 
     /// <summary>The ENIs' links in pool.json order, waiting until each has appeared.</summary>
     private async Task<IReadOnlyList<(string EniId, HostLink Link)>> WaitForLinksAsync(HostContext context, CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ internal sealed partial class NodeProvisioner(
     {
         var instance = await metadata.GetInstanceAsync(cancellationToken).ConfigureAwait(false);
         var record = new ProvisionRecord(request.Previous);
-        var changes = new List<string>();
+        var changes = new List<PlanChange>();
 
         // The reads are independent: one round trip for all three.
         var limitsTask = LimitsAsync(instance, cancellationToken);
@@ -107,12 +107,12 @@ internal sealed partial class NodeProvisioner(
             throw new InvalidOperationException($"no secondary IPs are assigned across {enis.Count} ENI(s) of instance {instance.InstanceId}");
         }
 
-        return new ProvisionResult(ips, record.Snapshot(), changes);
+        return new ProvisionResult { Ips = ips, Resources = record.Snapshot(), Changes = changes };
     }
 
-    private static async Task<(NetworkInterface Eni, List<string> Lines)> RunAsync(Func<List<string>, Task<NetworkInterface>> work)
+    private static async Task<(NetworkInterface Eni, List<PlanChange> Lines)> RunAsync(Func<List<PlanChange>, Task<NetworkInterface>> work)
     {
-        var lines = new List<string>();
+        var lines = new List<PlanChange>();
         return (await work(lines).ConfigureAwait(false), lines);
     }
 
@@ -163,13 +163,13 @@ internal sealed partial class NodeProvisioner(
             ?? throw new InvalidOperationException($"instance {instance.InstanceId} has no primary ENI in DescribeNetworkInterfaces; check the instance id in metadata");
         return (primary.SecurityGroupIds is [var first, ..] ? first : null)
             ?? throw new InvalidOperationException(
-                $"primary ENI {primary.NetworkInterfaceId} of instance {instance.InstanceId} has no security group; set COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID");
+                $"primary ENI {primary.NetworkInterfaceId} of instance {instance.InstanceId} has no security group; set one with --security-group-id");
     }
 
     /// <summary>The VM subnet (null on a dry run that would create it), and whether this run created it.</summary>
     private async Task<(Subnet? Subnet, bool IsNew)> EnsureSubnetAsync(
         ProvisionRequest request, InstanceMetadata instance, IReadOnlyList<Subnet> subnets, ProvisionRecord record, IProvisionCheckpoint checkpoint,
-        List<string> changes, CancellationToken cancellationToken)
+        List<PlanChange> changes, CancellationToken cancellationToken)
     {
         var subnet = subnets.FirstOrDefault(s => IPNetwork.TryParse(s.CidrBlock, out var cidr) && cidr.Equals(request.Subnet));
         var name = $"{request.NodeName}-vms";
@@ -198,7 +198,7 @@ internal sealed partial class NodeProvisioner(
 
         if (request.DryRun)
         {
-            changes.Add($"+ create subnet {name} ({request.Subnet}) in {instance.VpcId}, zone {instance.Zone}");
+            changes.Add(PlanChange.Create($"create subnet {name}", $"({request.Subnet}) in {instance.VpcId}, zone {instance.Zone}"));
             return (null, true);
         }
 
@@ -210,7 +210,7 @@ internal sealed partial class NodeProvisioner(
         record.SetSubnet(id, created: true);
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
         LogCreated("subnet", id);
-        changes.Add($"+ create subnet {id} {name} ({request.Subnet}) in zone {instance.Zone}");
+        changes.Add(PlanChange.Create($"create subnet {id} {name}", $"({request.Subnet}) in zone {instance.Zone}"));
         return (await waiter.SubnetAvailableAsync(id, cancellationToken).ConfigureAwait(false), true);
     }
 
@@ -258,7 +258,7 @@ internal sealed partial class NodeProvisioner(
 
     private async Task<NetworkInterface> CreateAsync(
         string nodeName, string slot, string token, string subnetId, string securityGroup, string instanceId, int ipsPerEni,
-        ProvisionRecord record, IProvisionCheckpoint checkpoint, List<string> lines, CancellationToken cancellationToken)
+        ProvisionRecord record, IProvisionCheckpoint checkpoint, List<PlanChange> lines, CancellationToken cancellationToken)
     {
         // Asking for the IPs in the create call saves an AssignPrivateIpAddresses round trip per ENI.
         var id = await MutateAsync(() => api.CreateNetworkInterfaceAsync(subnetId, securityGroup, slot, OwnershipTags.ForCreate(nodeName, token), ipsPerEni,
@@ -267,14 +267,14 @@ internal sealed partial class NodeProvisioner(
         record.RemovePendingEni(slot);
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
         LogCreated("ENI", id);
-        lines.Add($"+ create ENI {id} ({slot}) in subnet {subnetId}");
+        lines.Add(PlanChange.Create($"create ENI {id}", $"({slot}) in subnet {subnetId}"));
         var eni = await waiter.EniSettledAsync(id, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"ENI {id} ({slot}) disappeared right after it was created; re-run init");
         return await EnsureAttachedAsync(eni, instanceId, ipsPerEni, record, checkpoint, lines, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<NetworkInterface> EnsureAttachedAsync(
-        NetworkInterface eni, string instanceId, int ipsPerEni, ProvisionRecord record, IProvisionCheckpoint checkpoint, List<string> lines,
+        NetworkInterface eni, string instanceId, int ipsPerEni, ProvisionRecord record, IProvisionCheckpoint checkpoint, List<PlanChange> lines,
         CancellationToken cancellationToken)
     {
         var id = eni.NetworkInterfaceId;
@@ -305,7 +305,7 @@ internal sealed partial class NodeProvisioner(
                 }
             }
 
-            lines.Add($"~ attach ENI {id} to instance {instanceId}");
+            lines.Add(PlanChange.Update($"attach ENI {id} to instance {instanceId}"));
             eni = await waiter.EniStatusAsync(id, "InUse", cancellationToken).ConfigureAwait(false);
         }
         else if (eni.Status != "InUse" || eni.InstanceId != instanceId)
@@ -320,7 +320,7 @@ internal sealed partial class NodeProvisioner(
         {
             var token = NewToken();
             await MutateAsync(() => api.AssignPrivateIpAddressesAsync(id, missing, token, cancellationToken), cancellationToken).ConfigureAwait(false);
-            lines.Add($"~ assign {missing} secondary IP(s) to ENI {id}");
+            lines.Add(PlanChange.Update($"assign {missing} secondary IP(s) to ENI {id}"));
             eni = await api.DescribeNetworkInterfaceAsync(id, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"ENI {id} disappeared after its IPs were assigned; re-run init");
         }
@@ -332,25 +332,25 @@ internal sealed partial class NodeProvisioner(
 
     private static ProvisionResult Plan(
         ProvisionRequest request, InstanceMetadata instance, Subnet? subnet, IReadOnlyList<NetworkInterface> reuse,
-        IReadOnlyDictionary<string, string> creates, int ipsPerEni, List<string> changes)
+        IReadOnlyDictionary<string, string> creates, int ipsPerEni, List<PlanChange> changes)
     {
         foreach (var eni in reuse)
         {
             if (eni.Status != "InUse")
             {
-                changes.Add($"~ attach ENI {eni.NetworkInterfaceId} to instance {instance.InstanceId}");
+                changes.Add(PlanChange.Update($"attach ENI {eni.NetworkInterfaceId} to instance {instance.InstanceId}"));
             }
 
             if (ipsPerEni - eni.SecondaryIps.Count is > 0 and var missing)
             {
-                changes.Add($"~ assign {missing} secondary IP(s) to ENI {eni.NetworkInterfaceId}");
+                changes.Add(PlanChange.Update($"assign {missing} secondary IP(s) to ENI {eni.NetworkInterfaceId}"));
             }
         }
 
         foreach (var slot in creates.Keys.Order(StringComparer.Ordinal))
         {
-            changes.Add($"+ create ENI {slot} with {ipsPerEni} secondary IP(s) in subnet {subnet?.SubnetId ?? $"{request.NodeName}-vms"}");
-            changes.Add($"~ attach ENI {slot} to instance {instance.InstanceId}");
+            changes.Add(PlanChange.Create($"create ENI {slot}", $"with {ipsPerEni} secondary IP(s) in subnet {subnet?.SubnetId ?? $"{request.NodeName}-vms"}"));
+            changes.Add(PlanChange.Update($"attach ENI {slot} to instance {instance.InstanceId}"));
         }
 
         // Only attached ENIs: the host backend waits for the NICs of every ENI it is given.
@@ -361,10 +361,12 @@ internal sealed partial class NodeProvisioner(
             resources.SetEni(eni.NetworkInterfaceId, eni.MacAddress, eni.SecondaryIps);
         }
 
-        return new ProvisionResult(
-            reuse.Where(e => e.Status == "InUse").SelectMany(e => e.SecondaryIps).Select(IPAddress.Parse).ToList(),
-            resources.Snapshot() with { SubnetId = subnet?.SubnetId ?? request.Previous.SubnetId },
-            changes);
+        return new ProvisionResult
+        {
+            Ips = reuse.Where(e => e.Status == "InUse").SelectMany(e => e.SecondaryIps).Select(IPAddress.Parse).ToList(),
+            Resources = resources.Snapshot().WithValue(CloudResources.SubnetIdKey, subnet?.SubnetId ?? request.Previous.Value(CloudResources.SubnetIdKey)),
+            Changes = changes,
+        };
     }
 
     private static string NewToken() => Guid.NewGuid().ToString();

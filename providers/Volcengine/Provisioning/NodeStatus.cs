@@ -44,13 +44,18 @@ internal sealed class NodeStatus(VpcApi api, MetadataClient metadata)
         }
 
         var unknown = secondary.Count(e => !record.EniIds.Contains(e.NetworkInterfaceId));
-        return new CloudStatus(
-        [
-            new("ENIs", secondary.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                + (unknown > 0 ? $" ({unknown} not cocoon-net's)" : "")),
-            new("SubnetID", resources.SubnetId ?? ""),
-            new("ENI IPs", perEni.Count == 0 ? "none" : string.Join(", ", perEni.Select(p => $"{p.Id}={p.Live?.SecondaryIps.Count ?? 0}"))),
-            new("Drift", drift.Count == 0 ? "none" : string.Join("; ", drift)),
-        ]);
+        return new CloudStatus
+        {
+            Fields =
+            [
+                Field("ENIs", secondary.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    + (unknown > 0 ? $" ({unknown} not cocoon-net's)" : "")),
+                Field("SubnetID", record.SubnetId ?? ""),
+                Field("ENI IPs", perEni.Count == 0 ? "none" : string.Join(", ", perEni.Select(p => $"{p.Id}={p.Live?.SecondaryIps.Count ?? 0}"))),
+                Field("Drift", drift.Count == 0 ? "none" : string.Join("; ", drift)),
+            ],
+        };
     }
+
+    private static StatusField Field(string label, string value) => new() { Label = label, Value = value };
 }

@@ -13,7 +13,7 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 /// </summary>
 internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, VolcengineSettings settings, ILogger<NodeTeardown> logger)
 {
-    public async Task<IReadOnlyList<string>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
     {
         var record = new ProvisionRecord(request.Resources);
         var tagged = await api.DescribeNetworkInterfacesAsync(new QueryParameters().AddTagFilters(OwnershipTags.For(request.NodeName)), cancellationToken)
@@ -24,7 +24,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        var lines = new ConcurrentDictionary<string, List<string>>();
+        var lines = new ConcurrentDictionary<string, List<PlanChange>>();
         using var gate = new SemaphoreSlim(settings.EniConcurrency);
         await Task.WhenAll(ids.Select(async id =>
         {
@@ -44,9 +44,9 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
         return changes;
     }
 
-    private async Task<List<string>> RemoveEniAsync(string id, string nodeName, bool dryRun, CancellationToken cancellationToken)
+    private async Task<List<PlanChange>> RemoveEniAsync(string id, string nodeName, bool dryRun, CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
+        var lines = new List<PlanChange>();
         var eni = await api.DescribeNetworkInterfaceAsync(id, cancellationToken).ConfigureAwait(false);
         if (eni is not null && StatusWaiter.IsTransient(eni.Status))
         {
@@ -66,7 +66,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
 
         if (eni.Status == "InUse")
         {
-            lines.Add($"- detach ENI {id} from instance {eni.InstanceId}");
+            lines.Add(PlanChange.Delete($"detach ENI {id} from instance {eni.InstanceId}"));
             if (!dryRun)
             {
                 await IgnoreNotFoundAsync(api.DetachNetworkInterfaceAsync(eni.InstanceId, id, cancellationToken)).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
             }
         }
 
-        lines.Add($"- delete ENI {id}{(eni.NetworkInterfaceName.Length > 0 ? $" ({eni.NetworkInterfaceName})" : "")}");
+        lines.Add(PlanChange.Delete($"delete ENI {id}", eni.NetworkInterfaceName.Length > 0 ? $"({eni.NetworkInterfaceName})" : null));
         if (!dryRun)
         {
             await IgnoreNotFoundAsync(api.DeleteNetworkInterfaceAsync(id, cancellationToken)).ConfigureAwait(false);
@@ -94,7 +94,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
         return lines;
     }
 
-    private async Task<IReadOnlyList<string>> RemoveSubnetAsync(TeardownRequest request, ProvisionRecord record, int enisRemoved, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PlanChange>> RemoveSubnetAsync(TeardownRequest request, ProvisionRecord record, int enisRemoved, CancellationToken cancellationToken)
     {
         if (record.SubnetId is not { } id)
         {
@@ -124,7 +124,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
             LogDeleted("subnet", id, request.NodeName);
         }
 
-        return [$"- delete subnet {id} ({subnet.CidrBlock})"];
+        return [PlanChange.Delete($"delete subnet {id}", $"({subnet.CidrBlock})")];
     }
 
     private static async Task IgnoreNotFoundAsync(Task call)

@@ -4,9 +4,10 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 
 /// <summary>
 /// The node's cloud resources as pool.json keeps them, mutable and thread-safe while ENI workers run
-/// concurrently. <c>subnetID</c> and <c>eniIDs</c> are upstream's keys; the rest lives in the provider's
-/// <c>cloud</c> section: whether cocoon-net created the subnet, the ClientTokens of creates that may be in
-/// flight, and per ENI its MAC (to find its NIC) and its secondary IPs.
+/// concurrently. The subnet id (<see cref="CloudResources.SubnetIdKey"/>) and the ENI ids
+/// (<see cref="CloudResources.EniIdsKey"/>) land at pool.json's top level under upstream's names; the other
+/// values land in its <c>cloud</c> section: whether cocoon-net created the subnet, the ClientTokens of
+/// creates that may be in flight, and per ENI its MAC (to find its NIC) and its secondary IPs.
 /// </summary>
 internal sealed class ProvisionRecord
 {
@@ -19,13 +20,16 @@ internal sealed class ProvisionRecord
     private Task _lastSave = Task.CompletedTask;
     private readonly List<string> _eniIds;
     private readonly Dictionary<string, string> _extra;
+    private readonly CloudResources _lists;
     private string? _subnetId;
 
     public ProvisionRecord(CloudResources resources)
     {
-        _subnetId = resources.SubnetId;
-        _eniIds = [.. resources.EniIds];
-        _extra = new Dictionary<string, string>(resources.Extra);
+        _subnetId = resources.Value(CloudResources.SubnetIdKey);
+        _eniIds = [.. resources.List(CloudResources.EniIdsKey)];
+        _extra = resources.Values.Where(v => v.Key != CloudResources.SubnetIdKey).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        // Lists this plugin does not write itself are carried over untouched.
+        _lists = CloudResources.None with { Lists = resources.Lists };
     }
 
     public static string MacKey(string eniId) => $"eni.{eniId}.mac";
@@ -163,12 +167,13 @@ internal sealed class ProvisionRecord
     {
         lock (_lock)
         {
-            return new CloudResources
+            var resources = _lists.WithList(CloudResources.EniIdsKey, _eniIds).WithValue(CloudResources.SubnetIdKey, _subnetId);
+            foreach (var (key, value) in _extra)
             {
-                SubnetId = _subnetId,
-                EniIds = [.. _eniIds],
-                Extra = new Dictionary<string, string>(_extra),
-            };
+                resources = resources.WithValue(key, value);
+            }
+
+            return resources;
         }
     }
 

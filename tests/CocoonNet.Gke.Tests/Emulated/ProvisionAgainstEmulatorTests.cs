@@ -18,8 +18,21 @@ public sealed class ProvisionAgainstEmulatorTests
     {
         var s = subnet ?? Subnet;
         var gateway = new IPAddress(s.BaseAddress.GetAddressBytes().Select((b, i) => i == 3 ? (byte)(b + 1) : b).ToArray());
-        return new ProvisionRequest("vm-node", s, gateway, 20, "ens4", previous ?? CloudResources.None, dryRun);
+        return new ProvisionRequest
+        {
+            NodeName = "vm-node",
+            Pool = new AddressPool(s, gateway),
+            PoolSize = 20,
+            PrimaryNic = "ens4",
+            Previous = previous ?? CloudResources.None,
+            DryRun = dryRun,
+        };
     }
+
+    private static TeardownRequest Teardown(CloudResources resources) =>
+        new() { NodeName = "vm-node", Subnet = Subnet, PrimaryNic = "ens4", Resources = resources };
+
+    private static IEnumerable<string> Lines(IEnumerable<PlanChange> changes) => changes.Select(c => c.ToString());
 
     [Fact]
     public async Task Init_adds_the_range_and_the_alias_and_keeps_gke_pod_alias()
@@ -35,23 +48,24 @@ public sealed class ProvisionAgainstEmulatorTests
                 "+ add secondary range cocoon-pods=172.20.1.0/24 to subnetwork gke-nodes (us-central1)",
                 "+ add alias cocoon-pods:172.20.1.0/24 to nic0 of gke-node-1 (keeping gke-pods:10.8.1.0/24)",
             ],
-            result.Changes);
+            Lines(result.Changes));
         Assert.Equal("gke-pods:10.8.1.0/24, cocoon-pods:172.20.1.0/24", await gce.AliasesAsync("gke-node-1"));
         Assert.Equal("gke-pods:10.8.2.0/24", await gce.AliasesAsync("gke-node-2"));
         Assert.Equal("gke-pods=10.8.0.0/14, gke-services=10.12.0.0/20, cocoon-pods=172.20.1.0/24", await gce.RangesAsync());
         Assert.Equal(2, await gce.MutationsAsync());
         Assert.Equal(20, result.Ips.Count);
         Assert.Equal(IPAddress.Parse("172.20.1.2"), result.Ips[0]);
-        Assert.Equal("cocoon-pods", result.Resources.AliasRangeName);
-        Assert.Equal("cocoon-emu", result.Resources.Extra["project"]);
-        Assert.Equal("us-central1-a", result.Resources.Extra["zone"]);
-        Assert.Equal("gke-node-1", result.Resources.Extra["instance"]);
-        Assert.Equal("projects/cocoon-emu/regions/us-central1/subnetworks/gke-nodes", result.Resources.Extra["subnetwork"]);
-        Assert.Equal("172.20.1.0/24", result.Resources.Extra["aliasIpRange"]);
+        Assert.Equal(ChangeKind.Create, result.Changes[0].Kind);
+        Assert.Equal("cocoon-pods", result.Resources.Value(CloudResources.AliasRangeNameKey));
+        Assert.Equal("cocoon-emu", result.Resources.Value("project"));
+        Assert.Equal("us-central1-a", result.Resources.Value("zone"));
+        Assert.Equal("gke-node-1", result.Resources.Value("instance"));
+        Assert.Equal("projects/cocoon-emu/regions/us-central1/subnetworks/gke-nodes", result.Resources.Value("subnetwork"));
+        Assert.Equal("172.20.1.0/24", result.Resources.Value("aliasIpRange"));
 
         // Saved before each mutation (and after): a failure midway leaves state teardown can act on.
         Assert.Equal(0, checkpoint.Saves[0].MutationsBefore);
-        Assert.Contains(checkpoint.Saves, s => s.MutationsBefore == 1 && s.Resources.Extra.ContainsKey("aliasIpRange"));
+        Assert.Contains(checkpoint.Saves, s => s.MutationsBefore == 1 && s.Resources.Value("aliasIpRange") is not null);
         Assert.Equal(2, checkpoint.Saves[^1].MutationsBefore);
     }
 
@@ -68,7 +82,7 @@ public sealed class ProvisionAgainstEmulatorTests
         Assert.Empty(again.Changes);
         Assert.Equal(2, await gce.MutationsAsync());
         Assert.DoesNotContain((await gce.RequestsAsync()).Skip(requests), r => r.StartsWith("PATCH", StringComparison.Ordinal));
-        Assert.Equal(first.Resources.Extra.OrderBy(e => e.Key), again.Resources.Extra.OrderBy(e => e.Key));
+        Assert.Equal(first.Resources, again.Resources);
     }
 
     [Fact]
@@ -81,19 +95,17 @@ public sealed class ProvisionAgainstEmulatorTests
 
         var result = await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
 
-        Assert.Equal(["+ add alias cocoon-pods:172.20.1.0/24 to nic0 of gke-node-1 (keeping gke-pods:10.8.1.0/24)"], result.Changes);
+        Assert.Equal(["+ add alias cocoon-pods:172.20.1.0/24 to nic0 of gke-node-1 (keeping gke-pods:10.8.1.0/24)"], Lines(result.Changes));
         Assert.Equal("gke-pods:10.8.2.0/24, cocoon-pods:172.20.2.0/24", await gce.AliasesAsync("gke-node-2"));
         Assert.Equal("gke-pods=10.8.0.0/14, cocoon-pods=172.20.0.0/16", await gce.RangesAsync());
 
-        var teardown = await gce.Provider(services).TeardownAsync(
-            new TeardownRequest("vm-node", Subnet, "ens4", result.Resources, DryRun: false), default);
+        var teardown = await gce.Provider(services).TeardownAsync(Teardown(result.Resources), default);
 
-        Assert.Equal(["- remove alias cocoon-pods:172.20.1.0/24 from nic0 of gke-node-1 (keeping gke-pods:10.8.1.0/24)"], teardown);
+        Assert.Equal(["- remove alias cocoon-pods:172.20.1.0/24 from nic0 of gke-node-1 (keeping gke-pods:10.8.1.0/24)"], Lines(teardown));
         Assert.Equal("gke-pods:10.8.1.0/24", await gce.AliasesAsync("gke-node-1"));
         Assert.Equal("gke-pods:10.8.2.0/24, cocoon-pods:172.20.2.0/24", await gce.AliasesAsync("gke-node-2"));
         Assert.Equal("gke-pods=10.8.0.0/14, cocoon-pods=172.20.0.0/16", await gce.RangesAsync());
-        Assert.Empty(await gce.Provider(services).TeardownAsync(
-            new TeardownRequest("vm-node", Subnet, "ens4", result.Resources, DryRun: false), default));
+        Assert.Empty(await gce.Provider(services).TeardownAsync(Teardown(result.Resources), default));
     }
 
     [Fact]
@@ -210,13 +222,11 @@ public sealed class ProvisionAgainstEmulatorTests
     {
         await using var gce = await InProcessGce.StartAsync();
         using var services = gce.Services();
-        var resources = new CloudResources
-        {
-            AliasRangeName = "cocoon-pods",
-            Extra = new Dictionary<string, string> { ["project"] = "cocoon-emu", ["zone"] = "us-central1-a", ["instance"] = "gke-node-1" },
-        };
+        var resources = CloudResources.None
+            .WithValue(CloudResources.AliasRangeNameKey, "cocoon-pods")
+            .WithValue("project", "cocoon-emu").WithValue("zone", "us-central1-a").WithValue("instance", "gke-node-1");
 
-        Assert.Empty(await gce.Provider(services).TeardownAsync(new TeardownRequest("vm-node", Subnet, "ens4", resources, false), default));
+        Assert.Empty(await gce.Provider(services).TeardownAsync(Teardown(resources), default));
         Assert.Empty(await gce.RequestsAsync());
     }
 
@@ -229,7 +239,7 @@ public sealed class ProvisionAgainstEmulatorTests
         using var services = gce.Services();
 
         var lines = await gce.Provider(services).TeardownAsync(
-            new TeardownRequest("vm-node", Subnet, "ens4", new CloudResources { AliasRangeName = "cocoon-pods" }, false), default);
+            Teardown(CloudResources.None.WithValue(CloudResources.AliasRangeNameKey, "cocoon-pods")), default);
 
         Assert.Single(lines);
         Assert.Equal("gke-pods:10.8.1.0/24", await gce.AliasesAsync("gke-node-1"));
@@ -249,16 +259,22 @@ public sealed class ProvisionAgainstEmulatorTests
         Assert.Equal(0, await gce.MutationsAsync());
     }
 
-    [Fact]
-    public async Task Invalid_input_is_rejected_before_any_call()
+    [Theory]
+    [InlineData("172.20.1.0/30")]
+    [InlineData("10.0.0.0/7")]
+    public async Task A_subnet_gce_cannot_alias_is_rejected_by_validation_before_any_call(string subnet)
     {
         await using var gce = await InProcessGce.StartAsync();
         using var services = gce.Services();
-        var request = Request() with { Gateway = IPAddress.Parse("10.0.0.1") };
+        var request = Request(IPNetwork.Parse(subnet));
 
+        var problem = await gce.Provider(services).ValidateAsync(request with { PrimaryNic = "" }, default);
+        Assert.Equal($"--subnet {subnet}: a GCE alias IP range must be IPv4 /8 to /29; use a subnet in that range (e.g. 172.20.100.0/24)", problem);
+        Assert.Null(await gce.Provider(services).ValidateAsync(Request(), default));
+
+        // Driven without the host's validation, the provider still refuses before any call.
         var error = await Assert.ThrowsAsync<GkeException>(() => gce.Provider(services).ProvisionAsync(request, new RecordingCheckpoint(gce), default));
-
-        Assert.Equal("--gateway 10.0.0.1 is outside --subnet 172.20.1.0/24", error.Message);
+        Assert.Equal(problem, error.Message);
         Assert.Empty(await gce.RequestsAsync());
         Assert.Equal(0, (await gce.StateAsync()).GetProperty("tokensIssued").GetInt32());
     }
@@ -272,7 +288,7 @@ public sealed class ProvisionAgainstEmulatorTests
 
         var status = await gce.Provider(services).GetStatusAsync(result.Resources, default);
 
-        Assert.Equal(new StatusField("Aliases", "gke-pods:10.8.1.0/24, cocoon-pods:172.20.1.0/24"), status.Fields[0]);
+        Assert.Equal(new StatusField { Label = "Aliases", Value = "gke-pods:10.8.1.0/24, cocoon-pods:172.20.1.0/24" }, status.Fields[0]);
         Assert.Equal("GuestAgent", status.Fields[1].Label);
         Assert.StartsWith("ip_aliases = true (default): the agent claims alias ranges locally", status.Fields[1].Value);
     }

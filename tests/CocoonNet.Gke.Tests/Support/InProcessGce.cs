@@ -42,7 +42,7 @@ internal sealed class InProcessGce : IAsyncDisposable
         return new InProcessGce(app, new Uri(app.Urls.First().TrimEnd('/') + "/"));
     }
 
-    /// <summary>The plugin's container: the plugin's registrations plus what the host provides.</summary>
+    /// <summary>The plugin's own container: what the host provides, then the plugin's registrations (validated as the host validates them).</summary>
     public ServiceProvider Services(Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection();
@@ -58,13 +58,13 @@ internal sealed class InProcessGce : IAsyncDisposable
             o.ComputeEndpoint = new Uri(Address, "compute/v1/").ToString();
         });
         services.AddSingleton<IAccessTokenSource, MetadataTokenSource>();
-        services.AddSingleton(sp => new RetryPolicy(TimeProvider.System, NullLogger<RetryPolicy>.Instance)
+        services.AddSingleton(sp => new ComputeRetry(TimeProvider.System, NullLogger<ComputeRetry>.Instance)
         {
             BaseDelay = TimeSpan.FromMilliseconds(5),
             MaxDelay = TimeSpan.FromMilliseconds(20),
         });
         configure?.Invoke(services);
-        return services.BuildServiceProvider();
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public ICloudProvider Provider(ServiceProvider services) => services.GetServices<ICloudProvider>().Single();

@@ -98,14 +98,14 @@ public sealed class ComputeRequestShapeTests : IDisposable
 
         Assert.Equal("get subnetwork s (project p, region r): HTTP 403 forbidden: Required 'compute.subnetworks.update' permission; "
             + "grant the service account roles/compute.networkAdmin (see docs/gke.md)", error.Message);
-        Assert.False(RetryPolicy.IsTransient(error));
+        Assert.False(ComputeRetry.IsTransient(error));
     }
 
     [Fact]
     public async Task Operation_errors_after_done_fail_the_wait()
     {
         _handler.Answer = """{"name":"op","status":"DONE","error":{"errors":[{"code":"QUOTA_EXCEEDED","message":"Quota exceeded"}]}}""";
-        var waiter = new OperationWaiter(_client, new RetryPolicy(TimeProvider.System, NullLogger<RetryPolicy>.Instance), TimeProvider.System,
+        var waiter = new OperationWaiter(_client, new ComputeRetry(TimeProvider.System, NullLogger<ComputeRetry>.Instance), TimeProvider.System,
             NullLogger<OperationWaiter>.Instance);
 
         var error = await Assert.ThrowsAsync<OperationFailedException>(() =>

@@ -23,27 +23,32 @@ public sealed class GuestAgentFixTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private HostContext Context(IReadOnlyDictionary<string, string> extra, bool adopted = false) =>
-        new("node", Subnet, "ens4", new CloudResources { Extra = extra }, adopted);
+    private static CloudResources Resources(IReadOnlyDictionary<string, string> values) =>
+        values.Aggregate(CloudResources.None, (resources, pair) => resources.WithValue(pair.Key, pair.Value));
+
+    private static HostContext Context(IReadOnlyDictionary<string, string> values, bool adopted = false) =>
+        new() { NodeName = "node", Subnet = Subnet, PrimaryNic = "ens4", Resources = Resources(values), Adopted = adopted };
+
+    private static List<string> Lines(IEnumerable<PlanChange> changes) => changes.Select(c => c.ToString()).ToList();
 
     [Fact]
     public async Task Applies_records_and_restores_a_file_that_did_not_exist()
     {
         _agent.IsInstalled().Returns(true);
         var plan = _fix.Plan(CloudResources.None);
-        Assert.Equal(new Dictionary<string, string> { ["guestAgent:" + Cfg] = "absent-file" }, plan);
+        Assert.Equal(new Dictionary<string, string> { ["guestAgent.instance_configs.cfg"] = "absent-file" }, plan);
 
-        var lines = await _fix.ApplyAsync(Context(plan), dryRun: false, default);
+        var lines = Lines(await _fix.ApplyAsync(Context(plan), dryRun: false, default));
 
         Assert.Equal(["~ set [IpForwarding] ip_aliases = false in /etc/default/instance_configs.cfg (was no such file)", "~ restart google-guest-agent.service"], lines);
         Assert.Equal("[IpForwarding]\nip_aliases = false\n", _host.Read(Cfg));
         await _agent.Received(1).RestartAsync(Arg.Any<CancellationToken>());
 
         // Re-run: nothing to change, no restart.
-        Assert.Empty(await _fix.ApplyAsync(Context(_fix.Plan(new CloudResources { Extra = plan })), dryRun: false, default));
+        Assert.Empty(await _fix.ApplyAsync(Context(_fix.Plan(Resources(plan))), dryRun: false, default));
         await _agent.Received(1).RestartAsync(Arg.Any<CancellationToken>());
 
-        var restored = await _fix.RestoreAsync(Context(plan), dryRun: false, default);
+        var restored = Lines(await _fix.RestoreAsync(Context(plan), dryRun: false, default));
         Assert.Equal(["- remove /etc/default/instance_configs.cfg (created for [IpForwarding] ip_aliases)", "~ restart google-guest-agent.service"], restored);
         Assert.Null(_host.Read(Cfg));
     }
@@ -54,7 +59,7 @@ public sealed class GuestAgentFixTests : IDisposable
         var original = "[Accounts]\nx = 1\n\n[IpForwarding]\nip_aliases = true\nethernet_proto_id = 66\n";
         _host.Write(Cfg, original);
         var plan = _fix.Plan(CloudResources.None);
-        Assert.Equal("value:true", plan["guestAgent:" + Cfg]);
+        Assert.Equal("value:true", plan["guestAgent.instance_configs.cfg"]);
 
         await _fix.ApplyAsync(Context(plan), dryRun: false, default);
         Assert.Equal(original.Replace("ip_aliases = true", "ip_aliases = false", StringComparison.Ordinal), _host.Read(Cfg));
@@ -73,10 +78,10 @@ public sealed class GuestAgentFixTests : IDisposable
 
         var plan = _fix.Plan(CloudResources.None);
 
-        Assert.Equal(new Dictionary<string, string> { ["guestAgent:" + Cfg + ".template"] = "value:true" }, plan);
+        Assert.Equal(new Dictionary<string, string> { ["guestAgent.instance_configs.cfg.template"] = "value:true" }, plan);
         await _fix.ApplyAsync(Context(plan), dryRun: false, default);
         Assert.Equal("[IpForwarding]\nip_aliases = false\n", _host.Read(Cfg + ".template"));
-        Assert.StartsWith("ip_aliases = false in /etc/default/instance_configs.cfg.template (set by cocoon-net)", _fix.Describe(new CloudResources { Extra = plan }));
+        Assert.StartsWith("ip_aliases = false in /etc/default/instance_configs.cfg.template (set by cocoon-net)", _fix.Describe(Resources(plan)));
     }
 
     [Fact]
@@ -93,7 +98,7 @@ public sealed class GuestAgentFixTests : IDisposable
         _host.Network.ListLocalRoutesAsync("ens4", Arg.Any<CancellationToken>())
             .Returns(Task.FromResult<IReadOnlyList<IPNetwork>>([IPNetwork.Parse("172.20.1.0/24"), IPNetwork.Parse("10.128.0.2/32")]));
 
-        var lines = await _fix.ApplyAsync(Context(_fix.Plan(CloudResources.None)), dryRun: false, default);
+        var lines = Lines(await _fix.ApplyAsync(Context(_fix.Plan(CloudResources.None)), dryRun: false, default));
 
         Assert.Contains("- delete local route 172.20.1.0/24 on ens4 (the guest agent's claim on the alias range)", lines);
         await _host.Network.Received(1).DeleteLocalRouteAsync(IPNetwork.Parse("172.20.1.0/24"), "ens4", Arg.Any<CancellationToken>());
@@ -119,5 +124,36 @@ public sealed class GuestAgentFixTests : IDisposable
 
         Assert.Empty(await _fix.RestoreAsync(Context(plan), dryRun: false, default));
         Assert.Equal("[IpForwarding]\nip_aliases = true\n", _host.Read(Cfg));
+    }
+
+    [Fact]
+    public async Task Records_of_an_older_cocoon_net_are_read_and_restored()
+    {
+        // Before contract 2 the key held the path; keys may no longer contain ':' or '/'.
+        var legacy = new Dictionary<string, string> { ["guestAgent:" + Cfg] = "absent-file" };
+        await _fix.ApplyAsync(Context(legacy), dryRun: false, default);
+        Assert.Equal("[IpForwarding]\nip_aliases = false\n", _host.Read(Cfg));
+
+        // The next init moves the record to today's key and keeps the original value.
+        var upgraded = CocoonNet.Providers.Gke.Provisioning.ResourceKeys.Upgrade(Resources(legacy));
+        Assert.Equal("absent-file", upgraded.Value("guestAgent.instance_configs.cfg"));
+        Assert.Null(upgraded.Value("guestAgent:" + Cfg));
+        Assert.Equal(new Dictionary<string, string> { ["guestAgent.instance_configs.cfg"] = "absent-file" }, _fix.Plan(upgraded));
+
+        var restored = Lines(await _fix.RestoreAsync(Context(legacy), dryRun: false, default));
+        Assert.Equal(["- remove /etc/default/instance_configs.cfg (created for [IpForwarding] ip_aliases)"], restored);
+        Assert.Null(_host.Read(Cfg));
+    }
+
+    [Fact]
+    public async Task A_failed_restart_is_reported_as_a_fact_not_a_change()
+    {
+        _agent.IsInstalled().Returns(true);
+        _agent.RestartAsync(Arg.Any<CancellationToken>()).Returns(Task.FromException(new CocoonNet.Providers.Gke.GkeException("exit 5")));
+
+        var changes = await _fix.ApplyAsync(Context(_fix.Plan(CloudResources.None)), dryRun: false, default);
+
+        Assert.Equal(ChangeKind.Info, changes[^1].Kind);
+        Assert.Equal("restart google-guest-agent.service failed (exit 5); restart it by hand", changes[^1].ToString());
     }
 }

@@ -23,7 +23,7 @@ public sealed class OperationWaitProgressTests
             TimeProvider.System, NullLogger<ComputeClient>.Instance);
         var clock = new JumpingClock();
         var log = new ListLogger<OperationWaiter>();
-        var waiter = new OperationWaiter(client, new RetryPolicy(clock, NullLogger<RetryPolicy>.Instance), clock, log);
+        var waiter = new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), clock, log);
 
         var done = await waiter.WaitAsync("p", new Operation("op", "PENDING", Zone: "zones/z-a"), "add alias", default).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -47,7 +47,7 @@ public sealed class OperationWaitProgressTests
         var clock = new JumpingClock();
         var log = new ListLogger<OperationWaiter>();
 
-        await new OperationWaiter(client, new RetryPolicy(clock, NullLogger<RetryPolicy>.Instance), clock, log)
+        await new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), clock, log)
             .WaitAsync("p", new Operation("op", "PENDING", Zone: "zones/z-a"), "add alias", default).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.DoesNotContain(log.Lines, l => l.Level == LogLevel.Information);

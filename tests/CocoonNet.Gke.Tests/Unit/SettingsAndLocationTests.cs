@@ -31,10 +31,7 @@ public sealed class SettingsAndLocationTests
     [Fact]
     public void The_recorded_location_is_used_when_complete()
     {
-        var resources = new CloudResources
-        {
-            Extra = new Dictionary<string, string> { ["project"] = "my-project", ["zone"] = "europe-west4-b", ["instance"] = "node-7" },
-        };
+        var resources = CloudResources.None.WithValue("project", "my-project").WithValue("zone", "europe-west4-b").WithValue("instance", "node-7");
         Assert.Equal(new NodeLocation("my-project", "europe-west4-b", "europe-west4", "node-7"), NodeLocation.FromResources(resources));
         Assert.Null(NodeLocation.FromResources(CloudResources.None));
     }

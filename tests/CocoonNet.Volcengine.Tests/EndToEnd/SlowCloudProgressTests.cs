@@ -17,7 +17,7 @@ public sealed class SlowCloudProgressTests
         var init = sandbox.CocoonNet(["init", "--platform", "volcengine", "--node-name", "vol1", "--subnet", "172.20.0.0/24", "--pool-size", "40"], environment);
 
         Assert.True(init.ExitCode == 0, init.ToString());
-        var progress = init.Stderr.Split('\n').Where(l => l.Contains(" INF waiting for 2 ENI(s) to reach ", StringComparison.Ordinal)).ToList();
+        var progress = init.Stderr.Split('\n').Where(l => l.Contains(" INF [volcengine] waiting for 2 ENI(s) to reach ", StringComparison.Ordinal)).ToList();
         Assert.True(progress.Count >= 1, init.ToString());
         Assert.All(progress, line => Assert.Matches(@"to reach \S.*: [0-2]/2 done \(\d+ s\)$", line));
         Assert.DoesNotContain("waiting for", init.Stdout);

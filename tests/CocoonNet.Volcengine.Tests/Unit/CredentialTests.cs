@@ -1,3 +1,5 @@
+using CocoonNet.Abstractions;
+using CocoonNet.Volcengine.Tests.Support;
 using CocoonNet.Providers.Volcengine;
 using CocoonNet.Providers.Volcengine.Credentials;
 
@@ -86,20 +88,56 @@ public sealed class CredentialTests : IDisposable
     public void Plain_http_is_refused_unless_loopback_or_explicitly_allowed()
     {
         Set("VOLCENGINE_ENDPOINT", "http://203.0.113.1:8081");
-        var error = Assert.Throws<InvalidOperationException>(() => VolcengineSettings.FromEnvironment(new FakeEnvironment(_env, _home)));
+        var error = Assert.Throws<InvalidOperationException>(() => VolcengineSettings.From(new FakeEnvironment(_env, _home), FakePluginSettings.None));
         Assert.Contains("VOLCENGINE_DISABLE_SSL=true", error.Message);
 
         Set("VOLCENGINE_DISABLE_SSL", "true");
-        Assert.Equal("203.0.113.1", VolcengineSettings.FromEnvironment(new FakeEnvironment(_env, _home)).Endpoint.Host);
+        Assert.Equal("203.0.113.1", VolcengineSettings.From(new FakeEnvironment(_env, _home), FakePluginSettings.None).Endpoint.Host);
 
         _env.Clear();
         Set("VOLCENGINE_ENDPOINT", "http://127.0.0.1:9000");
-        Assert.Equal(9000, VolcengineSettings.FromEnvironment(new FakeEnvironment(_env, _home)).Endpoint.Port);
+        Assert.Equal(9000, VolcengineSettings.From(new FakeEnvironment(_env, _home), FakePluginSettings.None).Endpoint.Port);
 
         _env.Clear();
-        var defaults = VolcengineSettings.FromEnvironment(new FakeEnvironment(_env, _home));
+        var defaults = VolcengineSettings.From(new FakeEnvironment(_env, _home), FakePluginSettings.None);
         Assert.Equal("https://open.volcengineapi.com/", defaults.Endpoint.ToString());
         Assert.Equal("http://100.96.0.96/volcstack/latest/", defaults.MetadataUrl.ToString());
+        Assert.False(defaults.MetadataUrlExplicit);
+        Assert.Null(defaults.SecurityGroupId);
+    }
+
+    [Fact]
+    public void Plugin_settings_name_the_security_group_and_the_metadata_url()
+    {
+        var settings = VolcengineSettings.From(new FakeEnvironment(_env, _home), new FakePluginSettings(new Dictionary<string, string>
+        {
+            ["security-group-id"] = "sg-123",
+            ["metadata-url"] = "http://127.0.0.1:8082/volcstack/latest",
+        }));
+        Assert.Equal("sg-123", settings.SecurityGroupId);
+        Assert.Equal("http://127.0.0.1:8082/volcstack/latest/", settings.MetadataUrl.ToString());
+        Assert.True(settings.MetadataUrlExplicit);
+
+        var error = Assert.Throws<InvalidOperationException>(() => VolcengineSettings.From(new FakeEnvironment(_env, _home),
+            new FakePluginSettings(new Dictionary<string, string> { ["metadata-url"] = "ftp://x" })));
+        Assert.Contains("metadata-url", error.Message);
+        Assert.Contains("is not an http(s) URL", error.Message);
+    }
+
+    [Fact]
+    public void The_declared_settings_keep_todays_variable_names()
+    {
+        var settings = new VolcenginePlugin().Settings;
+        var group = Assert.Single(settings, s => s.Name == "security-group-id");
+        Assert.True(group.Recorded);
+        Assert.False(group.Secret);
+        Assert.Equal(SettingCommands.Init, group.Commands);
+        var metadata = Assert.Single(settings, s => s.Name == "metadata-url");
+        Assert.False(metadata.Recorded);
+        Assert.Null(metadata.Default);
+        // COCOON_NET_<PLUGIN>_<NAME>: the variables users set before settings existed.
+        Assert.Equal(["COCOON_NET_VOLCENGINE_SECURITY_GROUP_ID", "COCOON_NET_VOLCENGINE_METADATA_URL"],
+            settings.Select(s => $"COCOON_NET_VOLCENGINE_{s.Name.Replace('-', '_').ToUpperInvariant()}"));
     }
 
     private VolcengineCredentials Resolve() => new CredentialResolver(new FakeEnvironment(_env, _home)).Resolve();

@@ -1,3 +1,4 @@
+using CocoonNet.Volcengine.Tests.Support;
 using CocoonNet.Tests.Support;
 using System.Net;
 using CocoonNet.Providers.Volcengine;
@@ -42,7 +43,7 @@ public sealed class EniWaitProgressTests
         Assert.DoesNotContain(log.Lines, l => l.Level == LogLevel.Information);
     }
 
-    private static VolcengineSettings Settings() => VolcengineSettings.FromEnvironment(Environment());
+    private static VolcengineSettings Settings() => VolcengineSettings.From(Environment(), FakePluginSettings.None);
 
     private static IEnvironmentReader Environment()
     {
@@ -58,11 +59,11 @@ public sealed class EniWaitProgressTests
     private static OpenApiClient Client(HttpMessageHandler handler)
     {
         var environment = Environment();
-        var settings = VolcengineSettings.FromEnvironment(environment);
+        var settings = VolcengineSettings.From(environment, FakePluginSettings.None);
         var http = new HttpClient(handler);
         return new OpenApiClient(http, settings, new ApiSession(new CredentialResolver(environment), new MetadataClient(http, settings)),
-            new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) }, new RequestPacer(TimeProvider.System, 1000), TimeProvider.System,
-            NullLogger<OpenApiClient>.Instance);
+            new OpenApiRetry(TimeProvider.System, NullLogger<OpenApiRetry>.Instance) { BaseDelay = TimeSpan.FromMilliseconds(1) },
+            new RequestPacer(TimeProvider.System, 1000), TimeProvider.System);
     }
 
     /// <summary>DescribeNetworkInterfaces: eni-n is Attaching until poll 4n, then InUse.</summary>

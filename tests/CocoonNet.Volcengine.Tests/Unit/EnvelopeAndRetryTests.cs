@@ -1,4 +1,5 @@
 using CocoonNet.Providers.Volcengine.Api;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CocoonNet.Volcengine.Tests.Unit;
 
@@ -32,7 +33,7 @@ public sealed class EnvelopeAndRetryTests
         var body = """{"ResponseMetadata":{"RequestId":"r3","Error":{"Code":"QuotaExceeded.Eni","Message":"eni quota is 5000"}},"Result":null}""";
         var error = Assert.Throws<VolcengineApiException>(() =>
             ResponseEnvelope.Parse("CreateNetworkInterface", "n1-eni-1", 400, body, VpcJsonContext.Default.CreateNetworkInterfaceResult));
-        Assert.Null(new RetryPolicy().DelayAfter(1, error));
+        Assert.Null(new OpenApiRetry(TimeProvider.System, NullLogger<OpenApiRetry>.Instance).DelayAfter(1, error));
         Assert.Contains("eni quota is 5000", error.Message);
         Assert.Contains("ENI quota is used up", error.Message);
     }
@@ -69,7 +70,7 @@ public sealed class EnvelopeAndRetryTests
     [Fact]
     public void Backoff_grows_exponentially_with_jitter_and_is_capped()
     {
-        var policy = new RetryPolicy(new Random(7)) { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), MaxAttempts = 6 };
+        var policy = new OpenApiRetry(TimeProvider.System, NullLogger<OpenApiRetry>.Instance, new Random(7)) { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1), MaxAttempts = 6 };
         var throttled = Throttled();
         for (var attempt = 1; attempt < 6; attempt++)
         {

@@ -1,3 +1,4 @@
+using CocoonNet.Volcengine.Tests.Support;
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Providers.Volcengine;
@@ -88,16 +89,41 @@ public sealed class OpenApiClientTests
         record.RemovePendingEni("n1-eni-1");
         await record.SaveAsync(checkpoint, CancellationToken.None);
 
+        // subnetID and eniIDs under the keys pool.json writes at its top level (upstream's names).
         await checkpoint.Received(1).SaveAsync(Arg.Is<CloudResources>(r =>
-            r.SubnetId == "subnet-1" && r.EniIds.SequenceEqual(new[] { "eni-1" })
-            && r.Extra["eni.eni-1.mac"] == "02:ee:00:00:00:01" && r.Extra["eni.eni-1.ips"] == "10.0.0.5,10.0.0.6"
-            && r.Extra["pendingEniClientTokens"] == "n1-eni-2=t2" && r.Extra["subnetCreated"] == "true"), Arg.Any<CancellationToken>());
+            r.Value("subnetID") == "subnet-1" && r.List("eniIDs").SequenceEqual(new[] { "eni-1" })
+            && r.Value("eni.eni-1.mac") == "02:ee:00:00:00:01" && r.Value("eni.eni-1.ips") == "10.0.0.5,10.0.0.6"
+            && r.Value("pendingEniClientTokens") == "n1-eni-2=t2" && r.Value("subnetCreated") == "true"), Arg.Any<CancellationToken>());
         var again = new ProvisionRecord(record.Snapshot());
         Assert.Equal("t2", again.PendingEnis["n1-eni-2"]);
         Assert.True(again.SubnetCreated);
+        Assert.Equal(record.Snapshot(), again.Snapshot());
     }
 
-    private OpenApiClient Client()
+    [Fact]
+    public async Task Retries_wait_on_the_injected_clock()
+    {
+        // Ten throttled answers would cost seconds of real backoff; a jumping clock makes them instant.
+        for (var i = 0; i < 9; i++)
+        {
+            _answers.Enqueue((HttpStatusCode.OK, """{"ResponseMetadata":{"Error":{"Code":"FlowLimitExceeded","Message":"slow"}}}"""));
+        }
+
+        _answers.Enqueue((HttpStatusCode.OK, """{"ResponseMetadata":{},"Result":{"NetworkInterfaceId":"eni-9"}}"""));
+        var clock = new CocoonNet.Tests.Support.JumpingClock();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var id = await new VpcApi(Client(clock, new OpenApiRetry(clock, NullLogger<OpenApiRetry>.Instance))).CreateNetworkInterfaceAsync(
+            "subnet-1", "sg-1", "n1-eni-1", OwnershipTags.ForCreate("n1", "tok-1"), 20, "tok-1", CancellationToken.None);
+
+        Assert.Equal("eni-9", id);
+        Assert.Equal(10, _sent.Count);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
+
+    private OpenApiClient Client() =>
+        Client(TimeProvider.System, new OpenApiRetry(TimeProvider.System, NullLogger<OpenApiRetry>.Instance) { BaseDelay = TimeSpan.FromMilliseconds(1) });
+
+    private OpenApiClient Client(TimeProvider time, OpenApiRetry retry)
     {
         var environment = Substitute.For<IEnvironmentReader>();
         environment.Get(Arg.Any<string>()).Returns((string?)null);
@@ -106,11 +132,10 @@ public sealed class OpenApiClientTests
         environment.Get("VOLCENGINE_SESSION_TOKEN").Returns("STS-token");
         environment.Get("VOLCENGINE_REGION").Returns("cn-test");
         environment.Get("VOLCENGINE_ENDPOINT").Returns("http://127.0.0.1:1");
-        var settings = VolcengineSettings.FromEnvironment(environment);
+        var settings = VolcengineSettings.From(environment, FakePluginSettings.None);
         var http = new HttpClient(new StubHandler(this));
         return new OpenApiClient(http, settings, new ApiSession(new CredentialResolver(environment), new MetadataClient(http, settings)),
-            new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) }, new RequestPacer(TimeProvider.System, 1000), TimeProvider.System,
-            NullLogger<OpenApiClient>.Instance);
+            retry, new RequestPacer(time, 1000), time);
     }
 
     private sealed class StubHandler(OpenApiClientTests test) : HttpMessageHandler

@@ -12,6 +12,9 @@ internal sealed class VpcCloud
 {
     public const string VpcId = "vpc-emu00000001";
     public const string SecurityGroupId = "sg-emu00000001";
+
+    /// <summary>A second group of the VPC, for choosing one other than the primary ENI's.</summary>
+    public const string OtherSecurityGroupId = "sg-emu00000002";
     public static readonly IPNetwork VpcCidr = IPNetwork.Parse("172.16.0.0/12");
 
     private readonly EmulatorOptions _options;
@@ -128,6 +131,7 @@ internal sealed class VpcCloud
                     e.PrimaryIp,
                     SecondaryIps = e.SecondaryIps.ToList(),
                     e.LinkName,
+                    e.SecurityGroup,
                     Tags = e.Tags.Select(t => $"{t.Key}={t.Value}").Order().ToList(),
                 }).ToList(),
             };
@@ -324,7 +328,7 @@ internal sealed class VpcCloud
             throw new ApiError("InvalidParameter", "SecondaryPrivateIpAddressCount must be between 1 and 49");
         }
 
-        if (p.List("SecurityGroupIds") is not [SecurityGroupId])
+        if (p.List("SecurityGroupIds") is not [SecurityGroupId or OtherSecurityGroupId])
         {
             throw new ApiError("InvalidSecurityGroup.NotFound", $"security group(s) {string.Join(',', p.List("SecurityGroupIds"))} not found", 404);
         }
@@ -350,7 +354,7 @@ internal sealed class VpcCloud
 
             var n = ++_counter;
             eni = NewEni($"eni-{n:x8}emu", p.Get("NetworkInterfaceName") ?? "", subnet, "secondary",
-                $"02:ee:00:00:{n >> 8 & 0xff:x2}:{n & 0xff:x2}", p.Tags("Tags"));
+                $"02:ee:00:00:{n >> 8 & 0xff:x2}:{n & 0xff:x2}", p.Tags("Tags"), p.List("SecurityGroupIds")[0]);
             for (var i = 0; i < count; i++)
             {
                 eni.SecondaryIps.Add(Allocate(subnet));
@@ -546,7 +550,8 @@ internal sealed class VpcCloud
         CreatedAt = "2026-01-01T00:00:00+08:00",
     };
 
-    private EmuEni NewEni(string id, string name, EmuSubnet subnet, string type, string mac, IEnumerable<KeyValuePair<string, string>> tags)
+    private EmuEni NewEni(
+        string id, string name, EmuSubnet subnet, string type, string mac, IEnumerable<KeyValuePair<string, string>> tags, string? securityGroup = null)
     {
         var eni = new EmuEni
         {
@@ -556,7 +561,7 @@ internal sealed class VpcCloud
             Mac = mac,
             PrimaryIp = Allocate(subnet),
             Type = type,
-            SecurityGroup = SecurityGroupId,
+            SecurityGroup = securityGroup ?? SecurityGroupId,
             Tags = [.. tags],
         };
         _enis[id] = eni;
