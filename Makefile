@@ -19,7 +19,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,17 +33,27 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@chmod -R go-w $(OUT)
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
-test-plugins: build ## Build the out-of-tree sample plugins the tests drop in (against out/ only) and the cloud emulators
-	@# The contract as the previous minor (2.0) and a future one (2.2), for the version-range tests.
+test-plugins: build pack ## Packages (make pack), the sample plugin against this contract, 2.0 and 2.2, the cloud emulators
+	@# The contract as the previous minor (2.0) and a future one (2.2), for the version-range tests; obj/ and
+	@# bin/ of their own, so they never mix with the real contract's build (which make pack packs).
 	@for v in 2.0 2.2; do \
 	  $(DOTNET) build src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/test-contracts/$$v --nologo -v quiet \
-	    -p:ContractVersion=$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$$v/ || exit 1; done
+	    -p:ContractVersion=$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$$v/ \
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/contract-$$v/bin/ || exit 1; done
 	@for v in acme:$(abspath $(OUT)) acme-contract20:$(abspath $(OUT))/test-contracts/2.0 acme-contract22:$(abspath $(OUT))/test-contracts/2.2; do \
 	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
-	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ || exit 1; done
+	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ \
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done
 	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Volcengine/CocoonNet.Emulators.Volcengine.csproj -c $(CONFIG) -o $(OUT)/emulators/volcengine --nologo -v quiet
 	@chmod -R go-w $(OUT)
+
+# The SDK for plugin authors: never from the composite ReadyToRun build (dotnet pack builds the IL assembly).
+pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and CocoonNet.PluginTemplate (dotnet new cocoon-net-plugin)
+	@rm -rf $(OUT)/packages
+	$(DOTNET) pack src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/packages --nologo -v quiet
+	$(DOTNET) pack templates/CocoonNet.PluginTemplate.csproj -c $(CONFIG) -o $(OUT)/packages --nologo -v quiet
+	@echo "packed: $$(cd $(OUT)/packages && ls *.nupkg | tr '\n' ' ')"
 
 test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
@@ -61,7 +71,7 @@ install: ## Install the existing out/ (no rebuild: 'make build' first, as a norm
 	rm -rf $(LIBDIR)
 	install -d -m 0755 $(LIBDIR)
 	@# Only what runs: no symbols, XML docs, crash-dump helper, test plugins, emulators or build leftovers.
-	tar -C $(OUT) --exclude='./test-plugins' --exclude='./emulators' --exclude='./obj' \
+	tar -C $(OUT) --exclude='./test-plugins' --exclude='./test-contracts' --exclude='./packages' --exclude='./emulators' --exclude='./obj' \
 	    --exclude='*.pdb' --exclude='*.xml' --exclude='createdump' -cf - . | tar -C $(LIBDIR) --no-same-owner -xf -
 	@if [ "$$(id -u)" = 0 ]; then chown -R root:root $(LIBDIR); fi
 	chmod -R u+rwX,go+rX,go-w $(LIBDIR)
@@ -89,4 +99,4 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
 clean: ## Remove build output
-	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj
+	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj

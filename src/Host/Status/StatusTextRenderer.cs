@@ -54,5 +54,6 @@ internal static class StatusTextRenderer
         }
     }
 
-    private static string Line(string label, string value) => $"{label + ":",-12}{value}";
+    // Always at least one space: a plugin's label may be longer than the column (Reservation:).
+    private static string Line(string label, string value) => $"{label + ":",-11} {value}";
 }

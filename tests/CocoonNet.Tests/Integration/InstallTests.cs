@@ -20,6 +20,8 @@ public sealed class InstallTests
             Assert.True(File.Exists(Path.Combine(lib, "cocoon-net")));
             Assert.True(Directory.Exists(Path.Combine(lib, "plugins/adopt")));
             Assert.False(Directory.Exists(Path.Combine(lib, "test-plugins")));
+            Assert.False(Directory.Exists(Path.Combine(lib, "test-contracts")));
+            Assert.False(Directory.Exists(Path.Combine(lib, "packages")), "the SDK packages are for plugin authors, not nodes");
             Assert.DoesNotContain(Directory.EnumerateFiles(lib, "*", SearchOption.AllDirectories),
                 f => f.EndsWith(".pdb", StringComparison.Ordinal) || f.EndsWith(".xml", StringComparison.Ordinal) || Path.GetFileName(f) == "createdump");
             var link = new FileInfo(Path.Combine(destination, "usr/bin/cocoon-net"));
