@@ -242,6 +242,7 @@ public sealed class PoolStateJsonTests
         Plugin = "volcengine",
         PluginVersion = "1.0.0",
         ManageIptables = true,
+        Settings = StateMap.From(new Dictionary<string, string> { ["security-group-id"] = "sg-1" }),
         Cloud = StateMap.From(new Dictionary<string, string> { ["createdSubnet"] = "true" },
             new Dictionary<string, IReadOnlyList<string>> { ["list"] = ["a"] }),
         Host = new()
