@@ -20,7 +20,7 @@ public interface ICloudProvider
 
     /// <summary>
     /// Checks <paramref name="request"/> against this cloud's fixed limits (prefix lengths, sizes, names)
-    /// before anything changes: no lock is held, no state was read, no cloud call has happened, and it
+    /// before anything changes: no lock is held, nothing was written, no cloud call has happened, and it
     /// must make none itself. Returns null when acceptable, else one sentence saying what is wrong and what
     /// to use instead; the host prints it as bad input (exit code 2). <see cref="ProvisionRequest.Previous"/>
     /// is empty and <see cref="ProvisionRequest.PrimaryNic"/> may be empty here. Default: accepts everything.
