@@ -5,7 +5,8 @@ namespace CocoonNet.Providers.Adopt;
 
 /// <summary>
 /// Serves platform <c>generic</c>: a Linux host whose VM addresses were routed to it by hand, with no
-/// cloud API to call. It has a host backend and deliberately no cloud provider, so <c>init</c> refuses it.
+/// cloud API to call. It registers nothing: no cloud provider, so <c>init</c> refuses it, and no host
+/// backend, so the host treats the node as a plain Linux host (no secondary NICs, nothing to prepare).
 /// </summary>
 public sealed class AdoptPlugin : ICocoonNetPlugin
 {
@@ -17,5 +18,7 @@ public sealed class AdoptPlugin : ICocoonNetPlugin
 
     public string Platform => PlatformName;
 
-    public void ConfigureServices(IServiceCollection services) => services.AddHostBackend<GenericHostBackend>();
+    public void ConfigureServices(IServiceCollection services)
+    {
+    }
 }
