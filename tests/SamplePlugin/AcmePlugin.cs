@@ -63,10 +63,15 @@ public sealed class AcmeSettings(string reservationPrefix)
 #endif
 }
 
-/// <summary>Stands in for a cloud SDK client: hands out the pool's first addresses as "cloud-routed".</summary>
+/// <summary>
+/// Stands in for a cloud SDK client: hands out the pool's first addresses as "cloud-routed", at most
+/// <see cref="Limit"/> per node (a cloud limit: the host must show what the cloud gives, not what was asked).
+/// </summary>
 public sealed class AcmeCloud
 {
-    public IReadOnlyList<System.Net.IPAddress> Allocate(AddressPool pool, int count) => pool.First(count);
+    public const int Limit = 100;
+
+    public IReadOnlyList<System.Net.IPAddress> Allocate(AddressPool pool, int count) => pool.First(Math.Min(count, Limit));
 }
 
 public sealed class AcmeCloudProvider(AcmeCloud cloud, AcmeSettings settings) : ICloudProvider

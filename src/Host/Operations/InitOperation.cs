@@ -121,9 +121,11 @@ internal sealed class InitOperation(
             output.Line($"  platform:   {platform}");
             output.Line($"  node-name:  {request.NodeName}");
             output.Line($"  subnet:     {request.Subnet}");
+            // What the cloud will give, not what was asked for; a cloud that assigns addresses itself (Volcengine)
+            // cannot name them before it runs.
             output.Line(ips.Count > 0
                 ? $"  pool-size:  {ips.Count} (first={ips[0]}, last={ips[^1]}){(ips.Count < request.PoolSize ? $"; {request.PoolSize} requested, the cloud's limit" : "")}"
-                : "  pool-size:  0");
+                : $"  pool-size:  {request.PoolSize} requested (the cloud assigns the addresses when it runs)");
             output.Line($"  dns:        {string.Join(',', request.Dns)}");
             output.Line($"  state-dir:  {store.Directory}");
             output.Line();

@@ -23,6 +23,11 @@ public sealed class ThirdPartyPluginTests
         Assert.Matches(@"\nacme-contract22\s+-\s+2\.2\s+-\s+skipped: built for contract 2\.2; this cocoon-net supports up to 2\.1: [^\n]+\n", list.Stdout);
         Assert.Matches(@"\nadopt\s+\d+\.\d+\.\d+\s+2\.1\s+generic\s+loaded\n", list.Stdout);
 
+        // The dry-run header shows what the cloud gives (acme: at most 100), not what was asked for.
+        var plan = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "150", "--dry-run");
+        Assert.True(plan.ExitCode == 0, plan.ToString());
+        Assert.Contains("\n  pool-size:  100 (first=10.77.0.2, last=10.77.0.101); 150 requested, the cloud's limit\n", plan.Stdout);
+
         var init = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "20");
         Assert.True(init.ExitCode == 0, init.ToString());
         Assert.Contains("cloud     + reserve 10.77.0.0/24 as acme-subnet-acme-node", init.Stdout);

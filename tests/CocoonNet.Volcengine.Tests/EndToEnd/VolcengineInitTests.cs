@@ -180,6 +180,18 @@ public sealed class VolcengineInitTests(ITestOutputHelper output)
         Assert.Empty(emulator.Calls());
     }
 
+    [PrivilegedFact]
+    public void The_dry_run_header_does_not_claim_addresses_the_cloud_has_not_assigned()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new VolcengineEmulator(sandbox);
+        // Volcengine assigns the secondary IPs itself: a dry run cannot list them.
+        var result = sandbox.CocoonNet([.. Init[..^1], "60", "--dry-run"], emulator.Environment());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("\n  pool-size:  60 requested (the cloud assigns the addresses when it runs)\n", result.Stdout);
+        Assert.Empty(emulator.Calls());
+    }
+
     /// <summary>
     /// Runs cocoon-net until the emulator has applied the <c>N</c>th next call of an action (<c>Action:N</c>) and
     /// holds its answer back, then kills it: the cloud changed, the client never learned how.
