@@ -113,16 +113,18 @@ internal sealed class ComputeClient(
             _ => (TimeSpan?)null,
         };
         var reason = error?.Errors is { Count: > 0 } details ? details[0].Reason : null;
+        var errorInfoReason = error?.Details?.FirstOrDefault(d => d.Type?.EndsWith("ErrorInfo", StringComparison.Ordinal) == true)?.Reason;
         message = message.Length > 0 ? message : response.ReasonPhrase ?? "";
-        // The two answers an operator can fix alone: say how.
-        message += response.StatusCode switch
+        var exception = new ComputeApiException(call, response.StatusCode, reason, message, retryAfter, errorInfoReason);
+        // The two answers an operator can fix alone: say how (a busy or quota-limited 403 is retried, not a permission problem).
+        var hint = response.StatusCode switch
         {
             HttpStatusCode.Unauthorized => "; the credentials were refused: check GOOGLE_APPLICATION_CREDENTIALS or the VM's service account",
-            HttpStatusCode.Forbidden when reason is not ("rateLimitExceeded" or "userRateLimitExceeded") =>
+            HttpStatusCode.Forbidden when !ComputeRetry.IsTransient(exception) =>
                 "; grant the service account roles/compute.networkAdmin (see docs/gke.md)",
             _ => "",
         };
-        return new ComputeApiException(call, response.StatusCode, reason, message, retryAfter);
+        return hint.Length == 0 ? exception : new ComputeApiException(call, response.StatusCode, reason, message + hint, retryAfter, errorInfoReason);
     }
 
     private static string LastSegment(string urlOrName) => urlOrName[(urlOrName.LastIndexOf('/') + 1)..];

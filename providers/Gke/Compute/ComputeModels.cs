@@ -68,7 +68,12 @@ internal sealed record Operation(
 /// <summary>Google's JSON error envelope: <c>{"error":{"code":..,"message":..,"errors":[{"reason":..}]}}</c>.</summary>
 internal sealed record GoogleErrorEnvelope(GoogleError? Error);
 
-internal sealed record GoogleError(int Code, string? Message, string? Status, IReadOnlyList<GoogleErrorDetail>? Errors);
+internal sealed record GoogleError(int Code, string? Message, string? Status, IReadOnlyList<GoogleErrorDetail>? Errors, IReadOnlyList<GoogleErrorInfo>? Details);
+
+/// <summary>One <c>error.details[]</c> entry; only <c>google.rpc.ErrorInfo</c> entries carry a reason.</summary>
+internal sealed record GoogleErrorInfo(
+    [property: System.Text.Json.Serialization.JsonPropertyName("@type")] string? Type,
+    string? Reason);
 
 internal sealed record GoogleErrorDetail(string? Reason, string? Message, string? Domain);
 

@@ -183,6 +183,23 @@ public sealed class ProvisionAgainstEmulatorTests
         Assert.Equal(2, await gce.MutationsAsync());
     }
 
+    [Theory]
+    [InlineData("subnetworkNotReady")]
+    [InlineData("concurrentOperationsQuota")]
+    [InlineData("quotaPerMinute")]
+    [InlineData("operationInProgress")]
+    public async Task Busy_answers_gce_gives_while_nodes_init_together_are_retried(string fault)
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        await gce.FaultsAsync(new Dictionary<string, int> { [fault] = 2 });
+        using var services = gce.Services();
+
+        var result = await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        Assert.Equal(2, result.Changes.Count);
+        Assert.Equal(2, await gce.MutationsAsync());
+    }
+
     [Fact]
     public async Task A_lost_answer_is_retried_with_the_same_request_id_and_applied_once()
     {

@@ -39,6 +39,11 @@ internal static class ComputeEndpoints
                 return ApiResult.Error(status, "backendError", "The service is currently unavailable (emulated).").ToResult();
             }
 
+            if (state.TakeBusyFault(http.Request.Path) is { } busy)
+            {
+                return busy.ToResult();
+            }
+
             return await next(context).ConfigureAwait(false);
         });
 
