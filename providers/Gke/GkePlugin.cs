@@ -54,6 +54,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
             .RemoveAllLoggers();
 
         services.AddSingleton<IAccessTokenSource, ApplicationDefaultTokenSource>();
+        services.AddSingleton<ComputeTimings>();
         services.AddSingleton<ComputeRetry>();
         services.AddSingleton<OperationWaiter>();
         services.AddSingleton<NodeLocator>();

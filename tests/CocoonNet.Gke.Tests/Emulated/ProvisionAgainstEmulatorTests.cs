@@ -201,6 +201,26 @@ public sealed class ProvisionAgainstEmulatorTests
     }
 
     [Fact]
+    public async Task An_operation_still_running_after_several_held_waits_is_waited_for_not_failed()
+    {
+        // Scaled down: GCE holds a wait up to 2 min against an ordinary call limit of 30 s; here 400 ms against 100 ms,
+        // and the operations take 1.5 s, so each is answered RUNNING by several wait calls before DONE.
+        await using var gce = await InProcessGce.StartAsync("--WaitHoldMilliseconds", "400", "--OperationMilliseconds", "1500");
+        using var services = gce.Services(s => s.AddSingleton(new ComputeTimings
+        {
+            AttemptTimeout = TimeSpan.FromMilliseconds(100),
+            WaitHold = TimeSpan.FromMilliseconds(400),
+            OperationDeadline = TimeSpan.FromSeconds(30),
+        }));
+
+        var result = await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        Assert.Equal(2, result.Changes.Count);
+        Assert.Equal(2, await gce.MutationsAsync());
+        Assert.True((await gce.RequestsAsync()).Count(r => r.EndsWith("/wait", StringComparison.Ordinal)) >= 4);
+    }
+
+    [Fact]
     public async Task A_lost_answer_is_retried_with_the_same_request_id_and_applied_once()
     {
         await using var gce = await InProcessGce.StartAsync();
