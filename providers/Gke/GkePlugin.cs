@@ -60,6 +60,7 @@ public sealed class GkePlugin : ICocoonNetPlugin
         services.AddSingleton<NodeLocator>();
         services.AddSingleton<SecondaryRangeReconciler>();
         services.AddSingleton<AliasReconciler>();
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
         services.AddSingleton<IGuestAgentService, SystemdGuestAgentService>();
         services.AddSingleton<GuestAgentFix>();
 
