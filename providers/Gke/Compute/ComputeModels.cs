@@ -22,8 +22,16 @@ internal sealed record NetworkInterface(
 
 internal sealed record Instance(string Name, string? Zone = null, IReadOnlyList<NetworkInterface>? NetworkInterfaces = null);
 
+/// <summary>
+/// A secondary range as read. Members the plugin does not model (e.g. <c>reservedInternalRange</c>, see
+/// compute-api.json SubnetworkSecondaryRange) are kept in <see cref="Unknown"/> and written back unchanged:
+/// subnetworks.patch replaces the whole list, so a range rebuilt from name and CIDR alone would lose them.
+/// </summary>
 internal sealed record SecondaryRange(string RangeName, string IpCidrRange)
 {
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+
     public override string ToString() => $"{RangeName}={IpCidrRange}";
 }
 

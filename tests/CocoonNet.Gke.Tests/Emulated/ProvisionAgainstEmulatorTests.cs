@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Gke.Tests.Support;
@@ -218,6 +219,27 @@ public sealed class ProvisionAgainstEmulatorTests
         Assert.Equal(2, result.Changes.Count);
         Assert.Equal(2, await gce.MutationsAsync());
         Assert.True((await gce.RequestsAsync()).Count(r => r.EndsWith("/wait", StringComparison.Ordinal)) >= 4);
+    }
+
+    [Fact]
+    public async Task Adding_our_range_keeps_every_member_of_the_ranges_already_there()
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        (await gce.Control.PutAsJsonAsync("emulator/subnetwork/secondary-ranges", new object[]
+        {
+            new { rangeName = "gke-pods", ipCidrRange = "10.8.0.0/14", reservedInternalRange = "https://networkconnectivity.googleapis.com/v1/projects/cocoon-emu/locations/global/internalRanges/pods" },
+            new { rangeName = "gke-services", ipCidrRange = "10.12.0.0/20" },
+        })).EnsureSuccessStatusCode();
+        using var services = gce.Services();
+
+        await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        var ranges = (await gce.StateAsync()).GetProperty("subnetwork").GetProperty("secondaryIpRanges").EnumerateArray().ToList();
+        Assert.Equal(["gke-pods", "gke-services", "cocoon-pods"], ranges.Select(r => r.GetProperty("rangeName").GetString()));
+        Assert.Equal("https://networkconnectivity.googleapis.com/v1/projects/cocoon-emu/locations/global/internalRanges/pods",
+            ranges[0].GetProperty("reservedInternalRange").GetString());
+        Assert.False(ranges[1].TryGetProperty("reservedInternalRange", out _));
+        Assert.False(ranges[2].TryGetProperty("reservedInternalRange", out _));
     }
 
     [Fact]

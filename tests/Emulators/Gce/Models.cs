@@ -7,7 +7,17 @@ namespace CocoonNet.Emulators.Gce;
 
 internal sealed record AliasIpRange(string IpCidrRange, string? SubnetworkRangeName = null);
 
-internal sealed record SecondaryRange(string RangeName, string IpCidrRange);
+/// <summary>
+/// A secondary range. Members beyond name and CIDR are kept as sent and served back as stored: a real range
+/// carries more, e.g. <c>reservedInternalRange</c> (compute-api.json, SubnetworkSecondaryRange), and a
+/// subnetworks.patch replaces the list with what it is given, so a writer that rebuilds the list from two
+/// fields drops them (issue 10, item 6). Tests seed such a range through the control endpoint.
+/// </summary>
+internal sealed record SecondaryRange(string RangeName, string IpCidrRange)
+{
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
+}
 
 internal sealed record NetworkInterfaceBody(string? Name, string? Fingerprint, List<AliasIpRange>? AliasIpRanges);
 
