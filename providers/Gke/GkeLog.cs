@@ -50,6 +50,9 @@ internal static partial class GkeLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Unit} is not installed (or systemd is not running): nothing to restart")]
     public static partial void GuestAgentNotInstalled(this ILogger logger, string unit);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "the guest agent put its local route back after the restart: {Change}")]
+    public static partial void GuestAgentReAddedRoute(this ILogger logger, string change);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "guest agent restart failed: {Reason}")]
     public static partial void GuestAgentRestartFailed(this ILogger logger, string reason);
 }

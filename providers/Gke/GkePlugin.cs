@@ -54,11 +54,13 @@ public sealed class GkePlugin : ICocoonNetPlugin
             .RemoveAllLoggers();
 
         services.AddSingleton<IAccessTokenSource, ApplicationDefaultTokenSource>();
+        services.AddSingleton<ComputeTimings>();
         services.AddSingleton<ComputeRetry>();
         services.AddSingleton<OperationWaiter>();
         services.AddSingleton<NodeLocator>();
         services.AddSingleton<SecondaryRangeReconciler>();
         services.AddSingleton<AliasReconciler>();
+        services.AddSingleton<IProcessRunner, ProcessRunner>();
         services.AddSingleton<IGuestAgentService, SystemdGuestAgentService>();
         services.AddSingleton<GuestAgentFix>();
 

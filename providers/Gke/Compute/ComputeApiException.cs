@@ -3,7 +3,8 @@ using System.Net;
 namespace CocoonNet.Providers.Gke.Compute;
 
 /// <summary>A Compute API call answered with an error status.</summary>
-internal sealed class ComputeApiException(string call, HttpStatusCode status, string? reason, string message, TimeSpan? retryAfter)
+internal sealed class ComputeApiException(
+    string call, HttpStatusCode status, string? reason, string message, TimeSpan? retryAfter, string? errorInfoReason = null)
     : GkeException($"{call}: HTTP {(int)status}{(reason is null ? "" : $" {reason}")}: {message}")
 {
     public string Call { get; } = call;
@@ -14,6 +15,9 @@ internal sealed class ComputeApiException(string call, HttpStatusCode status, st
     public string? Reason { get; } = reason;
 
     public string ApiMessage { get; } = message;
+
+    /// <summary>The reason of a <c>google.rpc.ErrorInfo</c> in <c>error.details[]</c>, e.g. <c>CONCURRENT_OPERATIONS_QUOTA_EXCEEDED</c>.</summary>
+    public string? ErrorInfoReason { get; } = errorInfoReason;
 
     public TimeSpan? RetryAfter { get; } = retryAfter;
 

@@ -16,12 +16,10 @@ internal sealed class ComputeClient(
     HttpClient http,
     IAccessTokenSource tokens,
     IOptions<GkeOptions> options,
+    ComputeTimings timings,
     TimeProvider time,
     ILogger<ComputeClient> logger)
 {
-    /// <summary>One attempt's limit; operations.wait itself holds for up to a few seconds on our side.</summary>
-    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
-
     public Task<Instance> GetInstanceAsync(InstanceRef instance, CancellationToken cancellationToken) =>
         SendAsync<Instance>(HttpMethod.Get, instance.Path, null, $"get {instance}", cancellationToken);
 
@@ -40,8 +38,9 @@ internal sealed class ComputeClient(
             update, $"update {update.Name} of {instance}", cancellationToken);
 
     /// <summary>
-    /// operations.wait: returns when the operation is DONE or after a while, whichever is first (it may
-    /// return early, so callers loop). Zonal or regional by the operation's own zone/region.
+    /// operations.wait: returns when the operation is DONE or after up to 2 minutes, whichever is first (it may
+    /// return early, so callers loop). Zonal or regional by the operation's own zone/region. Its limit covers
+    /// the server's hold (<see cref="ComputeTimings.WaitHold"/>): a held call is not a timed-out one.
     /// </summary>
     public Task<Operation> WaitOperationAsync(string project, Operation operation, CancellationToken cancellationToken)
     {
@@ -51,11 +50,13 @@ internal sealed class ComputeClient(
                 ? $"regions/{LastSegment(region)}"
                 : "global";
         return SendAsync<Operation>(HttpMethod.Post, $"projects/{project}/{scope}/operations/{operation.Name}/wait", null,
-            $"wait for operation {operation.Name}", cancellationToken);
+            $"wait for operation {operation.Name}", cancellationToken, timings.WaitAttemptTimeout);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string relative, object? body, string call, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(
+        HttpMethod method, string relative, object? body, string call, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? timings.AttemptTimeout;
         var uri = new Uri(options.Value.ComputeBase(), relative);
         var token = await tokens.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
         using var request = new HttpRequestMessage(method, uri);
@@ -65,7 +66,7 @@ internal sealed class ComputeClient(
             request.Content = JsonContent.Create(body, body.GetType(), options: ComputeJson.Options);
         }
 
-        using var attempt = new CancellationTokenSource(AttemptTimeout, time);
+        using var attempt = new CancellationTokenSource(limit, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attempt.Token);
         var started = time.GetTimestamp();
         try
@@ -85,7 +86,7 @@ internal sealed class ComputeClient(
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ComputeTimeoutException(call, AttemptTimeout, e);
+            throw new ComputeTimeoutException(call, limit, e);
         }
         catch (JsonException e)
         {
@@ -113,16 +114,18 @@ internal sealed class ComputeClient(
             _ => (TimeSpan?)null,
         };
         var reason = error?.Errors is { Count: > 0 } details ? details[0].Reason : null;
+        var errorInfoReason = error?.Details?.FirstOrDefault(d => d.Type?.EndsWith("ErrorInfo", StringComparison.Ordinal) == true)?.Reason;
         message = message.Length > 0 ? message : response.ReasonPhrase ?? "";
-        // The two answers an operator can fix alone: say how.
-        message += response.StatusCode switch
+        var exception = new ComputeApiException(call, response.StatusCode, reason, message, retryAfter, errorInfoReason);
+        // The two answers an operator can fix alone: say how (a busy or quota-limited 403 is retried, not a permission problem).
+        var hint = response.StatusCode switch
         {
             HttpStatusCode.Unauthorized => "; the credentials were refused: check GOOGLE_APPLICATION_CREDENTIALS or the VM's service account",
-            HttpStatusCode.Forbidden when reason is not ("rateLimitExceeded" or "userRateLimitExceeded") =>
+            HttpStatusCode.Forbidden when !ComputeRetry.IsTransient(exception) =>
                 "; grant the service account roles/compute.networkAdmin (see docs/gke.md)",
             _ => "",
         };
-        return new ComputeApiException(call, response.StatusCode, reason, message, retryAfter);
+        return hint.Length == 0 ? exception : new ComputeApiException(call, response.StatusCode, reason, message + hint, retryAfter, errorInfoReason);
     }
 
     private static string LastSegment(string urlOrName) => urlOrName[(urlOrName.LastIndexOf('/') + 1)..];

@@ -22,8 +22,16 @@ internal sealed record NetworkInterface(
 
 internal sealed record Instance(string Name, string? Zone = null, IReadOnlyList<NetworkInterface>? NetworkInterfaces = null);
 
+/// <summary>
+/// A secondary range as read. Members the plugin does not model (e.g. <c>reservedInternalRange</c>, see
+/// compute-api.json SubnetworkSecondaryRange) are kept in <see cref="Unknown"/> and written back unchanged:
+/// subnetworks.patch replaces the whole list, so a range rebuilt from name and CIDR alone would lose them.
+/// </summary>
 internal sealed record SecondaryRange(string RangeName, string IpCidrRange)
 {
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+
     public override string ToString() => $"{RangeName}={IpCidrRange}";
 }
 
@@ -68,7 +76,12 @@ internal sealed record Operation(
 /// <summary>Google's JSON error envelope: <c>{"error":{"code":..,"message":..,"errors":[{"reason":..}]}}</c>.</summary>
 internal sealed record GoogleErrorEnvelope(GoogleError? Error);
 
-internal sealed record GoogleError(int Code, string? Message, string? Status, IReadOnlyList<GoogleErrorDetail>? Errors);
+internal sealed record GoogleError(int Code, string? Message, string? Status, IReadOnlyList<GoogleErrorDetail>? Errors, IReadOnlyList<GoogleErrorInfo>? Details);
+
+/// <summary>One <c>error.details[]</c> entry; only <c>google.rpc.ErrorInfo</c> entries carry a reason.</summary>
+internal sealed record GoogleErrorInfo(
+    [property: System.Text.Json.Serialization.JsonPropertyName("@type")] string? Type,
+    string? Reason);
 
 internal sealed record GoogleErrorDetail(string? Reason, string? Message, string? Domain);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -12,7 +13,7 @@ namespace CocoonNet.Providers.Gke.Compute;
 /// attempts and total time. Anything else fails at once: retrying a 400 or a permission error only delays
 /// the message the operator needs. Delays run on the injected <see cref="TimeProvider"/>.
 /// </summary>
-internal sealed class ComputeRetry
+internal sealed partial class ComputeRetry
 {
     private static readonly ResiliencePropertyKey<string> What = new("cocoon-net.gke.what");
     private static readonly ResiliencePropertyKey<long> Started = new("cocoon-net.gke.started");
@@ -45,11 +46,34 @@ internal sealed class ComputeRetry
     {
         ComputeApiException api => api.StatusCode == HttpStatusCode.TooManyRequests
             || ((int)api.StatusCode >= 500 && api.StatusCode != HttpStatusCode.NotImplemented)
-            || (api.StatusCode == HttpStatusCode.Forbidden && api.Reason is "rateLimitExceeded" or "userRateLimitExceeded"),
+            || (api.StatusCode == HttpStatusCode.Forbidden && api.Reason is "rateLimitExceeded" or "userRateLimitExceeded")
+            || IsBusy(api),
         ComputeTimeoutException => true,
         HttpRequestException { StatusCode: null } http => http.InnerException is SocketException or IOException or null,
         _ => false,
     };
+
+    /// <summary>
+    /// GCE's "busy, try again" answers, as terraform-provider-google retries them for every request
+    /// (google/transport/error_retry_predicates.go, defaultErrorRetryPredicates): 400 <c>resourceNotReady</c>
+    /// on a subnetwork just changed (isSubnetworkUnreadyError); 403 with an ErrorInfo reason
+    /// <c>CONCURRENT_OPERATIONS_QUOTA_EXCEEDED</c> (is403ConcurrentOperationsQuotaError); 403 "Quota exceeded for
+    /// quota metric '…' and limit '… per minute'" (is403QuotaExceededPerMinuteError: GCE's rate limit with the
+    /// wrong status); 409 <c>operationInProgress</c> (is409OperationInProgressError). Nodes running init together
+    /// against the shared subnetwork meet these.
+    /// </summary>
+    private static bool IsBusy(ComputeApiException api) => api.StatusCode switch
+    {
+        HttpStatusCode.BadRequest => api.Reason == "resourceNotReady",
+        HttpStatusCode.Forbidden => api.ErrorInfoReason == "CONCURRENT_OPERATIONS_QUOTA_EXCEEDED"
+            || api.Reason == "CONCURRENT_OPERATIONS_QUOTA_EXCEEDED"
+            || PerMinuteQuota().IsMatch(api.ApiMessage),
+        HttpStatusCode.Conflict => api.Reason == "operationInProgress",
+        _ => false,
+    };
+
+    [GeneratedRegex(@"Quota exceeded for quota metric '.*' and limit '.* per minute'", RegexOptions.CultureInvariant)]
+    private static partial Regex PerMinuteQuota();
 
     /// <summary>
     /// The delay before retry number <paramref name="retry"/> (1-based): exponential, capped, with "equal

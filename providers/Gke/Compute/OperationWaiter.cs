@@ -4,14 +4,14 @@ namespace CocoonNet.Providers.Gke.Compute;
 
 /// <summary>
 /// Waits for a Compute operation to reach DONE, then checks <c>error.errors</c>: DONE alone does not
-/// mean the change was made.
+/// mean the change was made. A wait call that comes back RUNNING (GCE holds it up to 2 minutes) is simply
+/// re-issued until the operation's own deadline: an operation that takes long has not failed.
 /// </summary>
-internal sealed partial class OperationWaiter(ComputeClient compute, ComputeRetry retry, TimeProvider time, ILogger<OperationWaiter> logger)
+internal sealed partial class OperationWaiter(
+    ComputeClient compute, ComputeRetry retry, ComputeTimings timings, TimeProvider time, ILogger<OperationWaiter> logger)
 {
     /// <summary>A wait longer than this says what it waits for, and again at most this often: silence reads as a hang.</summary>
     public static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
-
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public async Task<Operation> WaitAsync(string project, Operation operation, string what, CancellationToken cancellationToken)
     {
@@ -27,10 +27,10 @@ internal sealed partial class OperationWaiter(ComputeClient compute, ComputeRetr
                 LogProgress(logger, what, operation.Name, operation.Status, waited.TotalSeconds);
             }
 
-            if (time.GetElapsedTime(started) > Timeout)
+            if (time.GetElapsedTime(started) > timings.OperationDeadline)
             {
                 throw new GkeException(
-                    $"{what}: operation {operation.Name} still {operation.Status} after {Timeout.TotalMinutes:0} min; check it with 'gcloud compute operations describe {operation.Name}' and re-run");
+                    $"{what}: operation {operation.Name} still {operation.Status} after {timings.OperationDeadline.TotalMinutes:0.#} min; check it with 'gcloud compute operations describe {operation.Name}' and re-run");
             }
 
             logger.OperationPending(operation.Name, operation.Status);

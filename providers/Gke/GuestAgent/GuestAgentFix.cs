@@ -7,12 +7,17 @@ namespace CocoonNet.Providers.Gke.GuestAgent;
 /// <summary>
 /// The guest agent adds a <c>local</c> route in table <c>local</c> for every alias range, so the node
 /// takes the VMs' addresses for its own and never forwards to them. The fix: <c>[IpForwarding]
-/// ip_aliases = false</c> (the agent then stops adding, and removes, those routes), an agent restart so it
-/// reads that, and deleting the route already there. What was changed is recorded in pool.json (by the
-/// provider, through its checkpoint) so teardown puts it back.
+/// ip_aliases = false</c> (the agent then stops adding, and removes, those routes), a restart of what applies
+/// that (see <see cref="SystemdGuestAgentService"/>), and deleting the route already there. After a restart the
+/// local table is checked once more, a moment later: a route the agent put back is deleted again and reported.
+/// What was changed is recorded in pool.json (by the provider, through its checkpoint) so teardown puts it back.
 /// </summary>
-internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network, IGuestAgentService agent, ILogger<GuestAgentFix> logger)
+internal sealed class GuestAgentFix(
+    IHostFileSystem files, IHostNetwork network, IGuestAgentService agent, TimeProvider time, ILogger<GuestAgentFix> logger)
 {
+    /// <summary>How long after a restart the local table is checked again (the agent sets routes up as it starts).</summary>
+    public static readonly TimeSpan RecheckDelay = TimeSpan.FromSeconds(5);
+
     public const string ConfigPath = "/etc/default/instance_configs.cfg";
 
     // What a recorded file looked like before: put back exactly that on teardown.
@@ -67,15 +72,40 @@ internal sealed class GuestAgentFix(IHostFileSystem files, IHostNetwork network,
             changed = true;
         }
 
+        var restarted = false;
         if (changed)
         {
-            lines.AddRange(await RestartAsync(dryRun, cancellationToken).ConfigureAwait(false));
+            var restart = await RestartAsync(dryRun, cancellationToken).ConfigureAwait(false);
+            restarted = !dryRun && restart.Any(l => l.Kind == ChangeKind.Update);
+            lines.AddRange(restart);
         }
 
+        lines.AddRange(await DeleteLocalRoutesAsync(context, dryRun, "(the guest agent's claim on the alias range)", cancellationToken).ConfigureAwait(false));
+        if (restarted)
+        {
+            // The restarted agent must not claim the range again; if it does, its setting did not take effect.
+            await Task.Delay(RecheckDelay, time, cancellationToken).ConfigureAwait(false);
+            var again = await DeleteLocalRoutesAsync(context, dryRun: false,
+                $"(re-added by the guest agent after its restart; cocoon-net deletes it whenever it runs: check {ConfigPath})",
+                cancellationToken).ConfigureAwait(false);
+            foreach (var line in again)
+            {
+                logger.GuestAgentReAddedRoute(line.ToString());
+            }
+
+            lines.AddRange(again);
+        }
+
+        return lines;
+    }
+
+    private async Task<IReadOnlyList<PlanChange>> DeleteLocalRoutesAsync(HostContext context, bool dryRun, string why, CancellationToken cancellationToken)
+    {
+        var lines = new List<PlanChange>();
         var routes = await network.ListLocalRoutesAsync(context.PrimaryNic, cancellationToken).ConfigureAwait(false);
         foreach (var route in routes.Where(r => Cidr.Covers(context.Subnet, r)))
         {
-            lines.Add(PlanChange.Delete($"delete local route {route} on {context.PrimaryNic}", "(the guest agent's claim on the alias range)"));
+            lines.Add(PlanChange.Delete($"delete local route {route} on {context.PrimaryNic}", why));
             if (!dryRun)
             {
                 await network.DeleteLocalRouteAsync(route, context.PrimaryNic, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Gke.Tests.Support;
@@ -181,6 +182,64 @@ public sealed class ProvisionAgainstEmulatorTests
 
         Assert.Equal(2, result.Changes.Count);
         Assert.Equal(2, await gce.MutationsAsync());
+    }
+
+    [Theory]
+    [InlineData("subnetworkNotReady")]
+    [InlineData("concurrentOperationsQuota")]
+    [InlineData("quotaPerMinute")]
+    [InlineData("operationInProgress")]
+    public async Task Busy_answers_gce_gives_while_nodes_init_together_are_retried(string fault)
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        await gce.FaultsAsync(new Dictionary<string, int> { [fault] = 2 });
+        using var services = gce.Services();
+
+        var result = await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        Assert.Equal(2, result.Changes.Count);
+        Assert.Equal(2, await gce.MutationsAsync());
+    }
+
+    [Fact]
+    public async Task An_operation_still_running_after_several_held_waits_is_waited_for_not_failed()
+    {
+        // Scaled down: GCE holds a wait up to 2 min against an ordinary call limit of 30 s; here 400 ms against 100 ms,
+        // and the operations take 1.5 s, so each is answered RUNNING by several wait calls before DONE.
+        await using var gce = await InProcessGce.StartAsync("--WaitHoldMilliseconds", "400", "--OperationMilliseconds", "1500");
+        using var services = gce.Services(s => s.AddSingleton(new ComputeTimings
+        {
+            AttemptTimeout = TimeSpan.FromMilliseconds(100),
+            WaitHold = TimeSpan.FromMilliseconds(400),
+            OperationDeadline = TimeSpan.FromSeconds(30),
+        }));
+
+        var result = await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        Assert.Equal(2, result.Changes.Count);
+        Assert.Equal(2, await gce.MutationsAsync());
+        Assert.True((await gce.RequestsAsync()).Count(r => r.EndsWith("/wait", StringComparison.Ordinal)) >= 4);
+    }
+
+    [Fact]
+    public async Task Adding_our_range_keeps_every_member_of_the_ranges_already_there()
+    {
+        await using var gce = await InProcessGce.StartAsync();
+        (await gce.Control.PutAsJsonAsync("emulator/subnetwork/secondary-ranges", new object[]
+        {
+            new { rangeName = "gke-pods", ipCidrRange = "10.8.0.0/14", reservedInternalRange = "https://networkconnectivity.googleapis.com/v1/projects/cocoon-emu/locations/global/internalRanges/pods" },
+            new { rangeName = "gke-services", ipCidrRange = "10.12.0.0/20" },
+        })).EnsureSuccessStatusCode();
+        using var services = gce.Services();
+
+        await gce.Provider(services).ProvisionAsync(Request(), new RecordingCheckpoint(gce), default);
+
+        var ranges = (await gce.StateAsync()).GetProperty("subnetwork").GetProperty("secondaryIpRanges").EnumerateArray().ToList();
+        Assert.Equal(["gke-pods", "gke-services", "cocoon-pods"], ranges.Select(r => r.GetProperty("rangeName").GetString()));
+        Assert.Equal("https://networkconnectivity.googleapis.com/v1/projects/cocoon-emu/locations/global/internalRanges/pods",
+            ranges[0].GetProperty("reservedInternalRange").GetString());
+        Assert.False(ranges[1].TryGetProperty("reservedInternalRange", out _));
+        Assert.False(ranges[2].TryGetProperty("reservedInternalRange", out _));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class ComputeRequestShapeTests : IDisposable
         var tokens = Substitute.For<IAccessTokenSource>();
         tokens.GetAccessTokenAsync(Arg.Any<CancellationToken>()).Returns("tok-123");
         var options = Options.Create(new GkeOptions { ComputeEndpoint = "http://compute.test/compute/v1/" });
-        _client = new ComputeClient(new HttpClient(_handler), tokens, options, TimeProvider.System, NullLogger<ComputeClient>.Instance);
+        _client = new ComputeClient(new HttpClient(_handler), tokens, options, new ComputeTimings(), TimeProvider.System, NullLogger<ComputeClient>.Instance);
     }
 
     public void Dispose() => _handler.Dispose();
@@ -105,7 +105,7 @@ public sealed class ComputeRequestShapeTests : IDisposable
     public async Task Operation_errors_after_done_fail_the_wait()
     {
         _handler.Answer = """{"name":"op","status":"DONE","error":{"errors":[{"code":"QUOTA_EXCEEDED","message":"Quota exceeded"}]}}""";
-        var waiter = new OperationWaiter(_client, new ComputeRetry(TimeProvider.System, NullLogger<ComputeRetry>.Instance), TimeProvider.System,
+        var waiter = new OperationWaiter(_client, new ComputeRetry(TimeProvider.System, NullLogger<ComputeRetry>.Instance), new ComputeTimings(), TimeProvider.System,
             NullLogger<OperationWaiter>.Instance);
 
         var error = await Assert.ThrowsAsync<OperationFailedException>(() =>

@@ -1,6 +1,7 @@
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Gke.Tests.Support;
+using CocoonNet.Tests.Support;
 using CocoonNet.Providers.Gke.GuestAgent;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
@@ -13,12 +14,13 @@ public sealed class GuestAgentFixTests : IDisposable
     private static readonly IPNetwork Subnet = IPNetwork.Parse("172.20.1.0/24");
     private readonly FakeHost _host = new();
     private readonly IGuestAgentService _agent = Substitute.For<IGuestAgentService>();
+    private readonly JumpingClock _clock = new();
     private readonly GuestAgentFix _fix;
 
     public GuestAgentFixTests()
     {
         _agent.Name.Returns("google-guest-agent.service");
-        _fix = new GuestAgentFix(_host, _host.Network, _agent, NullLogger<GuestAgentFix>.Instance);
+        _fix = new GuestAgentFix(_host, _host.Network, _agent, _clock, NullLogger<GuestAgentFix>.Instance);
     }
 
     public void Dispose() => _host.Dispose();
@@ -155,5 +157,23 @@ public sealed class GuestAgentFixTests : IDisposable
 
         Assert.Equal(ChangeKind.Info, changes[^1].Kind);
         Assert.Equal("restart google-guest-agent.service failed (exit 5); restart it by hand", changes[^1].ToString());
+    }
+
+    [Fact]
+    public async Task A_route_the_restarted_agent_puts_back_is_deleted_again_and_reported()
+    {
+        _agent.IsInstalled().Returns(true);
+        var route = IPNetwork.Parse("172.20.1.0/24");
+        _host.Network.ListLocalRoutesAsync("ens4", Arg.Any<CancellationToken>())
+            .Returns(Task.FromResult<IReadOnlyList<IPNetwork>>([]), Task.FromResult<IReadOnlyList<IPNetwork>>([route]));
+
+        var lines = Lines(await _fix.ApplyAsync(Context(_fix.Plan(CloudResources.None)), dryRun: false, default));
+
+        Assert.Equal("- delete local route 172.20.1.0/24 on ens4 (re-added by the guest agent after its restart; cocoon-net deletes it whenever "
+            + "it runs: check /etc/default/instance_configs.cfg)", lines[^1]);
+        await _host.Network.Received(1).DeleteLocalRouteAsync(route, "ens4", Arg.Any<CancellationToken>());
+        await _host.Network.Received(2).ListLocalRoutesAsync("ens4", Arg.Any<CancellationToken>());
+        // The check came after a pause long enough for the agent to set its routes up.
+        Assert.True(_clock.GetUtcNow() - DateTimeOffset.UnixEpoch >= GuestAgentFix.RecheckDelay);
     }
 }

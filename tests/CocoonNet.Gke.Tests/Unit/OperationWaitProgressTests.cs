@@ -20,10 +20,10 @@ public sealed class OperationWaitProgressTests
         var tokens = Substitute.For<IAccessTokenSource>();
         tokens.GetAccessTokenAsync(Arg.Any<CancellationToken>()).Returns("tok");
         var client = new ComputeClient(new HttpClient(handler), tokens, Options.Create(new GkeOptions { ComputeEndpoint = "http://compute.test/compute/v1/" }),
-            TimeProvider.System, NullLogger<ComputeClient>.Instance);
+            new ComputeTimings(), TimeProvider.System, NullLogger<ComputeClient>.Instance);
         var clock = new JumpingClock();
         var log = new ListLogger<OperationWaiter>();
-        var waiter = new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), clock, log);
+        var waiter = new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), new ComputeTimings(), clock, log);
 
         var done = await waiter.WaitAsync("p", new Operation("op", "PENDING", Zone: "zones/z-a"), "add alias", default).WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -43,14 +43,33 @@ public sealed class OperationWaitProgressTests
         var tokens = Substitute.For<IAccessTokenSource>();
         tokens.GetAccessTokenAsync(Arg.Any<CancellationToken>()).Returns("tok");
         var client = new ComputeClient(new HttpClient(handler), tokens, Options.Create(new GkeOptions { ComputeEndpoint = "http://compute.test/compute/v1/" }),
-            TimeProvider.System, NullLogger<ComputeClient>.Instance);
+            new ComputeTimings(), TimeProvider.System, NullLogger<ComputeClient>.Instance);
         var clock = new JumpingClock();
         var log = new ListLogger<OperationWaiter>();
 
-        await new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), clock, log)
+        await new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), new ComputeTimings(), clock, log)
             .WaitAsync("p", new Operation("op", "PENDING", Zone: "zones/z-a"), "add alias", default).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.DoesNotContain(log.Lines, l => l.Level == LogLevel.Information);
+    }
+
+    [Fact]
+    public async Task An_operation_that_never_finishes_is_given_up_only_after_the_ten_minute_deadline()
+    {
+        using var handler = new RunningThenDone(runningPolls: int.MaxValue);
+        var tokens = Substitute.For<IAccessTokenSource>();
+        tokens.GetAccessTokenAsync(Arg.Any<CancellationToken>()).Returns("tok");
+        var client = new ComputeClient(new HttpClient(handler), tokens, Options.Create(new GkeOptions { ComputeEndpoint = "http://compute.test/compute/v1/" }),
+            new ComputeTimings(), TimeProvider.System, NullLogger<ComputeClient>.Instance);
+        var clock = new JumpingClock();
+        var waiter = new OperationWaiter(client, new ComputeRetry(clock, NullLogger<ComputeRetry>.Instance), new ComputeTimings(), clock,
+            NullLogger<OperationWaiter>.Instance);
+
+        var error = await Assert.ThrowsAsync<GkeException>(() =>
+            waiter.WaitAsync("p", new Operation("op", "PENDING", Zone: "zones/z-a"), "add alias", default).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.StartsWith("add alias: operation op still RUNNING after 10 min;", error.Message);
+        Assert.True(clock.GetUtcNow() - DateTimeOffset.UnixEpoch >= TimeSpan.FromMinutes(10));
     }
 
     private sealed class RunningThenDone(int runningPolls) : HttpMessageHandler

@@ -7,8 +7,6 @@ namespace CocoonNet.Emulators.Gce;
 /// </summary>
 internal static class ComputeEndpoints
 {
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(2);
-
     public static void Map(WebApplication app)
     {
         var api = app.MapGroup("/compute/v1");
@@ -39,6 +37,11 @@ internal static class ComputeEndpoints
                 return ApiResult.Error(status, "backendError", "The service is currently unavailable (emulated).").ToResult();
             }
 
+            if (state.TakeBusyFault(http.Request.Path) is { } busy)
+            {
+                return busy.ToResult();
+            }
+
             return await next(context).ConfigureAwait(false);
         });
 
@@ -60,9 +63,10 @@ internal static class ComputeEndpoints
             api.MapPost($"/projects/{{project}}/{kind}/{{scope}}/operations/{{operation}}/wait",
                 async (GceState s, TimeProvider time, string project, string scope, string operation, CancellationToken ct) =>
                 {
-                    // Like GCE: hold the call until DONE or a time limit, whichever is first.
+                    // Like GCE: hold the call until DONE or a time limit, whichever is first (see WaitHoldMilliseconds).
                     var started = time.GetTimestamp();
-                    while (!s.IsDone(operation) && time.GetElapsedTime(started) < WaitLimit)
+                    var hold = TimeSpan.FromMilliseconds(s.Options.WaitHoldMilliseconds);
+                    while (!s.IsDone(operation) && time.GetElapsedTime(started) < hold)
                     {
                         await Task.Delay(20, ct).ConfigureAwait(false);
                     }

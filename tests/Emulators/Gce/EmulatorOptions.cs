@@ -34,6 +34,16 @@ internal sealed class EmulatorOptions
     /// <summary>Time an operation takes from PENDING to DONE.</summary>
     public int OperationMilliseconds { get; set; } = 300;
 
+    /// <summary>
+    /// How long zoneOperations.wait / regionOperations.wait hold a call before answering with the operation as it
+    /// stands (RUNNING when it is not done yet). GCE holds up to 2 minutes: compute-api.json, zoneOperations.wait
+    /// "Waits for the specified Operation resource to return as DONE or for the request to approach the 2 minute
+    /// deadline ... which might be DONE or still in progress". Short here so tests run fast; a test sets it above
+    /// the client's ordinary call limit, with <see cref="OperationMilliseconds"/> longer still, to get an
+    /// operation that stays RUNNING past several wait calls.
+    /// </summary>
+    public int WaitHoldMilliseconds { get; set; } = 2000;
+
     /// <summary>Added to every Compute API answer.</summary>
     public int LatencyMilliseconds { get; set; }
 

@@ -138,6 +138,43 @@ internal sealed class GceState
         }
     }
 
+    /// <summary>Consumes one injected busy answer (see <see cref="FaultSettings"/>), if any is pending.</summary>
+    public ApiResult? TakeBusyFault(string path)
+    {
+        lock (_lock)
+        {
+            if (_faults.SubnetworkNotReady > 0)
+            {
+                _faults = _faults with { SubnetworkNotReady = _faults.SubnetworkNotReady - 1 };
+                return ApiResult.Error(400, "resourceNotReady",
+                    $"The resource 'projects/{_options.Project}/regions/{_options.Region}/subnetworks/{_options.Subnetwork}' is not ready");
+            }
+
+            if (_faults.ConcurrentOperationsQuota > 0)
+            {
+                _faults = _faults with { ConcurrentOperationsQuota = _faults.ConcurrentOperationsQuota - 1 };
+                return ApiResult.ErrorWithInfo(403, "CONCURRENT_OPERATIONS_QUOTA_EXCEEDED",
+                    $"Exceeded limit 'MAX_CONCURRENT_OPERATIONS' on resource '{path}'.");
+            }
+
+            if (_faults.QuotaPerMinute > 0)
+            {
+                _faults = _faults with { QuotaPerMinute = _faults.QuotaPerMinute - 1 };
+                // The source matches the message only; errors[].reason is one the plugin would not retry on its own.
+                return ApiResult.Error(403, "quotaExceeded",
+                    "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service 'compute.googleapis.com'.");
+            }
+
+            if (_faults.OperationInProgress > 0)
+            {
+                _faults = _faults with { OperationInProgress = _faults.OperationInProgress - 1 };
+                return ApiResult.Error(409, "operationInProgress", "Operation failed because another operation was already in progress.");
+            }
+
+            return null;
+        }
+    }
+
     // ---- reads --------------------------------------------------------------------------------------
 
     public ApiResult GetInstance(string project, string zone, string name)
@@ -591,6 +628,31 @@ internal sealed record ApiResult(int Status, object Body)
 
     public static ApiResult Error(int status, string reason, string message) =>
         new(status, new { error = new { code = status, message, errors = new[] { new { message, domain = "global", reason } } } });
+
+    /// <summary>
+    /// An error carrying a <c>google.rpc.ErrorInfo</c> in <c>details</c>, where the reason lives for quota errors
+    /// (error_retry_predicates.go is403ConcurrentOperationsQuotaError reads it there). errors[].reason is one
+    /// the plugin would not retry on its own, so only the ErrorInfo can make the answer retryable.
+    /// </summary>
+    public static ApiResult ErrorWithInfo(int status, string infoReason, string message) =>
+        new(status, new
+        {
+            error = new
+            {
+                code = status,
+                message,
+                errors = new[] { new { message, domain = "global", reason = "quotaExceeded" } },
+                details = new object[]
+                {
+                    new Dictionary<string, object>
+                    {
+                        ["@type"] = "type.googleapis.com/google.rpc.ErrorInfo",
+                        ["reason"] = infoReason,
+                        ["domain"] = "compute.googleapis.com",
+                    },
+                },
+            },
+        });
 
     public IResult ToResult() => Results.Json(Body, Json.Options, statusCode: Status);
 }
