@@ -101,8 +101,9 @@ internal sealed class CredentialResolver(IEnvironmentReader environment)
             return null;
         }
 
+        // Compared trimmed and case-insensitively, as the SDK reads it (issue 10, item 3): "AK " is mode ak.
         var mode = String(profile, "mode") ?? "ak";
-        if (mode != "ak")
+        if (!string.Equals(mode.Trim(), "ak", StringComparison.OrdinalIgnoreCase))
         {
             throw new CredentialsException(
                 $"profile {name} in {path} uses mode {mode}; cocoon-net supports only mode ak (access keys, optionally with session-token)");

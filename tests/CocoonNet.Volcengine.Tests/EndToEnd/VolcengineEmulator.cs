@@ -39,7 +39,8 @@ internal sealed class VolcengineEmulator : IDisposable
         _process.BeginErrorReadLine();
         for (var i = 0; i < 150; i++)
         {
-            if (TryGet("volcstack/latest/instance_id") is not null)
+            // A control path: with --metadata-tokens required a plain metadata GET is refused.
+            if (TryGet("_emulator/calls") is not null)
             {
                 return;
             }

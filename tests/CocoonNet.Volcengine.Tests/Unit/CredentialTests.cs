@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CocoonNet.Abstractions;
 using CocoonNet.Volcengine.Tests.Support;
 using CocoonNet.Providers.Volcengine;
@@ -51,6 +52,15 @@ public sealed class CredentialTests : IDisposable
             """);
         var credentials = Resolve();
         Assert.Equal(("AKp", "SKp", "TOKp", "cn-beijing"), (credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken, credentials.Region));
+    }
+
+    [Theory]
+    [InlineData("AK")]
+    [InlineData(" ak ")]
+    public void The_profile_mode_is_read_trimmed_and_in_any_case(string mode)
+    {
+        WriteConfig("""{"current":"p","profiles":{"p":{"mode":""" + JsonSerializer.Serialize(mode) + ""","access-key":"AKm","secret-key":"SKm","region":"cn-beijing"}}}""");
+        Assert.Equal("AKm", Resolve().AccessKeyId);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class DetectionTests : IDisposable
     {
         Dmi(file, text);
         Assert.True(await DetectAsync());
-        Assert.Equal(["http://100.96.0.96/volcstack/latest/instance_id"], _probe.Requests);
+        Assert.Equal(["http://100.96.0.96/latest/api/token", "http://100.96.0.96/volcstack/latest/instance_id"], _probe.Requests);
     }
 
     [Fact]
@@ -51,14 +51,14 @@ public sealed class DetectionTests : IDisposable
         Dmi("sys_vendor", "Volcengine\n");
         _probe.InstanceId = null;
         Assert.False(await DetectAsync());
-        Assert.Single(_probe.Requests);
+        Assert.Equal(2, _probe.Requests.Count); // the token endpoint, then the instance id
     }
 
     [Fact]
     public async Task An_explicit_metadata_url_is_probed_without_a_sign()
     {
         Assert.True(await DetectAsync(new Dictionary<string, string> { ["metadata-url"] = "http://127.0.0.1:8082/volcstack/latest/" }));
-        Assert.Equal(["http://127.0.0.1:8082/volcstack/latest/instance_id"], _probe.Requests);
+        Assert.Equal(["http://127.0.0.1:8082/latest/api/token", "http://127.0.0.1:8082/volcstack/latest/instance_id"], _probe.Requests);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ internal sealed class EmulatorOptions
     public int SubnetCreateMs { get; set; } = 100;
     public int SubnetDeleteMs { get; set; } = 50;
 
+    /// <summary>The instance's metadata token mode: "" (no token endpoint), "optional" or "required"; see MetadataTokens.</summary>
+    public string MetadataTokens { get; set; } = "";
+
     public double ThrottleRate { get; set; }
     public double ErrorRate { get; set; }
     public int Seed { get; set; } = 1;

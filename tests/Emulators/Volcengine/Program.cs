@@ -13,6 +13,7 @@ builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<NodeLinks>();
 builder.Services.AddSingleton<VpcCloud>();
 builder.Services.AddSingleton(new Faults(options));
+builder.Services.AddSingleton<MetadataTokens>();
 
 var app = builder.Build();
 var json = new JsonSerializerOptions { PropertyNamingPolicy = null };
@@ -90,8 +91,10 @@ app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
     return Envelope(result);
 });
 
-app.MapGet("/volcstack/latest/{**path}", (string path, VpcCloud cloud) =>
-    cloud.Metadata(path.TrimEnd('/')) is { } value ? Results.Text(value) : Results.NotFound());
+app.MapGet("/latest/api/token", (HttpContext context, MetadataTokens tokens) => tokens.Issue(context));
+app.MapGet("/volcstack/latest/{**path}", (string path, HttpContext context, VpcCloud cloud, MetadataTokens tokens) =>
+    !tokens.Allows(context) ? Results.StatusCode(StatusCodes.Status401Unauthorized)
+    : cloud.Metadata(path.TrimEnd('/')) is { } value ? Results.Text(value) : Results.NotFound());
 
 app.MapGet("/_emulator/inventory", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Inventory(), json), "application/json"));
 app.MapGet("/_emulator/calls", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Calls(), json), "application/json"));
