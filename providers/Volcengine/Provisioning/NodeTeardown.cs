@@ -119,7 +119,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
 
         if (!request.DryRun)
         {
-            await IgnoreNotFoundAsync(api.DeleteSubnetAsync(id, cancellationToken)).ConfigureAwait(false);
+            await waiter.DeleteSubnetAsync(id, cancellationToken).ConfigureAwait(false);
             await waiter.SubnetGoneAsync(id, cancellationToken).ConfigureAwait(false);
             LogDeleted("subnet", id, request.NodeName);
         }

@@ -34,6 +34,14 @@ internal sealed class EmulatorOptions
     public int SubnetCreateMs { get; set; } = 100;
     public int SubnetDeleteMs { get; set; } = 50;
 
+    /// <summary>
+    /// How long after the last ENI of a subnet is deleted DeleteSubnet still fails (0: not at all).
+    /// Source: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go, RemoveResource:
+    /// on a DeleteSubnet error it re-reads the subnet and retries the call for up to 15 minutes (it retries on any
+    /// error code; the code is not named there, so the emulator answers what it answers for a subnet with ENIs).
+    /// </summary>
+    public int SubnetDependencyMs { get; set; }
+
     public double ThrottleRate { get; set; }
     public double ErrorRate { get; set; }
     public int Seed { get; set; } = 1;

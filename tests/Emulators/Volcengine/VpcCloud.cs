@@ -24,6 +24,9 @@ internal sealed class VpcCloud
     private readonly Dictionary<string, EmuEni> _enis = [];
     private readonly Dictionary<(string Action, string Token), (string Fingerprint, object Result)> _tokens = [];
     private readonly Dictionary<string, int> _calls = [];
+
+    /// <summary>Per subnet, until when DeleteSubnet still sees its deleted ENIs (see SubnetDependencyMs).</summary>
+    private readonly Dictionary<string, DateTime> _dependencyUntil = [];
     private int _counter;
 
     public VpcCloud(EmulatorOptions options, NodeLinks links)
@@ -273,7 +276,8 @@ internal sealed class VpcCloud
         lock (_lock)
         {
             var subnet = _subnets.GetValueOrDefault(id) ?? throw new ApiError("InvalidSubnet.NotFound", $"subnet {id} does not exist", 404);
-            if (_enis.Values.Any(e => e.SubnetId == id))
+            if (_enis.Values.Any(e => e.SubnetId == id)
+                || (_dependencyUntil.TryGetValue(id, out var until) && DateTime.UtcNow < until))
             {
                 throw new ApiError("InvalidSubnet.InUse", $"subnet {id} still has network interfaces");
             }
@@ -474,6 +478,11 @@ internal sealed class VpcCloud
             return (new { RequestId = Guid.NewGuid().ToString() }, () => Later(_options.EniDeleteMs, () =>
             {
                 _enis.Remove(id);
+                if (_options.SubnetDependencyMs > 0)
+                {
+                    _dependencyUntil[eni.SubnetId] = DateTime.UtcNow.AddMilliseconds(_options.SubnetDependencyMs);
+                }
+
                 var subnet = _subnets[eni.SubnetId];
                 subnet.UsedIps.Remove(eni.PrimaryIp);
                 subnet.UsedIps.ExceptWith(eni.SecondaryIps);
