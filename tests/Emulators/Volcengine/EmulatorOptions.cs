@@ -42,6 +42,16 @@ internal sealed class EmulatorOptions
     /// </summary>
     public int SubnetDependencyMs { get; set; }
 
+    /// <summary>
+    /// Detach of an ENI that is not InUse on the given instance answers InvalidEni.InstanceMismatch, as a repeated
+    /// detach does. Source: volcengine/cello pkg/provider/volcengine/cellohelper/volc_api.go, freeENI: its detach
+    /// retry loop ignores InvalidEni.InstanceMismatch (constant in cellohelper/errors/errors.go) as already detached.
+    /// </summary>
+    public bool InstanceMismatchOnDetach { get; set; }
+
+    /// <summary><c>Action:N</c>: the Nth successful call of Action is applied, then answered with a 500 (a lost answer).</summary>
+    public string? FailAfter { get; set; }
+
     public double ThrottleRate { get; set; }
     public double ErrorRate { get; set; }
     public int Seed { get; set; } = 1;

@@ -437,6 +437,12 @@ internal sealed class VpcCloud
                 throw new ApiError("InvalidEni.InvalidStatus", $"network interface {id} is a primary interface");
             }
 
+            if (_options.InstanceMismatchOnDetach && (eni.Status != "InUse" || eni.InstanceId != Required(p, "InstanceId")))
+            {
+                // See EmulatorOptions.InstanceMismatchOnDetach for the source.
+                throw new ApiError("InvalidEni.InstanceMismatch", $"network interface {id} is not attached to instance {p.Get("InstanceId")}");
+            }
+
             if (eni.Status != "InUse" || eni.InstanceId != Required(p, "InstanceId"))
             {
                 throw new ApiError("InvalidEni.InvalidStatus", $"network interface {id} is {eni.Status}, not InUse on {p.Get("InstanceId")}");
