@@ -43,6 +43,14 @@ internal sealed class EmulatorOptions
     public int SubnetDependencyMs { get; set; }
 
     /// <summary>
+    /// How long the VPC stays busy after CreateSubnet (0: not at all); meanwhile CreateNetworkInterface answers
+    /// InvalidVpc.InvalidStatus. Sources: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go
+    /// (CreateSubnet locks per VPC and waits, through ExtraRefresh, for the VPC to be Available again) and volcengine/cello
+    /// pkg/provider/volcengine/cellohelper/volc_api.go (createENI/attachENI name InvalidVpc.InvalidStatus).
+    /// </summary>
+    public int VpcBusyMs { get; set; }
+
+    /// <summary>
     /// Detach of an ENI that is not InUse on the given instance answers InvalidEni.InstanceMismatch, as a repeated
     /// detach does. Source: volcengine/cello pkg/provider/volcengine/cellohelper/volc_api.go, freeENI: its detach
     /// retry loop ignores InvalidEni.InstanceMismatch (constant in cellohelper/errors/errors.go) as already detached.

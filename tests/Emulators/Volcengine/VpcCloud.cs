@@ -27,6 +27,9 @@ internal sealed class VpcCloud
 
     /// <summary>Per subnet, until when DeleteSubnet still sees its deleted ENIs (see SubnetDependencyMs).</summary>
     private readonly Dictionary<string, DateTime> _dependencyUntil = [];
+
+    /// <summary>Until when the VPC is busy after a CreateSubnet (see VpcBusyMs).</summary>
+    private DateTime _vpcBusyUntil;
     private int _counter;
 
     public VpcCloud(EmulatorOptions options, NodeLinks links)
@@ -264,6 +267,10 @@ internal sealed class VpcCloud
                 Tags = [.. p.Tags("Tags")],
             };
             _subnets[subnet.Id] = subnet;
+            if (_options.VpcBusyMs > 0)
+            {
+                _vpcBusyUntil = DateTime.UtcNow.AddMilliseconds(_options.VpcBusyMs);
+            }
         }
 
         return (new { SubnetId = subnet.Id, RequestId = Guid.NewGuid().ToString() },
@@ -340,6 +347,12 @@ internal sealed class VpcCloud
         EmuEni eni;
         lock (_lock)
         {
+            if (DateTime.UtcNow < _vpcBusyUntil)
+            {
+                // See EmulatorOptions.VpcBusyMs for the sources.
+                throw new ApiError("InvalidVpc.InvalidStatus", $"VPC {VpcId} is not Available: a subnet change is in progress");
+            }
+
             var subnet = _subnets.GetValueOrDefault(subnetId) ?? throw new ApiError("InvalidSubnet.NotFound", $"subnet {subnetId} does not exist", 404);
             if (subnet.Status != "Available")
             {
