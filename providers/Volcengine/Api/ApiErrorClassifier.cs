@@ -9,6 +9,10 @@ internal static class ApiErrorClassifier
         "FlowLimitExceeded" or "AccountFlowLimitExceeded" or "Throttling" or "RequestLimitExceeded" => true,
         "InternalError" or "InternalServiceError" or "InternalServiceTimeout" or "ServiceUnavailable" or "ServiceUnavailableTemporary" => true,
         VolcengineApiException.TransportCode => true,
+        // The VPC is busy for a while after a subnet change: terraform-provider-volcengine
+        // (volcengine/vpc/subnet/service_volcengine_subnet.go) waits for it to be Available again, and volcengine/cello
+        // (pkg/provider/volcengine/cellohelper/volc_api.go) names this code on ENI create/attach/detach/delete.
+        "InvalidVpc.InvalidStatus" => true,
         // A code we do not know with a 5xx status is the server's trouble, not ours.
         _ => httpStatus >= 500 && !IsPermanent(code),
     };
@@ -36,6 +40,7 @@ internal static class ApiErrorClassifier
         "InsufficientIpInSubnet" => "the VM subnet has no free addresses; use a larger --subnet or a smaller --pool-size",
         "InvalidSubnet.Conflict" or "InvalidCidrBlock.Conflict" or "InvalidSubnet.CidrConflict" =>
             "--subnet overlaps an existing subnet of the VPC; choose a free CIDR inside the VPC's range",
+        "InvalidVpc.InvalidStatus" => "the VPC stayed busy (a subnet of it was just changed); wait a minute and re-run (the run resumes)",
         "IdempotentParameterMismatch" => "a retried request changed; run 'cocoon-net teardown' and init again if this repeats",
         "FlowLimitExceeded" or "AccountFlowLimitExceeded" => "the API kept throttling; wait a minute and re-run (the run resumes)",
         _ when code.StartsWith("QuotaExceeded", StringComparison.Ordinal) => "a Volcengine quota is exhausted; raise it in the console",

@@ -69,7 +69,7 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
             lines.Add(PlanChange.Delete($"detach ENI {id} from instance {eni.InstanceId}"));
             if (!dryRun)
             {
-                await IgnoreNotFoundAsync(api.DetachNetworkInterfaceAsync(eni.InstanceId, id, cancellationToken)).ConfigureAwait(false);
+                await DetachAsync(eni.InstanceId, id, cancellationToken).ConfigureAwait(false);
                 eni = await waiter.EniSettledAsync(id, cancellationToken).ConfigureAwait(false);
                 if (eni is null)
                 {
@@ -119,12 +119,28 @@ internal sealed partial class NodeTeardown(VpcApi api, StatusWaiter waiter, Volc
 
         if (!request.DryRun)
         {
-            await IgnoreNotFoundAsync(api.DeleteSubnetAsync(id, cancellationToken)).ConfigureAwait(false);
+            await waiter.DeleteSubnetAsync(id, cancellationToken).ConfigureAwait(false);
             await waiter.SubnetGoneAsync(id, cancellationToken).ConfigureAwait(false);
             LogDeleted("subnet", id, request.NodeName);
         }
 
         return [PlanChange.Delete($"delete subnet {id}", $"({subnet.CidrBlock})")];
+    }
+
+    /// <summary>
+    /// Detaches, counting "not attached to that instance" as done: a retried detach whose first attempt took
+    /// effect gets InvalidEni.InstanceMismatch, and volcengine/cello
+    /// (pkg/provider/volcengine/cellohelper/volc_api.go, freeENI) ignores it the same way.
+    /// </summary>
+    private async Task DetachAsync(string instanceId, string eniId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await api.DetachNetworkInterfaceAsync(instanceId, eniId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (VolcengineApiException e) when (e.IsNotFound || e.Code == "InvalidEni.InstanceMismatch")
+        {
+        }
     }
 
     private static async Task IgnoreNotFoundAsync(Task call)

@@ -66,6 +66,42 @@ internal sealed partial class StatusWaiter(VpcApi api, EniStatusBoard board, Vol
         }
     }
 
+    /// <summary>
+    /// Deletes a subnet whose ENIs were just deleted. For a while after that the cloud still counts them and
+    /// refuses; terraform-provider-volcengine (volcengine/vpc/subnet/service_volcengine_subnet.go, RemoveResource)
+    /// retries DeleteSubnet for up to 15 minutes. Here the retry is bounded by the status timeout, with progress
+    /// lines; not-found means someone else finished the job.
+    /// </summary>
+    public async Task DeleteSubnetAsync(string subnetId, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        var progress = new Progress(time);
+        while (true)
+        {
+            try
+            {
+                await api.DeleteSubnetAsync(subnetId, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (VolcengineApiException e) when (e.IsNotFound)
+            {
+                return;
+            }
+            catch (VolcengineApiException e) when (IsStillInUse(e.Code) && time.GetUtcNow() < deadline)
+            {
+                if (progress.Due() is { } waited)
+                {
+                    LogSubnetProgress(logger, subnetId, "let go of its deleted ENIs", e.Code, waited.TotalSeconds);
+                }
+            }
+
+            await PauseAsync(deadline, $"subnet {subnetId} still cannot be deleted", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What DeleteSubnet answers while the cloud still counts ENIs (or the subnet is mid-change).</summary>
+    private static bool IsStillInUse(string code) => code is "InvalidSubnet.InUse" or "InvalidSubnet.InvalidStatus" or "DependencyViolation";
+
     private async Task PauseAsync(DateTimeOffset deadline, string situation, CancellationToken cancellationToken)
     {
         if (time.GetUtcNow() >= deadline)

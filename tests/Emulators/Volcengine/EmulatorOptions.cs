@@ -37,6 +37,32 @@ internal sealed class EmulatorOptions
     /// <summary>The instance's metadata token mode: "" (no token endpoint), "optional" or "required"; see MetadataTokens.</summary>
     public string MetadataTokens { get; set; } = "";
 
+    /// <summary>
+    /// How long after the last ENI of a subnet is deleted DeleteSubnet still fails (0: not at all).
+    /// Source: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go, RemoveResource:
+    /// on a DeleteSubnet error it re-reads the subnet and retries the call for up to 15 minutes (it retries on any
+    /// error code; the code is not named there, so the emulator answers what it answers for a subnet with ENIs).
+    /// </summary>
+    public int SubnetDependencyMs { get; set; }
+
+    /// <summary>
+    /// How long the VPC stays busy after CreateSubnet (0: not at all); meanwhile CreateNetworkInterface answers
+    /// InvalidVpc.InvalidStatus. Sources: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go
+    /// (CreateSubnet locks per VPC and waits, through ExtraRefresh, for the VPC to be Available again) and volcengine/cello
+    /// pkg/provider/volcengine/cellohelper/volc_api.go (createENI/attachENI name InvalidVpc.InvalidStatus).
+    /// </summary>
+    public int VpcBusyMs { get; set; }
+
+    /// <summary>
+    /// Detach of an ENI that is not InUse on the given instance answers InvalidEni.InstanceMismatch, as a repeated
+    /// detach does. Source: volcengine/cello pkg/provider/volcengine/cellohelper/volc_api.go, freeENI: its detach
+    /// retry loop ignores InvalidEni.InstanceMismatch (constant in cellohelper/errors/errors.go) as already detached.
+    /// </summary>
+    public bool InstanceMismatchOnDetach { get; set; }
+
+    /// <summary><c>Action:N</c>: the Nth successful call of Action is applied, then answered with a 500 (a lost answer).</summary>
+    public string? FailAfter { get; set; }
+
     public double ThrottleRate { get; set; }
     public double ErrorRate { get; set; }
     public int Seed { get; set; } = 1;

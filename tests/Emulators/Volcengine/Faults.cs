@@ -13,6 +13,9 @@ internal sealed class Faults(EmulatorOptions options)
     /// <summary><c>Action:N</c>: the Nth successful call of Action is applied, then never answered.</summary>
     public string? HoldAfter { get; set; }
 
+    /// <summary><c>Action:N</c>: the Nth successful call of Action is applied, then answered with a 500 once.</summary>
+    public string? FailAfter { get; set; } = options.FailAfter;
+
     /// <summary>Set once a hold has caught a request.</summary>
     public string? Held { get; set; }
 

@@ -88,6 +88,13 @@ app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
         await Task.Delay(Timeout.Infinite, context.RequestAborted);
     }
 
+    if (faults.FailAfter is { } fail && fail == $"{action}:{cloud.CallCount(action)}")
+    {
+        // Applied, but the answer is lost: the client sees a 5xx and retries a call that already took effect.
+        faults.FailAfter = null;
+        return Envelope(null, "InternalError", "internal error", 500);
+    }
+
     return Envelope(result);
 });
 

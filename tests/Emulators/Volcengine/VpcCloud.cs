@@ -24,6 +24,12 @@ internal sealed class VpcCloud
     private readonly Dictionary<string, EmuEni> _enis = [];
     private readonly Dictionary<(string Action, string Token), (string Fingerprint, object Result)> _tokens = [];
     private readonly Dictionary<string, int> _calls = [];
+
+    /// <summary>Per subnet, until when DeleteSubnet still sees its deleted ENIs (see SubnetDependencyMs).</summary>
+    private readonly Dictionary<string, DateTime> _dependencyUntil = [];
+
+    /// <summary>Until when the VPC is busy after a CreateSubnet (see VpcBusyMs).</summary>
+    private DateTime _vpcBusyUntil;
     private int _counter;
 
     public VpcCloud(EmulatorOptions options, NodeLinks links)
@@ -261,6 +267,10 @@ internal sealed class VpcCloud
                 Tags = [.. p.Tags("Tags")],
             };
             _subnets[subnet.Id] = subnet;
+            if (_options.VpcBusyMs > 0)
+            {
+                _vpcBusyUntil = DateTime.UtcNow.AddMilliseconds(_options.VpcBusyMs);
+            }
         }
 
         return (new { SubnetId = subnet.Id, RequestId = Guid.NewGuid().ToString() },
@@ -273,7 +283,8 @@ internal sealed class VpcCloud
         lock (_lock)
         {
             var subnet = _subnets.GetValueOrDefault(id) ?? throw new ApiError("InvalidSubnet.NotFound", $"subnet {id} does not exist", 404);
-            if (_enis.Values.Any(e => e.SubnetId == id))
+            if (_enis.Values.Any(e => e.SubnetId == id)
+                || (_dependencyUntil.TryGetValue(id, out var until) && DateTime.UtcNow < until))
             {
                 throw new ApiError("InvalidSubnet.InUse", $"subnet {id} still has network interfaces");
             }
@@ -336,6 +347,12 @@ internal sealed class VpcCloud
         EmuEni eni;
         lock (_lock)
         {
+            if (DateTime.UtcNow < _vpcBusyUntil)
+            {
+                // See EmulatorOptions.VpcBusyMs for the sources.
+                throw new ApiError("InvalidVpc.InvalidStatus", $"VPC {VpcId} is not Available: a subnet change is in progress");
+            }
+
             var subnet = _subnets.GetValueOrDefault(subnetId) ?? throw new ApiError("InvalidSubnet.NotFound", $"subnet {subnetId} does not exist", 404);
             if (subnet.Status != "Available")
             {
@@ -433,6 +450,12 @@ internal sealed class VpcCloud
                 throw new ApiError("InvalidEni.InvalidStatus", $"network interface {id} is a primary interface");
             }
 
+            if (_options.InstanceMismatchOnDetach && (eni.Status != "InUse" || eni.InstanceId != Required(p, "InstanceId")))
+            {
+                // See EmulatorOptions.InstanceMismatchOnDetach for the source.
+                throw new ApiError("InvalidEni.InstanceMismatch", $"network interface {id} is not attached to instance {p.Get("InstanceId")}");
+            }
+
             if (eni.Status != "InUse" || eni.InstanceId != Required(p, "InstanceId"))
             {
                 throw new ApiError("InvalidEni.InvalidStatus", $"network interface {id} is {eni.Status}, not InUse on {p.Get("InstanceId")}");
@@ -474,6 +497,11 @@ internal sealed class VpcCloud
             return (new { RequestId = Guid.NewGuid().ToString() }, () => Later(_options.EniDeleteMs, () =>
             {
                 _enis.Remove(id);
+                if (_options.SubnetDependencyMs > 0)
+                {
+                    _dependencyUntil[eni.SubnetId] = DateTime.UtcNow.AddMilliseconds(_options.SubnetDependencyMs);
+                }
+
                 var subnet = _subnets[eni.SubnetId];
                 subnet.UsedIps.Remove(eni.PrimaryIp);
                 subnet.UsedIps.ExceptWith(eni.SecondaryIps);
