@@ -49,16 +49,6 @@ internal sealed class StepPlan(string step)
         return this;
     }
 
-    public StepPlan AddLines(IEnumerable<string> lines)
-    {
-        foreach (var line in lines)
-        {
-            Add(line);
-        }
-
-        return this;
-    }
-
     /// <summary>
     /// A host change: <paramref name="claim"/> records in the footprint what the action may create (saved
     /// before the action runs), <paramref name="action"/> makes the change and records its outcome.
