@@ -10,6 +10,10 @@ DESTDIR ?=
 LIBDIR  := $(DESTDIR)$(PREFIX)/lib/cocoon-net
 BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
 DOTNET  ?= dotnet
+# The plugin contract's Major.Minor (src/Abstractions/ContractVersion.props) and the next minor, which the version-range tests
+# build as a contract this cocoon-net must refuse.
+CONTRACT      := $(shell sed -n 's:.*<CocoonNetContract>\(.*\)</CocoonNetContract>.*:\1:p' src/Abstractions/ContractVersion.props)
+CONTRACT_NEXT := $(word 1,$(subst ., ,$(CONTRACT))).$(shell echo $$(( $(word 2,$(subst ., ,$(CONTRACT))) + 1 )))
 # Self-contained + composite ReadyToRun: no runtime needed on nodes, faster start-up, ~2 min to build.
 # SELF_CONTAINED=false builds a small framework-dependent out/ in seconds (for quick local iterations).
 SELF_CONTAINED ?= true
@@ -33,14 +37,14 @@ build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>
 	@chmod -R go-w $(OUT)
 	@echo "built $(OUT)/cocoon-net with plugins: $$(ls $(OUT)/plugins | tr '\n' ' ')"
 
-test-plugins: build pack ## Packages (make pack), the sample plugin against this contract, 2.0 and 2.2, the cloud emulators
-	@# The contract as the previous minor (2.0) and a future one (2.2), for the version-range tests; obj/ and
-	@# bin/ of their own, so they never mix with the real contract's build (which make pack packs).
-	@for v in 2.0 2.2; do \
-	  $(DOTNET) build src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/test-contracts/$$v --nologo -v quiet \
-	    -p:ContractVersion=$$v -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$$v/ \
-	    -p:BaseOutputPath=$(abspath $(OUT))/obj/contract-$$v/bin/ || exit 1; done
-	@for v in acme:$(abspath $(OUT)) acme-contract20:$(abspath $(OUT))/test-contracts/2.0 acme-contract22:$(abspath $(OUT))/test-contracts/2.2; do \
+test-plugins: build pack ## Packages (make pack), the sample plugin against this contract, the oldest minor and the next one, the cloud emulators
+	@# The contract as its oldest supported minor (2.0) and as the next, unreleased minor, for the version-range
+	@# tests; obj/ and bin/ of their own, so they never mix with the real contract's build (which make pack packs).
+	@for v in older:2.0 newer:$(CONTRACT_NEXT); do \
+	  $(DOTNET) build src/Abstractions/CocoonNet.Abstractions.csproj -c $(CONFIG) -o $(OUT)/test-contracts/$${v%%:*} --nologo -v quiet \
+	    -p:ContractVersion=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/contract-$${v%%:*}/ \
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/contract-$${v%%:*}/bin/ || exit 1; done
+	@for v in acme:$(abspath $(OUT)) acme-contract-older:$(abspath $(OUT))/test-contracts/older acme-contract-newer:$(abspath $(OUT))/test-contracts/newer; do \
 	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
 	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ \
 	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done

@@ -35,8 +35,21 @@ public interface ICloudProvider
     /// </summary>
     Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken);
 
-    /// <summary>Live cloud facts for <c>cocoon-net status</c>.</summary>
+    /// <summary>
+    /// Live cloud facts for <c>cocoon-net status</c> and the agent's periodic cloud check. Read-only: it
+    /// must make no mutating cloud call (the agent repairs the cloud only through <see cref="ProvisionAsync"/>,
+    /// and only when the operator asks for it).
+    /// </summary>
     Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken);
+
+#if !CONTRACT_BEFORE_2_2
+    /// <summary>
+    /// The shortest interval at which a long-running agent may call <see cref="GetStatusAsync"/> for one node
+    /// (the agent's <c>--cloud-check</c> is raised to it), so a fleet of agents stays within the cloud's API
+    /// rate limits. Default: one minute. Added in contract 2.2.
+    /// </summary>
+    TimeSpan MinimumStatusInterval => TimeSpan.FromMinutes(1);
+#endif
 
     /// <summary>
     /// Removes what this provider created for the node, as recorded in <see cref="TeardownRequest.Resources"/>,

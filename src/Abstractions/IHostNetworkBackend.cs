@@ -25,4 +25,13 @@ public interface IHostNetworkBackend
 
     /// <summary>Undoes <see cref="PrepareHostAsync"/>; run by teardown after the shared pipeline's cleanup.</summary>
     Task<IReadOnlyList<PlanChange>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken);
+
+#if !CONTRACT_BEFORE_2_2
+    /// <summary>
+    /// What this backend keeps in place between runs, for the long-running agent: it repairs those objects
+    /// from kernel events. Cheap and read-only: it must not wait for links to appear or change anything.
+    /// Default: nothing. Added in contract 2.2.
+    /// </summary>
+    Task<HostWatch> DescribeWatchAsync(HostContext context, CancellationToken cancellationToken) => Task.FromResult(new HostWatch());
+#endif
 }

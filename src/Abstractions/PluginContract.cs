@@ -10,7 +10,9 @@ namespace CocoonNet.Abstractions;
 /// The assembly version is <c>Major.Minor.0.0</c>.
 /// </para>
 /// <para>History: 2.0 — init-only contract types, registration helpers, typed plan changes, the address pool,
-/// <see cref="ICloudProvider.ValidateAsync"/>; 2.1 — plugin settings (<c>ICocoonNetPlugin.Settings</c>).</para>
+/// <see cref="ICloudProvider.ValidateAsync"/>; 2.1 — plugin settings (<c>ICocoonNetPlugin.Settings</c>);
+/// 2.2 — continuous operation: <c>IHostNetworkBackend.DescribeWatchAsync</c> (<c>HostWatch</c>) and
+/// <c>ICloudProvider.MinimumStatusInterval</c>, for the long-running agent.</para>
 /// </summary>
 public static class PluginContract
 {
@@ -20,9 +22,12 @@ public static class PluginContract
 #if CONTRACT_2_0
     /// <summary>Minor version of this build of the contract.</summary>
     public const int Minor = 0;
-#else
+#elif CONTRACT_BEFORE_2_2
     /// <summary>Minor version of this build of the contract.</summary>
     public const int Minor = 1;
+#else
+    /// <summary>Minor version of this build of the contract.</summary>
+    public const int Minor = 2;
 #endif
 
     /// <summary>The oldest minor of <see cref="Major"/> this build of the contract still loads.</summary>

@@ -47,6 +47,19 @@ internal sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider t
     public Task<IReadOnlyList<PlanChange>> CleanupHostAsync(HostContext context, bool dryRun, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<PlanChange>>([]);
 
+    // The agent keeps the ENIs' NICs up: those present now, found by their recorded MACs, without waiting.
+    public async Task<HostWatch> DescribeWatchAsync(HostContext context, CancellationToken cancellationToken)
+    {
+        var record = new ProvisionRecord(context.Resources);
+        var macs = record.EniIds
+            .Select(id => record.Get(ProvisionRecord.MacKey(id)))
+            .OfType<string>()
+            .Where(mac => mac.Length > 0)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var links = await network.ListLinksAsync(cancellationToken).ConfigureAwait(false);
+        return new HostWatch { NicsKeptUp = links.Where(l => macs.Contains(l.Mac)).Select(l => l.Name).ToList() };
+    }
+
     /// <summary>The ENIs' links in pool.json order, waiting until each has appeared.</summary>
     private async Task<IReadOnlyList<(string EniId, HostLink Link)>> WaitForLinksAsync(HostContext context, CancellationToken cancellationToken)
     {

@@ -48,7 +48,7 @@ public sealed partial class PluginTemplateTests(TemplatePlugin plugin) : IClassF
 
         var list = sandbox.CocoonNet("plugins");
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"(?m)^examplecloud\s+0\.1\.0\s+2\.1\s+examplecloud\s+loaded$", list.Stdout);
+        Assert.Matches($@"(?m)^examplecloud\s+0\.1\.0\s+{ContractVersions.Escaped(ContractVersions.Current)}\s+examplecloud\s+loaded$", list.Stdout);
 
         var dryRun = sandbox.CocoonNet([.. init, "--dry-run"], zone);
         Assert.True(dryRun.ExitCode == 0, dryRun.ToString());

@@ -14,14 +14,15 @@ public sealed class ThirdPartyPluginTests
     public void A_dropped_in_plugin_is_listed_and_serves_init_status_and_teardown()
     {
         using var sandbox = new Sandbox();
-        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme", "acme-contract22");
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "adopt", "acme", "acme-contract-newer");
 
         var list = sandbox.CocoonNet("plugins");
         Assert.True(list.ExitCode == 0, list.ToString());
-        Assert.Matches(@"\nacme\s+0\.3\.1\s+2\.1\s+acme\s+loaded\n", list.Stdout);
+        Assert.Matches($@"\nacme\s+0\.3\.1\s+{ContractVersions.Escaped(ContractVersions.Current)}\s+acme\s+loaded\n", list.Stdout);
         // Reported in one line of the table, before the plugin is loaded (its name is its folder's).
-        Assert.Matches(@"\nacme-contract22\s+-\s+2\.2\s+-\s+skipped: built for contract 2\.2; this cocoon-net supports up to 2\.1: [^\n]+\n", list.Stdout);
-        Assert.Matches(@"\nadopt\s+\d+\.\d+\.\d+\s+2\.1\s+generic\s+loaded\n", list.Stdout);
+        var (next, current) = (ContractVersions.Escaped(ContractVersions.Next), ContractVersions.Escaped(ContractVersions.Current));
+        Assert.Matches($@"\nacme-contract-newer\s+-\s+{next}\s+-\s+skipped: built for contract {next}; this cocoon-net supports up to {current}: [^\n]+\n", list.Stdout);
+        Assert.Matches($@"\nadopt\s+\d+\.\d+\.\d+\s+{current}\s+generic\s+loaded\n", list.Stdout);
 
         // The dry-run header shows what the cloud gives (acme: at most 100), not what was asked for.
         var plan = sandbox.CocoonNet("init", "--platform", "acme", "--node-name", "acme-node", "--subnet", "10.77.0.0/24", "--pool-size", "150", "--dry-run");
@@ -123,7 +124,7 @@ public sealed class ThirdPartyPluginTests
     public void A_plugin_built_for_the_previous_minor_contract_still_loads_and_serves_init()
     {
         using var sandbox = new Sandbox();
-        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "acme-contract20");
+        sandbox.PluginsDirectory = PluginFolders.Create(sandbox.Root, "acme-contract-older");
 
         var list = sandbox.CocoonNet("plugins");
         Assert.Matches(@"\nacme\s+0\.3\.1\s+2\.0\s+acme\s+loaded\n", list.Stdout);

@@ -79,7 +79,7 @@ public sealed class TemplatePlugin : IDisposable
     /// <summary>
     /// Sources: out/packages and this machine's feed. Restored packages go to a private folder, and the
     /// machine's package cache serves as a read-only fallback without any CocoonNet package in it: a stale
-    /// CocoonNet.Abstractions 2.1.0 cached by an earlier build of the package must never stand in for this one.
+    /// CocoonNet.Abstractions of the same version cached by an earlier build of the package must never stand in for this one.
     /// </summary>
     private void WriteNuGetConfig()
     {

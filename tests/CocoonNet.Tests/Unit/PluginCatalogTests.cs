@@ -1,3 +1,4 @@
+using CocoonNet.Abstractions;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Tests.Integration;
 using CocoonNet.Tests.Support;
@@ -17,7 +18,7 @@ public sealed class PluginCatalogTests : IDisposable
     [BuildFact]
     public void Good_plugins_load_and_bad_ones_are_reported_not_fatal()
     {
-        var directory = PluginFolders.Create(_root, "adopt", "acme", "acme-contract20", "acme-contract22");
+        var directory = PluginFolders.Create(_root, "adopt", "acme", "acme-contract-older", "acme-contract-newer");
         var broken = Path.Combine(directory, "broken");
         Directory.CreateDirectory(broken);
         File.WriteAllText(Path.Combine(broken, "broken.deps.json"), "{}");
@@ -32,12 +33,13 @@ public sealed class PluginCatalogTests : IDisposable
         Assert.True(plugins["adopt"].IsLoaded, plugins["adopt"].Status);
         Assert.Equal("generic", plugins["adopt"].Platform);
         Assert.True(plugins["acme"].IsLoaded, plugins["acme"].Status);
-        Assert.Equal(new Version(2, 1, 0, 0), plugins["acme"].Contract);
+        Assert.Equal(PluginContract.Current, new Version(plugins["acme"].Contract!.Major, plugins["acme"].Contract!.Minor));
         // The previous minor loads (minors only add); the next one is refused before anything of it is loaded.
-        Assert.Equal("skipped: another plugin named acme is already loaded (from " + plugins["acme"].Folder + ")", plugins["acme-contract20"].Status);
-        Assert.Equal(new Version(2, 0, 0, 0), plugins["acme-contract20"].Contract);
-        Assert.Equal("skipped: built for contract 2.2; this cocoon-net supports up to 2.1: upgrade cocoon-net, or use a build of the plugin for contract 2.1",
-            plugins["acme-contract22"].Status);
+        Assert.Equal("skipped: another plugin named acme is already loaded (from " + plugins["acme"].Folder + ")", plugins["acme-contract-older"].Status);
+        Assert.Equal(new Version(2, 0, 0, 0), plugins["acme-contract-older"].Contract);
+        Assert.Equal($"skipped: built for contract {ContractVersions.Next}; this cocoon-net supports up to {ContractVersions.Current}: "
+            + $"upgrade cocoon-net, or use a build of the plugin for contract {ContractVersions.Current}",
+            plugins["acme-contract-newer"].Status);
         Assert.Equal("skipped: invalid broken.deps.json: no runtimeTarget.name", plugins["broken"].Status);
         Assert.StartsWith("skipped: cannot read junk.dll: ", plugins["junk"].Status);
         Assert.Equal("skipped: no plugin assembly (expected one <Name>.deps.json with its <Name>.dll)", plugins["empty"].Status);

@@ -277,7 +277,7 @@ public sealed class PluginSettingsTests : IDisposable
     [BuildFact]
     public void Plugins_verbose_and_json_list_every_setting_with_its_names_and_value()
     {
-        var directory = PluginFolders.Create(_root, "adopt", "acme", "acme-contract22");
+        var directory = PluginFolders.Create(_root, "adopt", "acme", "acme-contract-newer");
         var (exit, stdout, stderr) = Cli("plugins", "--verbose", "--plugins-dir", directory);
         Assert.True(exit == 0, stderr);
         Assert.Contains("""
@@ -298,7 +298,7 @@ public sealed class PluginSettingsTests : IDisposable
         Assert.Equal(["reservation-prefix", "max-reservations", "api-token"], settings.Select(s => (string)s!["name"]!));
         Assert.Equal("wholeNumber", (string)settings[1]!["type"]!);
         Assert.Equal(["init", "status"], settings[1]!["commands"]!.AsArray().Select(c => (string)c!));
-        Assert.Empty(plugins["acme-contract22"]!["settings"]!.AsArray());
+        Assert.Empty(plugins["acme-contract-newer"]!["settings"]!.AsArray());
         Schemas.AssertInvalid(Schemas.Plugins, json.Replace("\"wholeNumber\"", "\"integer\"", StringComparison.Ordinal));
 
         var yaml = Cli("plugins", "-o", "yaml", "--plugins-dir", directory).Stdout;
@@ -308,7 +308,7 @@ public sealed class PluginSettingsTests : IDisposable
     [BuildFact]
     public void A_plugin_built_for_contract_2_0_declares_no_settings_and_still_loads()
     {
-        var directory = PluginFolders.Create(_root, "acme-contract20");
+        var directory = PluginFolders.Create(_root, "acme-contract-older");
         var plugin = Assert.Single(PluginCatalog.Discover(directory, allowInsecure: false, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         Assert.True(plugin.IsLoaded, plugin.Status);
         Assert.Empty(plugin.Settings);

@@ -1,3 +1,4 @@
+using CocoonNet.Abstractions;
 using System.IO.Compression;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
@@ -29,7 +30,7 @@ public sealed class SdkPackageTests
         Assert.Equal(0, cor.ManagedNativeHeaderDirectory.Size);
         Assert.True((cor.Flags & CorFlags.ILOnly) != 0, "IL only");
         var reader = pe.GetMetadataReader();
-        Assert.Equal(new Version(2, 1, 0, 0), reader.GetAssemblyDefinition().Version);
+        Assert.Equal(new Version(PluginContract.Major, PluginContract.Minor, 0, 0), reader.GetAssemblyDefinition().Version);
         var references = reader.AssemblyReferences.Select(h => reader.GetString(reader.GetAssemblyReference(h).Name)).ToList();
         Assert.DoesNotContain(references, r => r.Contains("r2r", StringComparison.OrdinalIgnoreCase) || r == "cocoon-net");
 
@@ -63,9 +64,9 @@ public sealed class SdkPackageTests
     [BuildFact]
     public void The_test_contracts_and_the_sample_plugin_built_against_each_carry_their_version()
     {
-        foreach (var (version, plugin) in new[] { ("2.0", "acme-contract20"), ("2.2", "acme-contract22") })
+        foreach (var (folder, version, plugin) in new[] { ("older", ContractVersions.Oldest, "acme-contract-older"), ("newer", ContractVersions.Next, "acme-contract-newer") })
         {
-            var contract = Path.Combine(TestEnvironment.OutDirectory, "test-contracts", version, "CocoonNet.Abstractions.dll");
+            var contract = Path.Combine(TestEnvironment.OutDirectory, "test-contracts", folder, "CocoonNet.Abstractions.dll");
             using (var pe = new PEReader(File.OpenRead(contract)))
             {
                 Assert.Equal(Version.Parse(version + ".0.0"), pe.GetMetadataReader().GetAssemblyDefinition().Version);

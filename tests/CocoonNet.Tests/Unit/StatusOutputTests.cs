@@ -144,7 +144,7 @@ public sealed class StatusOutputTests : IDisposable
     [BuildFact]
     public void Plugins_json_lists_loaded_and_skipped_plugins_and_matches_the_schema()
     {
-        var directory = PluginFolders.Create(_root, "adopt", "acme-contract22");
+        var directory = PluginFolders.Create(_root, "adopt", "acme-contract-newer");
         Directory.CreateDirectory(Path.Combine(directory, "empty"));
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -158,13 +158,13 @@ public sealed class StatusOutputTests : IDisposable
         var plugins = root["plugins"]!.AsArray().ToDictionary(p => (string)p!["name"]!);
         Assert.Equal("loaded", (string)plugins["adopt"]!["status"]!);
         Assert.Equal("generic", (string)plugins["adopt"]!["platform"]!);
-        Assert.Equal("2.1", (string)plugins["adopt"]!["contract"]!);
+        Assert.Equal(ContractVersions.Current, (string)plugins["adopt"]!["contract"]!);
         Assert.Null(plugins["adopt"]!["error"]);
         Assert.Equal("skipped", (string)plugins["empty"]!["status"]!);
         Assert.Null(plugins["empty"]!["contract"]);
         Assert.StartsWith("no plugin assembly", (string)plugins["empty"]!["error"]!);
-        Assert.Contains(plugins.Values, p => (string)p!["status"]! == "skipped" && (string)p["contract"]! == "2.2"
-            && ((string)p["error"]!).StartsWith("built for contract 2.2; this cocoon-net supports up to 2.1", StringComparison.Ordinal));
+        Assert.Contains(plugins.Values, p => (string)p!["status"]! == "skipped" && (string)p["contract"]! == ContractVersions.Next
+            && ((string)p["error"]!).StartsWith($"built for contract {ContractVersions.Next}; this cocoon-net supports up to {ContractVersions.Current}", StringComparison.Ordinal));
 
         var yaml = new StringWriter();
         Assert.Equal(0, new CliApplication(yaml, stderr)
