@@ -28,7 +28,7 @@ internal static class ApiErrorClassifier
     public static string? Hint(string code) => code switch
     {
         "SignatureDoesNotMatch" => "check VOLCENGINE_SECRET_KEY (or the secret in ~/.volcengine/config.json) and the system clock",
-        "InvalidAccessKey" => "the access key is unknown; check VOLCENGINE_ACCESS_KEY",
+        "InvalidAccessKey" => "the access key is unknown or expired; check VOLCENGINE_ACCESS_KEY, or the role attached to the instance",
         "InvalidSecretToken" => "the STS session token is invalid or expired; refresh VOLCENGINE_SESSION_TOKEN",
         "InvalidTimestamp" => "the system clock is off by more than 15 minutes; sync it (chrony/ntp)",
         "AccessDenied" or "LackPolicy" or "Forbidden" => "grant the IAM actions listed in docs/volcengine.md to these credentials",

@@ -26,11 +26,12 @@ internal sealed class OpenApiClient(
     public async Task<T> CallAsync<T>(
         string service, string action, QueryParameters parameters, JsonTypeInfo<T> resultType, string? target, CancellationToken cancellationToken)
     {
-        var credentials = await session.GetAsync(cancellationToken).ConfigureAwait(false);
         return await retry.ExecuteAsync(action, target, async ct =>
         {
             // Every attempt waits for its slot: a retry counts against the flow limit like any request.
             await pacer.WaitAsync(ct).ConfigureAwait(false);
+            // Keys per attempt, after the wait: instance-role keys may have been refreshed since the last one.
+            var credentials = await session.GetAsync(ct).ConfigureAwait(false);
             return await SendAsync(service, action, parameters, resultType, target, credentials, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }

@@ -11,8 +11,16 @@ namespace CocoonNet.Providers.Volcengine.Credentials;
 /// <param name="Region">Null when the source names no region; metadata supplies it then.</param>
 internal sealed record VolcengineCredentials(string AccessKeyId, string SecretAccessKey, string? SessionToken, string? Region, string Source)
 {
+    /// <summary>When STS keys stop working (instance-role keys); null for keys that do not expire.</summary>
+    public DateTimeOffset? Expires { get; init; }
+
+    /// <summary>The source for status and logs, e.g. <c>instance role cocoon-node (expires 2026-11-29T13:00:00Z)</c>; never a secret.</summary>
+    public string Description => Expires is { } expires
+        ? $"{Source} (expires {expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)})"
+        : Source;
+
     public override string ToString() =>
-        $"access key {AccessKeyId} from {Source}{(SessionToken is null ? "" : " (STS)")}{(Region is null ? "" : $", region {Region}")}";
+        $"access key {AccessKeyId} from {Description}{(SessionToken is null ? "" : " (STS)")}{(Region is null ? "" : $", region {Region}")}";
 }
 
 /// <summary>The process environment as the credential lookup sees it (a fake in tests).</summary>

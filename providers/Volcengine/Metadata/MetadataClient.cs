@@ -45,11 +45,15 @@ internal sealed class MetadataClient(HttpClient http, VolcengineSettings setting
             await vpc.ConfigureAwait(false), await type.ConfigureAwait(false));
     }
 
+    /// <summary>The metadata base URL, for messages.</summary>
+    public Uri BaseUrl => settings.MetadataUrl;
+
     public async Task<string> GetAsync(string path, CancellationToken cancellationToken) =>
         await TryGetAsync(path, cancellationToken).ConfigureAwait(false)
         ?? throw new InvalidOperationException($"instance metadata {new Uri(settings.MetadataUrl, path)} returned nothing; is this a Volcengine ECS instance?");
 
-    private async Task<string?> TryGetAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The trimmed value at <paramref name="path"/> (relative to the metadata URL, may carry a query); null when absent (404) or empty.</summary>
+    public async Task<string?> TryGetAsync(string path, CancellationToken cancellationToken)
     {
         var url = new Uri(settings.MetadataUrl, path);
         var token = await TokenAsync(null, cancellationToken).ConfigureAwait(false);

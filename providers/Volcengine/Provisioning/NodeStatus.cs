@@ -6,9 +6,10 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 
 /// <summary>
 /// status's live cloud lines: the secondary ENIs attached to this instance (the primary is not counted),
-/// the VM subnet, the secondary IPs of each of the node's ENIs, and where the cloud differs from pool.json.
+/// the VM subnet, the secondary IPs of each of the node's ENIs, where the cloud differs from pool.json, and where
+/// the credentials come from (never a secret).
 /// </summary>
-internal sealed class NodeStatus(VpcApi api, MetadataClient metadata)
+internal sealed class NodeStatus(VpcApi api, MetadataClient metadata, ApiSession session)
 {
     public async Task<CloudStatus> GetAsync(CloudResources resources, CancellationToken cancellationToken)
     {
@@ -53,6 +54,7 @@ internal sealed class NodeStatus(VpcApi api, MetadataClient metadata)
                 Field("SubnetID", record.SubnetId ?? ""),
                 Field("ENI IPs", perEni.Count == 0 ? "none" : string.Join(", ", perEni.Select(p => $"{p.Id}={p.Live?.SecondaryIps.Count ?? 0}"))),
                 Field("Drift", drift.Count == 0 ? "none" : string.Join("; ", drift)),
+                Field("Credentials", session.Description ?? "unknown"),
             ],
         };
     }

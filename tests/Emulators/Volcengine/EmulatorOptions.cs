@@ -46,6 +46,20 @@ internal sealed class EmulatorOptions
     public int SubnetDependencyMs { get; set; }
 
     /// <summary>
+    /// The instance's IAM role ("" : none). Served under /volcstack/latest/iam/security_credentials (the role list,
+    /// with or without ?type=user) and .../security_credentials/NAME (STS keys), with the token rules of --metadata-tokens.
+    /// Source: volcengine/volcengine-go-sdk volcengine/credentials/ecs_role_provider.go (imdsRoleNamePath,
+    /// imdsRoleCredsPath, imdsCredentialResponse {AccessKeyId, SecretAccessKey, SessionToken, ExpiredTime}); see InstanceRoles.
+    /// </summary>
+    public string InstanceRole { get; set; } = "";
+
+    /// <summary>
+    /// Lifetime of each STS key pair the role hands out; a request signed with it after that is refused. Source: the same
+    /// file parses ExpiredTime (RFC 3339) and refreshes before it (imdsDefaultExpiryWindow), i.e. the keys do expire.
+    /// </summary>
+    public int StsTtlSeconds { get; set; } = 3600;
+
+    /// <summary>
     /// How long the VPC stays busy after CreateSubnet (0: not at all); meanwhile CreateNetworkInterface answers
     /// InvalidVpc.InvalidStatus. Sources: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go
     /// (CreateSubnet locks per VPC and waits, through ExtraRefresh, for the VPC to be Available again) and volcengine/cello

@@ -14,11 +14,12 @@ builder.Services.AddSingleton<NodeLinks>();
 builder.Services.AddSingleton<VpcCloud>();
 builder.Services.AddSingleton(new Faults(options));
 builder.Services.AddSingleton<MetadataTokens>();
+builder.Services.AddSingleton<InstanceRoles>();
 
 var app = builder.Build();
 var json = new JsonSerializerOptions { PropertyNamingPolicy = null };
 
-app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
+app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults, InstanceRoles roles) =>
 {
     var parameters = new ApiParameters(SignatureVerifier.RawPairs(context.Request.QueryString.Value ?? "").ToList());
     var action = parameters.Get("Action") ?? "";
@@ -47,7 +48,9 @@ app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
         await Task.Delay(faults.LatencyMs, context.RequestAborted);
     }
 
-    if (SignatureVerifier.Verify(context.Request, options.AccessKey, options.SecretKey, service, DateTimeOffset.UtcNow) is { } rejected)
+    // The long-term key pair of the options, and the STS keys the instance role handed out (InstanceRoles).
+    StsKey? Key(string ak) => ak == options.AccessKey ? new StsKey(options.SecretKey, "", DateTimeOffset.MaxValue) : roles.Find(ak);
+    if (SignatureVerifier.Verify(context.Request, Key, service, DateTimeOffset.UtcNow) is { } rejected)
     {
         return Envelope(null, rejected.Code, rejected.Message, rejected.Code == "InvalidTimestamp" ? 400 : 401);
     }
@@ -99,9 +102,11 @@ app.MapGet("/", async (HttpContext context, VpcCloud cloud, Faults faults) =>
 });
 
 app.MapGet("/latest/api/token", (HttpContext context, MetadataTokens tokens) => tokens.Issue(context));
-app.MapGet("/volcstack/latest/{**path}", (string path, HttpContext context, VpcCloud cloud, MetadataTokens tokens) =>
+app.MapGet("/volcstack/latest/{**path}", (string path, HttpContext context, VpcCloud cloud, MetadataTokens tokens, InstanceRoles roles) =>
     !tokens.Allows(context) ? Results.StatusCode(StatusCodes.Status401Unauthorized)
+    : roles.Serve(path) is { } iam ? iam
     : cloud.Metadata(path.TrimEnd('/')) is { } value ? Results.Text(value) : Results.NotFound());
+app.MapGet("/_emulator/sts", (InstanceRoles roles) => Results.Text(JsonSerializer.Serialize(new { roles.Issued }, json), "application/json"));
 
 app.MapGet("/_emulator/inventory", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Inventory(), json), "application/json"));
 app.MapGet("/_emulator/calls", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Calls(), json), "application/json"));
