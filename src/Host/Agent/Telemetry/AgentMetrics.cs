@@ -40,7 +40,7 @@ internal sealed class AgentMetrics : IAgentTelemetry
         _reconcileErrors = factory.CreateCounter("cocoon_net_reconcile_errors_total", "Reconciles that failed.");
         _dhcpRestarts = factory.CreateCounter("cocoon_net_dhcp_restarts_total", "Times the agent restarted dnsmasq after it exited.");
         _cloudRequests = factory.CreateCounter("cocoon_net_cloud_requests_total",
-            "Cloud API requests (each attempt), by platform, action and result (ok, error, no_answer, cancelled).",
+            "Cloud API requests (each attempt), by platform, action and result (ok, error: an error answer, no_answer: timeout or no connection).",
             "platform", "action", "result");
         // Up to GCE's 2 minute operations.wait hold.
         _cloudRequestDuration = factory.CreateHistogram("cocoon_net_cloud_request_duration_seconds",
