@@ -31,7 +31,7 @@ internal sealed class OpenApiClient(
         {
             // Every attempt waits for its slot: a retry counts against the flow limit like any request.
             await pacer.WaitAsync(ct).ConfigureAwait(false);
-            return await SendAsync(service, action, parameters, resultType, target, credentials, ct).ConfigureAwait(false);
+            return await CloudRequestMeter.MeasureAsync(action, time, () => SendAsync(service, action, parameters, resultType, target, credentials, ct)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 
