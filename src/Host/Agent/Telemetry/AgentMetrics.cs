@@ -50,7 +50,14 @@ internal sealed class AgentMetrics : IAgentTelemetry
         _buildInfo = factory.CreateGauge("cocoon_net_build_info", "Always 1: the running cocoon-net and plugin versions.",
             "version", "plugin", "plugin_version");
 
-        Registry.AddBeforeCollectCallback(() => _dhcpLeases.Set(_leases.CountActive(_pool)));
+        // An unreadable lease file keeps the last count: a scrape must not fail, nor report 0 leases it never saw.
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            if (_leases.CountActive(_pool) is { } count)
+            {
+                _dhcpLeases.Set(count);
+            }
+        });
     }
 
     /// <summary>The registry <c>/metrics</c> exports.</summary>

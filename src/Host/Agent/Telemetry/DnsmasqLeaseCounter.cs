@@ -10,7 +10,8 @@ namespace CocoonNet.Host.Agent.Telemetry;
 /// </summary>
 internal sealed class DnsmasqLeaseCounter(string leaseFile, TimeProvider time)
 {
-    public int CountActive(IReadOnlySet<IPAddress>? pool)
+    /// <summary>Active leases of <paramref name="pool"/> (all when null); null when the file cannot be read now.</summary>
+    public int? CountActive(IReadOnlySet<IPAddress>? pool)
     {
         string[] lines;
         try
@@ -20,6 +21,10 @@ internal sealed class DnsmasqLeaseCounter(string leaseFile, TimeProvider time)
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();

@@ -115,6 +115,20 @@ public sealed class AgentMetricsTests
         Assert.Equal(0, Sample(await leases.Metrics().RenderAsync(), "cocoon_net_dhcp_leases"));
     }
 
+    [Fact]
+    public async Task An_unreadable_lease_file_keeps_the_last_count_and_the_scrape_still_answers()
+    {
+        using var leases = new LeaseFixture(Lease(0, "10.0.0.10"), Lease(0, "10.0.0.11"));
+        var metrics = leases.Metrics();
+        Assert.Equal(2, Sample(await metrics.RenderAsync(), "cocoon_net_dhcp_leases"));
+
+        // A directory where the file should be: reading it fails with an I/O error (root reads any file).
+        File.Delete(leases.LeaseFile);
+        Directory.CreateDirectory(leases.LeaseFile);
+
+        Assert.Equal(2, Sample(await metrics.RenderAsync(), "cocoon_net_dhcp_leases"));
+    }
+
     /// <summary>Issue 11, "Done when": "the /metrics output passes promtool check metrics (Debian package prometheus)".</summary>
     [ToolFact("promtool")]
     public async Task Promtool_accepts_the_output()
