@@ -9,6 +9,8 @@ PREFIX  ?= /usr
 DESTDIR ?=
 LIBDIR  := $(DESTDIR)$(PREFIX)/lib/cocoon-net
 BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
+# The agent's unit, in systemd's unit path for the prefix (/usr/lib/systemd/system, /usr/local/lib/systemd/system).
+UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 DOTNET  ?= dotnet
 # The plugin contract's Major.Minor (src/Abstractions/ContractVersion.props) and the next minor, which the version-range tests
 # build as a contract this cocoon-net must refuse.
@@ -81,11 +83,21 @@ install: ## Install the existing out/ (no rebuild: 'make build' first, as a norm
 	chmod -R u+rwX,go+rX,go-w $(LIBDIR)
 	install -d -m 0755 $(dir $(BINLINK))
 	ln -sfn $(PREFIX)/lib/cocoon-net/cocoon-net $(BINLINK)
-	@echo "installed $(LIBDIR) ($$(du -sh $(LIBDIR) | cut -f1)) and $(BINLINK)"
+	@# The agent's unit, not enabled (README: run adopt or init once, then systemctl enable --now cocoon-net).
+	install -d -m 0755 $(UNITDIR)
+	sed 's#^ExecStart=/usr/bin/cocoon-net #ExecStart=$(PREFIX)/bin/cocoon-net #' packaging/systemd/cocoon-net.service > $(UNITDIR)/cocoon-net.service
+	chmod 0644 $(UNITDIR)/cocoon-net.service
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "installed $(LIBDIR) ($$(du -sh $(LIBDIR) | cut -f1)), $(BINLINK) and $(UNITDIR)/cocoon-net.service (not enabled)"
 
 uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown' on the node first)
+	@# An enabled agent would be left pointing at a removed binary: disable and stop it (it leaves the network as it is).
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && [ -f $(UNITDIR)/cocoon-net.service ]; then \
+	  systemctl disable --now cocoon-net.service; fi
 	rm -rf $(LIBDIR)
 	@if [ -L $(BINLINK) ]; then rm -f $(BINLINK); echo "rm -f $(BINLINK)"; fi
+	rm -f $(UNITDIR)/cocoon-net.service
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
@@ -98,7 +110,8 @@ deps: ## Restore NuGet packages
 	$(DOTNET) restore CocoonNet.sln
 
 deps-system: ## Install the system packages the tests, demo and benchmark use (Debian/Ubuntu, root)
-	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine; do \
+	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
+	  systemd-analyze:systemd; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 

@@ -71,7 +71,7 @@ internal sealed class ComputeClient(
         var started = time.GetTimestamp();
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token).ConfigureAwait(false);
+            using var response = await CloudRequestMeter.SendAsync(http, request, HttpCompletionOption.ResponseContentRead, time, linked.Token).ConfigureAwait(false);
             if (logger.IsEnabled(LogLevel.Debug))
             {
                 logger.ComputeCall(method.Method, uri.AbsolutePath, (int)response.StatusCode, time.GetElapsedTime(started).TotalMilliseconds);

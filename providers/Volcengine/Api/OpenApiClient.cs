@@ -32,7 +32,7 @@ internal sealed class OpenApiClient(
             await pacer.WaitAsync(ct).ConfigureAwait(false);
             // Keys per attempt, after the wait: instance-role keys may have been refreshed since the last one.
             var credentials = await session.GetAsync(ct).ConfigureAwait(false);
-            return await SendAsync(service, action, parameters, resultType, target, credentials, ct).ConfigureAwait(false);
+            return await CloudRequestMeter.MeasureAsync(action, time, () => SendAsync(service, action, parameters, resultType, target, credentials, ct)).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
 

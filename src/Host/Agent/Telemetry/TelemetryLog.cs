@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Agent.Telemetry;
+
+/// <summary>The endpoints' log messages, source-generated.</summary>
+internal static partial class TelemetryLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving /metrics, /healthz and /readyz on http://{Address}/")]
+    public static partial void Listening(this ILogger logger, ListenAddress address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: answering failed: {Reason}")]
+    public static partial void AnswerFailed(this ILogger logger, string path, string reason);
+}
