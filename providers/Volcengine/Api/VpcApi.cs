@@ -3,7 +3,7 @@ namespace CocoonNet.Providers.Volcengine.Api;
 /// <summary>The VPC (and two ECS) actions cocoon-net uses, typed. Lists are paged through completely.</summary>
 internal sealed class VpcApi(OpenApiClient client)
 {
-    private const string Vpc = "vpc";
+    private const string VpcService = "vpc";
     private const string Ecs = "ecs";
     private const int PageSize = 100;
 
@@ -13,7 +13,7 @@ internal sealed class VpcApi(OpenApiClient client)
         for (var page = 1; ; page++)
         {
             var query = Page(filter, page);
-            var result = await client.CallAsync(Vpc, "DescribeSubnets", query, VpcJsonContext.Default.DescribeSubnetsResult, filter.Get("VpcId"), cancellationToken)
+            var result = await client.CallAsync(VpcService, "DescribeSubnets", query, VpcJsonContext.Default.DescribeSubnetsResult, filter.Get("VpcId"), cancellationToken)
                 .ConfigureAwait(false);
             var items = result.Subnets ?? [];
             all.AddRange(items);
@@ -30,6 +30,17 @@ internal sealed class VpcApi(OpenApiClient client)
         return found.FirstOrDefault(s => s.SubnetId == subnetId);
     }
 
+    /// <summary>
+    /// One VPC, or null when DescribeVpcs does not list it. Request and response shape: volcengine-go-sdk
+    /// service/vpc/api_describe_vpcs.go (VpcIds as a list, <c>VpcIds.1</c>; Result.Vpcs[].Status).
+    /// </summary>
+    public async Task<Vpc?> DescribeVpcAsync(string vpcId, CancellationToken cancellationToken)
+    {
+        var result = await client.CallAsync(VpcService, "DescribeVpcs", new QueryParameters().AddList("VpcIds", [vpcId]),
+            VpcJsonContext.Default.DescribeVpcsResult, vpcId, cancellationToken).ConfigureAwait(false);
+        return result.Vpcs?.FirstOrDefault(v => v.VpcId == vpcId);
+    }
+
     public async Task<string> CreateSubnetAsync(
         string vpcId, string zoneId, string cidr, string name, IEnumerable<KeyValuePair<string, string>> tags, string clientToken,
         CancellationToken cancellationToken)
@@ -37,20 +48,20 @@ internal sealed class VpcApi(OpenApiClient client)
         var query = new QueryParameters()
             .Add("VpcId", vpcId).Add("ZoneId", zoneId).Add("CidrBlock", cidr).Add("SubnetName", name)
             .Add("Description", "VM subnet managed by cocoon-net").AddTags("Tags", tags).Add("ClientToken", clientToken);
-        var result = await client.CallAsync(Vpc, "CreateSubnet", query, VpcJsonContext.Default.CreateSubnetResult, $"{name} ({cidr})", cancellationToken)
+        var result = await client.CallAsync(VpcService, "CreateSubnet", query, VpcJsonContext.Default.CreateSubnetResult, $"{name} ({cidr})", cancellationToken)
             .ConfigureAwait(false);
         return result.SubnetId;
     }
 
     public Task DeleteSubnetAsync(string subnetId, CancellationToken cancellationToken) =>
-        client.CallAsync(Vpc, "DeleteSubnet", new QueryParameters().Add("SubnetId", subnetId), VpcJsonContext.Default.EmptyResult, subnetId, cancellationToken);
+        client.CallAsync(VpcService, "DeleteSubnet", new QueryParameters().Add("SubnetId", subnetId), VpcJsonContext.Default.EmptyResult, subnetId, cancellationToken);
 
     public async Task<IReadOnlyList<NetworkInterface>> DescribeNetworkInterfacesAsync(QueryParameters filter, CancellationToken cancellationToken)
     {
         var all = new List<NetworkInterface>();
         for (var page = 1; ; page++)
         {
-            var result = await client.CallAsync(Vpc, "DescribeNetworkInterfaces", Page(filter, page),
+            var result = await client.CallAsync(VpcService, "DescribeNetworkInterfaces", Page(filter, page),
                 VpcJsonContext.Default.DescribeNetworkInterfacesResult, filter.Get("InstanceId") ?? filter.Get("SubnetId"), cancellationToken).ConfigureAwait(false);
             var items = result.NetworkInterfaceSets ?? [];
             all.AddRange(items);
@@ -66,7 +77,7 @@ internal sealed class VpcApi(OpenApiClient client)
     {
         try
         {
-            var eni = await client.CallAsync(Vpc, "DescribeNetworkInterfaceAttributes", new QueryParameters().Add("NetworkInterfaceId", eniId),
+            var eni = await client.CallAsync(VpcService, "DescribeNetworkInterfaceAttributes", new QueryParameters().Add("NetworkInterfaceId", eniId),
                 VpcJsonContext.Default.NetworkInterface, eniId, cancellationToken).ConfigureAwait(false);
             return eni.NetworkInterfaceId.Length == 0 ? null : eni;
         }
@@ -88,27 +99,27 @@ internal sealed class VpcApi(OpenApiClient client)
             query.Add("SecondaryPrivateIpAddressCount", secondaryIps);
         }
 
-        var result = await client.CallAsync(Vpc, "CreateNetworkInterface", query, VpcJsonContext.Default.CreateNetworkInterfaceResult, name, cancellationToken)
+        var result = await client.CallAsync(VpcService, "CreateNetworkInterface", query, VpcJsonContext.Default.CreateNetworkInterfaceResult, name, cancellationToken)
             .ConfigureAwait(false);
         return result.NetworkInterfaceId;
     }
 
     public Task AttachNetworkInterfaceAsync(string instanceId, string eniId, CancellationToken cancellationToken) =>
-        client.CallAsync(Vpc, "AttachNetworkInterface", new QueryParameters().Add("InstanceId", instanceId).Add("NetworkInterfaceId", eniId),
+        client.CallAsync(VpcService, "AttachNetworkInterface", new QueryParameters().Add("InstanceId", instanceId).Add("NetworkInterfaceId", eniId),
             VpcJsonContext.Default.EmptyResult, eniId, cancellationToken);
 
     public Task DetachNetworkInterfaceAsync(string instanceId, string eniId, CancellationToken cancellationToken) =>
-        client.CallAsync(Vpc, "DetachNetworkInterface", new QueryParameters().Add("InstanceId", instanceId).Add("NetworkInterfaceId", eniId),
+        client.CallAsync(VpcService, "DetachNetworkInterface", new QueryParameters().Add("InstanceId", instanceId).Add("NetworkInterfaceId", eniId),
             VpcJsonContext.Default.EmptyResult, eniId, cancellationToken);
 
     public Task DeleteNetworkInterfaceAsync(string eniId, CancellationToken cancellationToken) =>
-        client.CallAsync(Vpc, "DeleteNetworkInterface", new QueryParameters().Add("NetworkInterfaceId", eniId),
+        client.CallAsync(VpcService, "DeleteNetworkInterface", new QueryParameters().Add("NetworkInterfaceId", eniId),
             VpcJsonContext.Default.EmptyResult, eniId, cancellationToken);
 
     public async Task<IReadOnlyList<string>> AssignPrivateIpAddressesAsync(string eniId, int count, string clientToken, CancellationToken cancellationToken)
     {
         var query = new QueryParameters().Add("NetworkInterfaceId", eniId).Add("SecondaryPrivateIpAddressCount", count).Add("ClientToken", clientToken);
-        var result = await client.CallAsync(Vpc, "AssignPrivateIpAddresses", query, VpcJsonContext.Default.AssignPrivateIpAddressesResult, eniId, cancellationToken)
+        var result = await client.CallAsync(VpcService, "AssignPrivateIpAddresses", query, VpcJsonContext.Default.AssignPrivateIpAddressesResult, eniId, cancellationToken)
             .ConfigureAwait(false);
         return result.PrivateIpSet ?? [];
     }

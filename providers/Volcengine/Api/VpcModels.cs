@@ -30,6 +30,24 @@ internal sealed record CreateSubnetResult
     public string SubnetId { get; init; } = "";
 }
 
+/// <summary>
+/// A VPC as DescribeVpcs returns it (volcengine-go-sdk service/vpc/api_describe_vpcs.go, VpcForDescribeVpcsOutput);
+/// only what the wait after CreateSubnet reads.
+/// </summary>
+internal sealed record Vpc
+{
+    public string VpcId { get; init; } = "";
+    public string VpcName { get; init; } = "";
+    public string CidrBlock { get; init; } = "";
+    public string Status { get; init; } = "";
+}
+
+internal sealed record DescribeVpcsResult
+{
+    public IReadOnlyList<Vpc>? Vpcs { get; init; }
+    public int TotalCount { get; init; }
+}
+
 internal sealed record PrivateIp
 {
     public string PrivateIpAddress { get; init; } = "";
@@ -113,6 +131,7 @@ internal sealed record DescribeInstanceTypesResult
 
 [JsonSerializable(typeof(DescribeSubnetsResult))]
 [JsonSerializable(typeof(CreateSubnetResult))]
+[JsonSerializable(typeof(DescribeVpcsResult))]
 [JsonSerializable(typeof(DescribeNetworkInterfacesResult))]
 [JsonSerializable(typeof(NetworkInterface))]
 [JsonSerializable(typeof(CreateNetworkInterfaceResult))]

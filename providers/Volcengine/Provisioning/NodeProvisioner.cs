@@ -191,9 +191,15 @@ internal sealed partial class NodeProvisioner(
                 await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
             }
 
-            return (subnet.Status == "Available" || request.DryRun
-                ? subnet
-                : await waiter.SubnetAvailableAsync(subnet.SubnetId, cancellationToken).ConfigureAwait(false), false);
+            if (subnet.Status == "Available" || request.DryRun)
+            {
+                return (subnet, false);
+            }
+
+            // Still being created (a run that crashed after CreateSubnet): the VPC may be busy with it too.
+            var settled = await waiter.SubnetAvailableAsync(subnet.SubnetId, cancellationToken).ConfigureAwait(false);
+            await waiter.VpcAvailableAsync(instance.VpcId, cancellationToken).ConfigureAwait(false);
+            return (settled, false);
         }
 
         if (request.DryRun)
@@ -211,7 +217,12 @@ internal sealed partial class NodeProvisioner(
         await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
         LogCreated("subnet", id);
         changes.Add(PlanChange.Create($"create subnet {id} {name}", $"({request.Subnet}) in zone {instance.Zone}"));
-        return (await waiter.SubnetAvailableAsync(id, cancellationToken).ConfigureAwait(false), true);
+        var available = await waiter.SubnetAvailableAsync(id, cancellationToken).ConfigureAwait(false);
+
+        // The VPC stays busy for a while after CreateSubnet and refuses ENI calls with InvalidVpc.InvalidStatus;
+        // terraform-provider-volcengine waits for it to be Available before going on (StatusWaiter.VpcAvailableAsync).
+        await waiter.VpcAvailableAsync(instance.VpcId, cancellationToken).ConfigureAwait(false);
+        return (available, true);
     }
 
     /// <summary>ENIs tagged as this node's in the VM subnet, detached or attached to this instance.</summary>

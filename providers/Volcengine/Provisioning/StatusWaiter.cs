@@ -51,6 +51,52 @@ internal sealed partial class StatusWaiter(VpcApi api, EniStatusBoard board, Vol
         }
     }
 
+    /// <summary>
+    /// Waits for the VPC to be Available again after a subnet change, as terraform-provider-volcengine does after
+    /// CreateSubnet (volcengine/vpc/subnet/service_volcengine_subnet.go: ExtraRefresh on the VPC service, target
+    /// Available; volcengine/vpc/vpc/service_volcengine_vpc.go polls DescribeVpcs with VpcIds.1 and reads Status,
+    /// waiting through any other value and failing on Error). ENI calls made meanwhile answer InvalidVpc.InvalidStatus.
+    /// </summary>
+    public async Task VpcAvailableAsync(string vpcId, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + settings.StatusTimeout;
+        var progress = new Progress(time);
+        while (true)
+        {
+            Vpc? found;
+            try
+            {
+                found = await api.DescribeVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (VolcengineApiException e) when (e.Code is "AccessDenied" or "LackPolicy" or "Forbidden")
+            {
+                // Credentials made for an earlier release may lack vpc:DescribeVpcs. Not worth failing a run
+                // that has just created its subnet: the ENI calls retry InvalidVpc.InvalidStatus anyway.
+                LogVpcUnreadable(logger, vpcId, e.Code);
+                return;
+            }
+
+            var vpc = found
+                ?? throw new InvalidOperationException($"VPC {vpcId} is not listed by DescribeVpcs; check the instance's VPC in the Volcengine console");
+            if (vpc.Status == "Available")
+            {
+                return;
+            }
+
+            if (vpc.Status == "Error")
+            {
+                throw new InvalidOperationException($"VPC {vpcId} is in status Error; check it in the Volcengine console, then re-run init");
+            }
+
+            if (progress.Due() is { } waited)
+            {
+                LogVpcProgress(logger, vpcId, vpc.Status, waited.TotalSeconds);
+            }
+
+            await PauseAsync(deadline, $"VPC {vpcId} is still {vpc.Status}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async Task SubnetGoneAsync(string subnetId, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + settings.StatusTimeout;
@@ -114,6 +160,13 @@ internal sealed partial class StatusWaiter(VpcApi api, EniStatusBoard board, Vol
 
     [LoggerMessage(Level = LogLevel.Information, Message = "waiting for subnet {SubnetId} to {Goal}: still {Status}, 0/1 done ({Seconds:0} s)")]
     private static partial void LogSubnetProgress(ILogger logger, string subnetId, string goal, string status, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "waiting for VPC {VpcId} to become Available after the subnet change: still {Status} ({Seconds:0} s)")]
+    private static partial void LogVpcProgress(ILogger logger, string vpcId, string status, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "cannot read the status of VPC {VpcId} ({Code}): grant vpc:DescribeVpcs; ENI calls are retried while the VPC is busy instead")]
+    private static partial void LogVpcUnreadable(ILogger logger, string vpcId, string code);
 
     /// <summary>Due once a wait has lasted <see cref="EniStatusBoard.ProgressInterval"/>, then at most that often.</summary>
     private sealed class Progress(TimeProvider time)

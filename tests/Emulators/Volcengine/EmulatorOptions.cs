@@ -64,6 +64,9 @@ internal sealed class EmulatorOptions
     /// InvalidVpc.InvalidStatus. Sources: terraform-provider-volcengine volcengine/vpc/subnet/service_volcengine_subnet.go
     /// (CreateSubnet locks per VPC and waits, through ExtraRefresh, for the VPC to be Available again) and volcengine/cello
     /// pkg/provider/volcengine/cellohelper/volc_api.go (createENI/attachENI name InvalidVpc.InvalidStatus).
+    /// Meanwhile DescribeVpcs shows the VPC's Status as not Available: terraform's wait (ExtraRefresh with target
+    /// Available, volcengine/vpc/vpc/service_volcengine_vpc.go RefreshResourceState: DescribeVpcs with VpcIds.1, field
+    /// Status, fail state Error, any other value waited through) only makes sense if it does.
     /// </summary>
     public int VpcBusyMs { get; set; }
 

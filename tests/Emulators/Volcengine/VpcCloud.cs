@@ -24,6 +24,7 @@ internal sealed class VpcCloud
     private readonly Dictionary<string, EmuEni> _enis = [];
     private readonly Dictionary<(string Action, string Token), (string Fingerprint, object Result)> _tokens = [];
     private readonly Dictionary<string, int> _calls = [];
+    private readonly Dictionary<string, int> _rejections = [];
 
     /// <summary>Per subnet, until when DeleteSubnet still sees its deleted ENIs (see SubnetDependencyMs).</summary>
     private readonly Dictionary<string, DateTime> _dependencyUntil = [];
@@ -74,7 +75,22 @@ internal sealed class VpcCloud
             }
         }
 
-        var (result, effect) = Apply(action, p);
+        object result;
+        Action? effect;
+        try
+        {
+            (result, effect) = Apply(action, p);
+        }
+        catch (ApiError e)
+        {
+            lock (_lock)
+            {
+                _rejections[$"{action} {e.Code}"] = _rejections.GetValueOrDefault($"{action} {e.Code}") + 1;
+            }
+
+            throw;
+        }
+
         lock (_lock)
         {
             if (token is not null)
@@ -105,6 +121,15 @@ internal sealed class VpcCloud
         lock (_lock)
         {
             return new SortedDictionary<string, int>(_calls);
+        }
+    }
+
+    /// <summary>Refused calls by "Action Code" (e.g. how many ENI creates met the busy VPC).</summary>
+    public object Rejections()
+    {
+        lock (_lock)
+        {
+            return new SortedDictionary<string, int>(_rejections);
         }
     }
 
@@ -181,6 +206,7 @@ internal sealed class VpcCloud
 
     private (object Result, Action? Effect) Apply(string action, ApiParameters p) => action switch
     {
+        "DescribeVpcs" => (DescribeVpcs(p), null),
         "DescribeSubnets" => (DescribeSubnets(p), null),
         "CreateSubnet" => CreateSubnet(p),
         "DeleteSubnet" => DeleteSubnet(p),
@@ -194,6 +220,43 @@ internal sealed class VpcCloud
         "DescribeInstanceTypes" => (DescribeInstanceTypes(p), null),
         _ => throw new ApiError("InvalidActionOrVersion", $"action {action} is not supported", 404),
     };
+
+    /// <summary>
+    /// The one VPC. Parameters and fields as volcengine-go-sdk service/vpc/api_describe_vpcs.go names them (VpcIds.N;
+    /// Result.Vpcs[] with VpcId, Status, SubnetIds, ...). Status is not Available during the busy window
+    /// after CreateSubnet (see EmulatorOptions.VpcBusyMs).
+    /// </summary>
+    private object DescribeVpcs(ApiParameters p)
+    {
+        lock (_lock)
+        {
+            var ids = p.List("VpcIds");
+            List<string> matches = ids.Count == 0 || ids.Contains(VpcId) ? [VpcId] : [];
+
+            var (page, total) = Page(matches, p);
+            return new
+            {
+                Vpcs = page.Select(id => new
+                {
+                    VpcId = id,
+                    VpcName = "emulated",
+                    CidrBlock = VpcCidr.ToString(),
+                    // The sources name Available (the target) and Error (a failure); "Pending" stands for any other value.
+                    Status = DateTime.UtcNow < _vpcBusyUntil ? "Pending" : "Available",
+                    IsDefault = false,
+                    SubnetIds = _subnets.Values.Select(s => s.Id).Order(StringComparer.Ordinal).ToList(),
+                    SecurityGroupIds = new[] { SecurityGroupId, OtherSecurityGroupId },
+                    AccountId = "2100000001",
+                    ProjectName = "default",
+                    CreationTime = "2026-01-01T00:00:00+08:00",
+                    UpdateTime = "2026-01-01T00:00:00+08:00",
+                }).ToList(),
+                TotalCount = total,
+                PageNumber = p.Int("PageNumber") ?? 1,
+                PageSize = p.Int("PageSize") ?? 20,
+            };
+        }
+    }
 
     private object DescribeSubnets(ApiParameters p)
     {

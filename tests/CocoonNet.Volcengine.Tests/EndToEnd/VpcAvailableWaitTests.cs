@@ -1,0 +1,58 @@
+using System.Text.Json;
+using CocoonNet.Tests.Support;
+
+namespace CocoonNet.Volcengine.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 10, item 7: after CreateSubnet, init waits (DescribeVpcs) for the VPC to be Available before it creates
+/// ENIs, as terraform-provider-volcengine does, so no ENI call meets the busy VPC (InvalidVpc.InvalidStatus).
+/// </summary>
+[Collection(VolcengineCollection.Name)]
+public sealed class VpcAvailableWaitTests
+{
+    private static readonly string[] Init = ["init", "--platform", "volcengine", "--node-name", "vol1", "--subnet", "172.20.0.0/24"];
+
+    [PrivilegedFact]
+    public void Init_creates_enis_only_once_the_vpc_is_available_again()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new VolcengineEmulator(sandbox, "--vpc-busy-ms", "3000");
+        var before = emulator.Inventory();
+
+        var init = sandbox.CocoonNet([.. Init, "--pool-size", "40"], emulator.Environment());
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Equal(2, emulator.Calls("CreateNetworkInterface"));
+        var rejections = JsonSerializer.Deserialize<Dictionary<string, int>>(emulator.Get("_emulator/rejections"))!;
+        Assert.DoesNotContain(rejections, r => r.Key.EndsWith(" InvalidVpc.InvalidStatus", StringComparison.Ordinal));
+
+        var teardown = sandbox.CocoonNet(["teardown"], emulator.Environment());
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Equal(before, emulator.Inventory());
+    }
+
+    [PrivilegedFact]
+    public void A_rerun_after_a_crash_right_after_CreateSubnet_waits_for_the_vpc_too()
+    {
+        using var sandbox = new Sandbox();
+        // The subnet is still Pending when the re-run finds it, and the VPC busy for longer.
+        using var emulator = new VolcengineEmulator(sandbox, "--vpc-busy-ms", "8000", "--subnet-create-ms", "4000");
+        var env = emulator.Environment();
+        var before = emulator.Inventory();
+
+        // Checkpoint 1 records the subnet's ClientToken, checkpoint 2 the id CreateSubnet returned.
+        var crashed = sandbox.CocoonNet([.. Init, "--pool-size", "40"], NodeChecks.CrashAt("cloud-checkpoint/2/after", env));
+        Assert.True(crashed.ExitCode == NodeChecks.Killed, crashed.ToString());
+        Assert.Contains("\"Pending\"", emulator.Inventory(), StringComparison.Ordinal);
+
+        var rerun = sandbox.CocoonNet([.. Init, "--pool-size", "40"], env);
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Equal(1, emulator.Calls("CreateSubnet"));
+        Assert.Equal(2, emulator.Calls("CreateNetworkInterface"));
+        var rejections = JsonSerializer.Deserialize<Dictionary<string, int>>(emulator.Get("_emulator/rejections"))!;
+        Assert.DoesNotContain(rejections, r => r.Key.EndsWith(" InvalidVpc.InvalidStatus", StringComparison.Ordinal));
+
+        var teardown = sandbox.CocoonNet(["teardown"], env);
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Equal(before, emulator.Inventory());
+    }
+}
