@@ -113,6 +113,54 @@ public sealed class DriftWatcherInNamespacesTests
     }
 
     [PrivilegedFact]
+    public async Task An_object_that_keeps_drifting_back_is_held_and_repaired_again_when_its_hold_ends()
+    {
+        using var sandbox = new Sandbox();
+        var node = sandbox.Node;
+        Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
+        sandbox.InNamespace(node, "ip", "link", "add", "eni1", "type", "veth", "peer", "name", "eni1p");
+        var scope = new DriftScope(
+            IPNetwork.Parse("172.20.0.0/24"), Enumerable.Range(2, 4).Select(i => IPAddress.Parse($"172.20.0.{i}")).ToList(), "cni0", ["eni1"]);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var watcher = new NetlinkDriftWatcher(TimeProvider.System, NullLogger<NetlinkDriftWatcher>.Instance)
+        {
+            Flaps = new FlapGuard(TimeProvider.System, limit: 1, baseBackoff: TimeSpan.FromSeconds(1)),
+        };
+        var batches = NetworkNamespace.Run(node, () => watcher.WatchAsync(scope, stop.Token)).GetAsyncEnumerator(stop.Token);
+        try
+        {
+            async Task<RepairBatch> Next()
+            {
+                Assert.True(await batches.MoveNextAsync(), "the watcher ended");
+                return batches.Current;
+            }
+
+            void Ip(params string[] arguments) => sandbox.InNamespace(node, "ip", arguments);
+
+            Ip("route", "del", "172.20.0.3/32", "dev", "cni0");
+            Assert.Equal(["route"], (await Next()).Objects);
+            Ip("route", "replace", "172.20.0.3/32", "dev", "cni0", "proto", "204", "scope", "link");
+
+            // Deleted again within the minute: over the limit, so held; the NIC seen after it is not.
+            Ip("route", "del", "172.20.0.3/32", "dev", "cni0");
+            Ip("link", "set", "eni1", "up");
+            Ip("link", "set", "eni1", "down");
+            Assert.Equal(["nic"], (await Next()).Objects);
+            Assert.Contains("route 172.20.0.3/32", watcher.Flaps.Holding.Keys);
+
+            // When the hold ends the route, still missing, is handed out again.
+            var again = await Next();
+            Assert.Equal(RepairScope.Routes, again.Scope);
+            Assert.Equal(["route"], again.Objects);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await batches.DisposeAsync();
+        }
+    }
+
+    [PrivilegedFact]
     public async Task Lost_notifications_give_one_batch_of_every_scope()
     {
         using var sandbox = new Sandbox();

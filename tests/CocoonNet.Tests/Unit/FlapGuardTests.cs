@@ -32,13 +32,16 @@ public sealed class FlapGuardTests
         Assert.False(guard.TryRepair("route 172.20.0.2/32", out _, out started));
         Assert.False(started);
 
-        // Still flapping within the minute once the hold ends: held again, twice as long.
+        // When the hold ends one repair goes ahead; still flapping within the minute: held again, twice as long.
         clock.Now = until;
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+        Assert.Empty(guard.Holding);
         Assert.False(guard.TryRepair("route 172.20.0.2/32", out until, out started));
         Assert.True(started);
         Assert.Equal(clock.Now + TimeSpan.FromSeconds(20), until);
 
         clock.Now = until;
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
         Assert.False(guard.TryRepair("route 172.20.0.2/32", out until, out _));
         Assert.Equal(clock.Now + TimeSpan.FromSeconds(30), until);
     }

@@ -5,7 +5,8 @@ namespace CocoonNet.Host.Agent.Drift;
 /// <summary>
 /// Keeps the agent from fighting another controller in a tight loop: more than <see cref="Limit"/> repairs of the
 /// same object within <see cref="Window"/> puts that object on hold, first for <see cref="BaseBackoff"/>, doubling
-/// each time it flaps again (up to <see cref="MaxBackoff"/>). An object quiet for a whole window starts over.
+/// each time it flaps again (up to <see cref="MaxBackoff"/>); when a hold ends, one repair goes ahead. An object
+/// quiet for a whole window starts over.
 /// <see cref="Holding"/> says which objects are held and until when (for status and metrics).
 /// </summary>
 internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? window = null, TimeSpan? baseBackoff = null, TimeSpan? maxBackoff = null)
@@ -61,11 +62,22 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
             history.Level = 0;
         }
 
+        if (history.OnHold)
+        {
+            // The hold is over: one repair goes ahead; flapping again holds it twice as long.
+            history.OnHold = false;
+            history.Repairs.Enqueue(now);
+            _holding.TryRemove(key, out _);
+            heldUntil = default;
+            return true;
+        }
+
         if (history.Repairs.Count >= Limit)
         {
             var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, BaseBackoff.Ticks << Math.Min(history.Level, 20)));
             history.Level++;
             history.HeldUntil = now + backoff;
+            history.OnHold = true;
             _holding[key] = history.HeldUntil;
             heldUntil = history.HeldUntil;
             started = true;
@@ -85,5 +97,7 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
         public int Level { get; set; }
 
         public DateTimeOffset HeldUntil { get; set; }
+
+        public bool OnHold { get; set; }
     }
 }
