@@ -7,7 +7,10 @@ namespace CocoonNet.Host.Pipeline.Steps;
 
 /// <summary>
 /// One <c>/32</c> route per pool IP via cni0, marked with cocoon-net's routing protocol id so re-runs
-/// remove only stale routes of its own. Programmed in one netlink batch.
+/// remove only stale routes of its own. Programmed in one netlink batch. Also removes, on every run, any
+/// route in table <c>local</c> inside the VM subnet on a device other than cni0: the kernel would take those
+/// addresses for the node's own and never forward to the VMs (GKE's newer guest agent adds one, protocol 66,
+/// for the alias range, and may add it again at any time). Such routes are not cocoon-net's: nothing to undo.
 /// </summary>
 internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 {
@@ -59,7 +62,31 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
                 _ => kernel.DeleteRoutes(stale));
         }
 
+        // Issue 10 item 1: in the newer google-guest-agent a core plugin applies routes and reads its configuration
+        // only at start (cmd/core_plugin/core_plugin.go), so "the proto-66 local route for the VM range comes back and
+        // silently black-holes VM traffic": every run removes it, whoever added it.
+        PlanForeignLocalRoutes(plan, spec.Subnet, bridgeIndex);
         return Task.FromResult(plan);
+    }
+
+    /// <summary>Local-table routes inside <paramref name="subnet"/> on a device other than the bridge.</summary>
+    public static IEnumerable<RouteInfo> ForeignLocalRoutes(IEnumerable<RouteInfo> localTable, IPNetwork subnet, int bridgeIndex) =>
+        localTable.Where(r => r.Table == RouteConstants.TableLocal
+                              && r.OutputIndex != bridgeIndex
+                              && r.PrefixLength >= subnet.PrefixLength
+                              && subnet.Contains(r.Destination));
+
+    private void PlanForeignLocalRoutes(StepPlan plan, IPNetwork subnet, int bridgeIndex)
+    {
+        var names = kernel.ListLinks().ToDictionary(l => l.Index, l => l.Name);
+        foreach (var route in ForeignLocalRoutes(kernel.ListRoutes(RouteConstants.TableLocal), subnet, bridgeIndex))
+        {
+            var device = names.TryGetValue(route.OutputIndex, out var name) ? name : $"link {route.OutputIndex}";
+            plan.Add(
+                $"- delete local route {route.Destination}/{route.PrefixLength} on {device} (a local route for the VM range on another device black-holes VM traffic)",
+                null,
+                _ => kernel.DeleteRoutes([route]));
+        }
     }
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)

@@ -1,0 +1,65 @@
+using CocoonNet.Host.Agent.Drift;
+
+namespace CocoonNet.Tests.Unit;
+
+public sealed class FlapGuardTests
+{
+    private sealed class ManualClock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void More_than_the_limit_of_repairs_in_a_minute_holds_the_object_with_a_doubling_backoff()
+    {
+        var clock = new ManualClock();
+        var guard = new FlapGuard(clock, limit: 3, window: TimeSpan.FromMinutes(1), baseBackoff: TimeSpan.FromSeconds(10), maxBackoff: TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+            clock.Now += TimeSpan.FromSeconds(1);
+        }
+
+        Assert.False(guard.TryRepair("route 172.20.0.2/32", out var until, out var started));
+        Assert.True(started);
+        Assert.Equal(clock.Now + TimeSpan.FromSeconds(10), until);
+        Assert.Equal(until, guard.Holding["route 172.20.0.2/32"]);
+        Assert.True(guard.TryRepair("route 172.20.0.3/32", out _, out _));
+
+        clock.Now += TimeSpan.FromSeconds(5);
+        Assert.False(guard.TryRepair("route 172.20.0.2/32", out _, out started));
+        Assert.False(started);
+
+        // When the hold ends one repair goes ahead; still flapping within the minute: held again, twice as long.
+        clock.Now = until;
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+        Assert.Empty(guard.Holding);
+        Assert.False(guard.TryRepair("route 172.20.0.2/32", out until, out started));
+        Assert.True(started);
+        Assert.Equal(clock.Now + TimeSpan.FromSeconds(20), until);
+
+        clock.Now = until;
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+        Assert.False(guard.TryRepair("route 172.20.0.2/32", out until, out _));
+        Assert.Equal(clock.Now + TimeSpan.FromSeconds(30), until);
+    }
+
+    [Fact]
+    public void An_object_quiet_for_a_window_starts_over()
+    {
+        var clock = new ManualClock();
+        var guard = new FlapGuard(clock, limit: 2, window: TimeSpan.FromMinutes(1), baseBackoff: TimeSpan.FromSeconds(10));
+        Assert.True(guard.TryRepair("bridge cni0 down", out _, out _));
+        Assert.True(guard.TryRepair("bridge cni0 down", out _, out _));
+        Assert.False(guard.TryRepair("bridge cni0 down", out var until, out _));
+
+        clock.Now = until + TimeSpan.FromMinutes(2);
+        Assert.Empty(guard.Holding);
+        Assert.True(guard.TryRepair("bridge cni0 down", out _, out _));
+        Assert.True(guard.TryRepair("bridge cni0 down", out _, out _));
+        Assert.False(guard.TryRepair("bridge cni0 down", out until, out _));
+        Assert.Equal(clock.Now + TimeSpan.FromSeconds(10), until);
+    }
+}
