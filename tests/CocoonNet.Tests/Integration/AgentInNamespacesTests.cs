@@ -114,6 +114,38 @@ public sealed class AgentInNamespacesTests
         Assert.False(File.Exists(sandbox.PathOf("/run/cocoon-net/agent.json")), "the agent's record outlived it");
     }
 
+    [PrivilegedFact]
+    public void A_failing_first_reconcile_is_retried_and_ready_only_once_it_succeeds()
+    {
+        using var sandbox = new Sandbox();
+        Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
+        SimulateReboot(sandbox);
+        // Another run holds the state lock for 8 s: the agent's first reconcile fails (5 s lock wait), then succeeds.
+        var lockFile = Path.Combine(sandbox.StateDirectory, ".lock");
+        using var holder = Process.Start("flock", ["--exclusive", lockFile, "sleep", "8"]);
+        Thread.Sleep(300);
+        try
+        {
+            using var agent = new AgentProcess(sandbox, [], new Dictionary<string, string> { ["WATCHDOG_USEC"] = "400000" });
+            Assert.True(agent.WaitForNotification("STATUS=start failed, retrying in 1s", TimeSpan.FromSeconds(20)), agent.Output);
+            Assert.DoesNotContain("READY=1", agent.Output);
+            Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
+            Assert.True(agent.WaitForReady(), agent.Output);
+            Assert.Equal(253, sandbox.RoutesWithProtocol("204").Count);
+            // systemd's watchdog is fed at half WATCHDOG_USEC (200 ms here) while the agent runs.
+            Assert.True(agent.WaitForNotification("WATCHDOG=1", TimeSpan.FromSeconds(2)), agent.Output);
+        }
+        finally
+        {
+            if (!holder.HasExited)
+            {
+                holder.Kill();
+            }
+
+            holder.WaitForExit();
+        }
+    }
+
     /// <summary>What a reboot takes (kernel state, /run) and keeps (/etc, /var, pool.json).</summary>
     internal static void SimulateReboot(Sandbox sandbox)
     {
