@@ -85,4 +85,31 @@ public sealed class AgentOptionsTests
     {
         Assert.Equal(expected, AgentOptions.ParseListen(text, out _)?.ToString());
     }
+
+    [Theory]
+    [InlineData(new[] { "agent", "--node-name", "n" }, "Error: --node-name needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)\n")]
+    [InlineData(new[] { "agent", "--mode", "adopt" }, "Error: --node-name is required (e.g. --node-name cocoon-pool)\n")]
+    [InlineData(new[] { "agent", "--mode", "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--repair-cloud" },
+        "Error: --repair-cloud is for init nodes: an adopted node's cloud side is never touched\n")]
+    public void Node_flags_go_with_mode(string[] args, string expected)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return; // the root check comes first for commands that change the host
+        }
+
+        var (exit, stdout, stderr) = Run([.. args, "--plugins-dir", "/nonexistent", "--state-dir", Path.Combine(Path.GetTempPath(), $"cocoon-never-{Guid.NewGuid():N}")]);
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        Assert.Equal(expected, stderr);
+    }
+
+    [Fact]
+    public void Agent_help_ends_with_examples()
+    {
+        var (exit, stdout, _) = Run("agent", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("--resync", stdout);
+        Assert.Contains("cocoon-net agent --mode adopt", stdout);
+    }
 }
