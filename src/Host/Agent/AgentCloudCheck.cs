@@ -1,3 +1,4 @@
+using System.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
 using CocoonNet.Host.State;
@@ -38,12 +39,28 @@ internal sealed class AgentCloudCheck(PlatformRegistry registry, InitOperation i
             return (false, "");
         }
 
-        if (options.RepairCloud && options.Request is { } request)
+        if (options.RepairCloud)
         {
-            await init.RunAsync(request, cancellationToken).ConfigureAwait(false);
+            await init.RunAsync(options.Request ?? RequestFrom(state, options.StateDirectory), cancellationToken).ConfigureAwait(false);
             return (false, "");
         }
 
         return (true, problem);
     }
+
+    /// <summary>The init request that provisioned the node, as pool.json records it (the agent was started without --mode).</summary>
+    public static NodeRequest RequestFrom(PoolState state, string stateDirectory) =>
+        NodeRequestValidator.Validate(
+            new NodeInput(
+                state.Platform,
+                state.NodeName,
+                IPNetwork.Parse(state.Subnet),
+                state.Ips is { Count: > 0 } ips ? ips.Count : null,
+                IPAddress.TryParse(state.Gateway, out var gateway) ? gateway : null,
+                state.PrimaryNic,
+                (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
+                stateDirectory,
+                DryRun: false,
+                ManageIptables: null),
+            NodeRequestValidator.DefaultInitPoolSize);
 }

@@ -121,7 +121,7 @@ internal sealed class AgentLoop(
             ResyncAsync(stoppingToken),
             DriftAsync(Scope(state), stoppingToken),
         };
-        if (runtime.ServiceMode == DhcpServiceMode.Process)
+        if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
         {
             sources.Add(SuperviseDhcpAsync(stoppingToken));
         }

@@ -24,6 +24,9 @@ internal sealed record AgentOptions(
     bool RepairCloud,
     IPEndPoint Listen)
 {
+    /// <summary>--service-manager (or COCOON_NET_SERVICE_MANAGER) was given: it wins over the mode pool.json records.</summary>
+    public bool ServiceManagerGiven { get; init; }
+
     public static readonly TimeSpan DefaultResync = TimeSpan.FromSeconds(60);
 
     public static readonly TimeSpan DefaultCloudCheck = TimeSpan.FromMinutes(10);

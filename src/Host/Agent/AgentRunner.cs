@@ -4,6 +4,7 @@ using CocoonNet.Host.Dhcp;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
+using CocoonNet.Host.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -24,10 +25,14 @@ internal static class AgentRunner
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
     {
         // Without --mode there must be a node to serve: refused before the host starts (no READY, no record).
-        if (options.Mode == AgentStartMode.Serve
-            && NodeReconciler.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>()) is null)
+        if (options.Mode == AgentStartMode.Serve)
         {
-            throw AgentStart.NoState(options.StateDirectory);
+            var state = NodeReconciler.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
+                ?? throw AgentStart.NoState(options.StateDirectory);
+            if (options.RepairCloud && state.Mode != PoolState.ModeInit)
+            {
+                throw new UsageException("--repair-cloud is for init nodes: this node was adopted, and its cloud side is never touched");
+            }
         }
 
         using var host = Build(commands, options);

@@ -20,6 +20,7 @@ internal sealed class NodeReconciler(
     NodeSetup setup,
     RuntimeSettings runtime,
     PluginSettingsSource settings,
+    AgentOptions options,
     TimeProvider time)
 {
     /// <summary>How long a reconcile waits for the lock held by a one-shot command before it gives up until the next trigger.</summary>
@@ -68,7 +69,7 @@ internal sealed class NodeReconciler(
             state.SecondaryNics ?? [],
             (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
             state.ManageIptables,
-            runtime.ServiceMode);
+            AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
         await setup.ApplyAsync(spec, backend, context, store, state, state, dryRun: false, cancellationToken, only).ConfigureAwait(false);
         return true;
     }

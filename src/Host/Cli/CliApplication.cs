@@ -344,7 +344,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             parse.GetValue(_a.Resync) ?? AgentOptions.DefaultResync,
             parse.GetValue(_a.CloudCheck) ?? AgentOptions.DefaultCloudCheck,
             parse.GetValue(_a.RepairCloud),
-            parse.GetValue(_a.Listen) ?? AgentOptions.DefaultListen);
+            parse.GetValue(_a.Listen) ?? AgentOptions.DefaultListen)
+        {
+            ServiceManagerGiven = parse.GetResult(_o.ServiceManager) is not null
+                || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ServiceManagerVariable)),
+        };
     }
 
     /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>
