@@ -40,6 +40,22 @@ public sealed class AgentWithCommandsTests
     }
 
     [PrivilegedFact]
+    public void Adopt_runs_alongside_the_agent_which_holds_the_lock_only_while_it_reconciles()
+    {
+        using var sandbox = new Sandbox();
+        using var agent = new AgentProcess(sandbox, [.. AgentAdopt, "--resync", "500ms"]);
+        Assert.True(agent.WaitForReady(), agent.Output);
+        for (var i = 0; i < 3; i++)
+        {
+            var adopt = sandbox.CocoonNet(["adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24"]);
+            Assert.True(adopt.ExitCode == 0, $"{adopt}\n{agent.Output}");
+            Assert.StartsWith("no changes: the host already matches", adopt.Stdout);
+        }
+
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [PrivilegedFact]
     public void Teardown_stops_a_running_agent_first_then_removes_everything()
     {
         using var sandbox = new Sandbox();
