@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Reflection;
+using CocoonNet.Host.Agent;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Logging;
@@ -24,6 +25,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     public const string ServiceManagerVariable = "COCOON_NET_SERVICE_MANAGER";
 
     private readonly CliOptions _o = new();
+    private readonly AgentCliOptions _a = new();
 
     /// <summary>Every plugin, discovered before the full parse: their settings are flags of the commands.</summary>
     private IReadOnlyList<DiscoveredPlugin> _plugins = [];
@@ -46,7 +48,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var root = BuildCommands();
         var parse = root.Parse(args);
-        if (parse.CommandResult.Command.Name is "init" or "adopt" or "status" or "teardown" or "plugins" && DiscoverPlugins(parse, root))
+        if (parse.CommandResult.Command.Name is "init" or "adopt" or "status" or "teardown" or "plugins" or "agent" && DiscoverPlugins(parse, root))
         {
             parse = root.Parse(args); // again, now with the plugins' flags
         }
@@ -193,6 +195,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         });
 
         root.Subcommands.Add(plugins);
+        root.Subcommands.Add(AgentCommand());
         root.Subcommands.Add(completion);
         return root;
     }
@@ -203,7 +206,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         try
         {
             var command = parse.CommandResult.Command.Name;
-            if (command is "init" or "adopt" or "teardown" && !Environment.IsPrivilegedProcess)
+            if (command is "init" or "adopt" or "teardown" or "agent" && !Environment.IsPrivilegedProcess)
             {
                 throw new UsageException("cocoon-net must run as root (it changes the host network)");
             }
@@ -215,7 +218,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             var paths = HostPaths.FromEnvironment();
-            var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt");
+            var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt" or "agent");
             var settings = new RuntimeSettings(
                 PluginDirectory.Resolve(PluginsDirectoryFlag(parse)),
                 parse.GetValue(_o.AllowInsecurePlugins),
@@ -271,6 +274,81 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             await stderr.WriteLineAsync($"Error: {OneLine(e.Message)}{hint}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+    }
+
+    /// <summary>
+    /// <c>cocoon-net agent</c>: the long-running command. Its host (Microsoft.Extensions.Hosting) is built only here,
+    /// so the one-shot commands never load it. Plugin settings come from the environment, config.json and pool.json.
+    /// </summary>
+    private Command AgentCommand()
+    {
+        var agent = new Command("agent", "Keep this node configured: serve the node in pool.json (or first init/adopt it with --mode), repair drift, supervise DHCP")
+        {
+            _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables,
+            _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
+        };
+        agent.SetAction((parse, ct) => Run(parse, (sp, paths) => AgentRunner.RunAsync(sp, AgentOptionsFrom(parse, paths), ct)));
+        return agent;
+    }
+
+    /// <summary>The agent's flags, checked together: node flags only with --mode, which needs --node-name and --subnet.</summary>
+    private AgentOptions AgentOptionsFrom(ParseResult parse, HostPaths paths)
+    {
+        var mode = parse.GetValue(_a.Mode) switch
+        {
+            "init" => AgentStartMode.Init,
+            "adopt" => AgentStartMode.Adopt,
+            _ => AgentStartMode.Serve,
+        };
+        var stateDirectory = StateDirectory(parse, paths);
+        NodeRequest? request = null;
+        if (mode == AgentStartMode.Serve)
+        {
+            Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables];
+            if (nodeFlags.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given)
+            {
+                throw new UsageException($"{given.Name} needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)");
+            }
+        }
+        else
+        {
+            if (mode == AgentStartMode.Init && parse.GetResult(_o.ManageIptables) is not null)
+            {
+                throw new UsageException("--manage-iptables is for --mode adopt (init always manages the rules)");
+            }
+
+            request = NodeRequestValidator.Validate(
+                new NodeInput(
+                    parse.GetValue(_o.Platform),
+                    parse.GetValue(_a.NodeName),
+                    parse.GetValue(_a.Subnet),
+                    parse.GetValue(_o.PoolSize),
+                    parse.GetValue(_o.Gateway),
+                    parse.GetValue(_o.PrimaryNic),
+                    parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
+                    stateDirectory,
+                    DryRun: false,
+                    parse.GetValue(_o.ManageIptables)),
+                mode == AgentStartMode.Init ? NodeRequestValidator.DefaultInitPoolSize : NodeRequestValidator.DefaultAdoptPoolSize);
+        }
+
+        if (parse.GetValue(_a.RepairCloud) && mode == AgentStartMode.Adopt)
+        {
+            throw new UsageException("--repair-cloud is for init nodes: an adopted node's cloud side is never touched");
+        }
+
+        return new AgentOptions(
+            mode,
+            request,
+            stateDirectory,
+            parse.GetValue(_a.Resync) ?? AgentOptions.DefaultResync,
+            parse.GetValue(_a.CloudCheck) ?? AgentOptions.DefaultCloudCheck,
+            parse.GetValue(_a.RepairCloud),
+            parse.GetValue(_a.Listen) ?? AgentOptions.DefaultListen)
+        {
+            ServiceManagerGiven = parse.GetResult(_o.ServiceManager) is not null
+                || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ServiceManagerVariable)),
+        };
     }
 
     /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>

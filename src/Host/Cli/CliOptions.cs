@@ -12,6 +12,7 @@ internal sealed class CliOptions
     {
         ["--output"] = ["text", "json", "yaml"],
         ["--service-manager"] = ["auto", "systemd", "process"],
+        ["--mode"] = ["init", "adopt"],
     };
 
     public CliOptions()

@@ -39,6 +39,12 @@ internal static class CommandExamples
             "cocoon-net teardown --dry-run   # list what would be removed",
             "cocoon-net teardown",
         ],
+        ["agent"] =
+        [
+            "cocoon-net agent                                    # serve the node in pool.json (after a reboot, say)",
+            "cocoon-net agent --mode adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
+            "cocoon-net agent --resync 30s --cloud-check 0 --listen 127.0.0.1:9100",
+        ],
         ["plugins"] =
         [
             "cocoon-net plugins",

@@ -42,17 +42,23 @@ internal sealed class NodeSetup(
     /// <summary>
     /// Applies (or on a dry run, prints) the host plan. <paramref name="state"/> is the desired state
     /// without the footprint; it is saved before the first change and after every applied step.
+    /// <paramref name="only"/> limits the run to part of the plan (the agent's repairs); null runs all of it.
     /// </summary>
     public async Task<IReadOnlyList<StepPlan>> ApplyAsync(
         HostSpec spec, IHostNetworkBackend backend, HostContext context, PoolStateStore store, PoolState state, PoolState? previous,
-        bool dryRun, CancellationToken cancellationToken)
+        bool dryRun, CancellationToken cancellationToken, StepSelection? only = null)
     {
+        only ??= StepSelection.All;
         var footprint = (previous?.Host ?? new HostFootprint()).Snapshot();
         var saved = previous;
         var plans = new List<StepPlan>();
 
         var prepare = new StepPlan("prepare");
-        prepare.AddChanges(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
+        if (only.PrepareHost)
+        {
+            prepare.AddChanges(await backend.PrepareHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
+        }
+
         plans.Add(prepare);
         Stream(prepare, dryRun);
 
@@ -74,7 +80,7 @@ internal sealed class NodeSetup(
             await Checkpoint(cancellationToken).ConfigureAwait(false);
         }
 
-        plans.AddRange(await pipeline.SetupAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false));
+        plans.AddRange(await pipeline.SetupAsync(spec, footprint, dryRun, Checkpoint, cancellationToken, only).ConfigureAwait(false));
         if (!dryRun)
         {
             await Checkpoint(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using CocoonNet.Host.Agent;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Logging;
 using CocoonNet.Host.Net;
@@ -30,6 +31,7 @@ internal sealed class StatusOperation(
     TimeProvider time,
     ConsoleOutput output,
     PluginSettingsSource settings,
+    HostPaths paths,
     ILogger<StatusOperation> logger)
 {
     public async Task<int> RunAsync(string stateDirectory, OutputFormat format, CancellationToken cancellationToken)
@@ -97,7 +99,23 @@ internal sealed class StatusOperation(
             dhcp,
             cni,
             cloud,
-            new StateSection(store.Path));
+            new StateSection(store.Path),
+            Agent());
+    }
+
+    /// <summary>The agent serving this node, when its record names a live cocoon-net process.</summary>
+    private AgentSection? Agent()
+    {
+        if (new AgentRecordStore(paths).ReadLive() is not { } record)
+        {
+            return null;
+        }
+
+        var last = record.LastReconcile is { } r
+            ? new AgentReconcileSection(PoolStateJson.FormatTimestamp(r.Time), r.Kind, r.Ok, r.Error)
+            : null;
+        return new AgentSection(record.Pid, PoolStateJson.FormatTimestamp(record.Started), record.Mode, record.UnderSystemd, last,
+            record.Repairs, record.DhcpRestarts, record.CloudDrift);
     }
 
     private static IpsSection Ips(PoolState state)

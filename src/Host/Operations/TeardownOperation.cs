@@ -1,4 +1,6 @@
 using CocoonNet.Abstractions;
+using CocoonNet.Host.Agent;
+using CocoonNet.Host.Linux;
 using CocoonNet.Host.Net;
 using CocoonNet.Host.Pipeline;
 using CocoonNet.Host.State;
@@ -19,11 +21,18 @@ internal sealed class TeardownOperation(
     RuntimeSettings settings,
     TimeProvider time,
     ConsoleOutput output,
-    PluginSettingsSource pluginSettings)
+    PluginSettingsSource pluginSettings,
+    HostPaths paths)
 {
     public async Task<int> RunAsync(string stateDirectory, bool dryRun, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(stateDirectory, time);
+        // A running agent would rebuild what teardown removes: stopped (or, under systemd, refused) first.
+        if (await AgentStopper.StopAsync(paths, dryRun, cancellationToken).ConfigureAwait(false) is { } stopped)
+        {
+            output.Line($"{"agent",-9} {(dryRun ? "" : "- ")}{stopped}");
+        }
+
         using var stateLock = dryRun || !Directory.Exists(stateDirectory)
             ? null
             : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);

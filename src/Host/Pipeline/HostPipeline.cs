@@ -17,9 +17,11 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
 {
     private readonly IReadOnlyList<IHostStep> _steps = steps.ToList();
 
+    /// <summary>Plans and applies the steps <paramref name="only"/> names (all of them when null), in order.</summary>
     public async Task<IReadOnlyList<StepPlan>> SetupAsync(
-        HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
-        (await RunAsync(_steps, spec, (s, ct) => s.PlanSetupAsync(spec, footprint, ct), footprint, dryRun, bestEffort: false, checkpoint, cancellationToken)
+        HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken,
+        StepSelection? only = null) =>
+        (await RunAsync(only is null ? _steps : _steps.Where(s => only.Includes(s.Name)).ToList(), spec, (s, ct) => s.PlanSetupAsync(spec, footprint, ct), footprint, dryRun, bestEffort: false, checkpoint, cancellationToken)
             .ConfigureAwait(false)).Plans;
 
     /// <summary>Removes what the footprint owns, best effort: failures are collected, not thrown.</summary>

@@ -19,7 +19,8 @@ internal sealed record StatusReport(
     DhcpSection Dhcp,
     CniSection Cni,
     CloudSection? Cloud,
-    StateSection State)
+    StateSection State,
+    AgentSection? Agent = null)
 {
     public const int CurrentSchemaVersion = 1;
 }
@@ -98,3 +99,17 @@ internal sealed record CloudField(string Label, string Value);
 
 /// <summary>Where the node's state lives.</summary>
 internal sealed record StateSection(string Path);
+
+/// <summary>The agent serving the node (null when none runs): who it is and how the node fared under it.</summary>
+internal sealed record AgentSection(
+    int Pid,
+    string Started,
+    string Mode,
+    bool UnderSystemd,
+    AgentReconcileSection? LastReconcile,
+    int Repairs,
+    int DhcpRestarts,
+    bool? CloudDrift);
+
+/// <summary>The agent's last reconcile: when, <c>full</c> or <c>repair</c>, and its error when it failed.</summary>
+internal sealed record AgentReconcileSection(string Time, string Kind, bool Ok, string? Error);

@@ -47,6 +47,13 @@ internal static class StatusTextRenderer
             });
         yield return Line("CNI", $"{report.Cni.Conflist}{(report.Cni.Present ? "" : " missing")}");
         yield return Line("State", report.State.Path);
+        if (report.Agent is { } agent)
+        {
+            var last = agent.LastReconcile is { } r ? $"last {r.Kind} reconcile {(r.Ok ? "ok" : $"failed: {r.Error}")} at {r.Time}" : "no reconcile yet";
+            yield return Line("Agent", $"running (pid {agent.Pid}{(agent.UnderSystemd ? ", systemd" : "")}, since {agent.Started}), {last}, "
+                + $"{agent.Repairs} repairs, {agent.DhcpRestarts} DHCP restarts{(agent.CloudDrift == true ? ", cloud drift" : "")}");
+        }
+
         yield return Line("Health", report.Healthy ? "ok" : "degraded");
         foreach (var problem in report.Problems)
         {

@@ -73,7 +73,7 @@ public sealed class CliTests
     public void Unknown_flags_are_usage_errors() => Assert.Equal(2, Run("adopt", "--bogus").Exit);
 
     [Theory]
-    [InlineData(new[] { "inti" }, "Error: unknown command 'inti'; did you mean 'init'? (commands: init, adopt, status, teardown, plugins, completion)\n")]
+    [InlineData(new[] { "inti" }, "Error: unknown command 'inti'; did you mean 'init'? (commands: init, adopt, status, teardown, plugins, agent, completion)\n")]
     [InlineData(new[] { "adopt", "--subent", "10.0.0.0/24" }, "Error: unknown option --subent for 'cocoon-net adopt'; did you mean --subnet? (see 'cocoon-net adopt --help')\n")]
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--pool-size", "abc" }, "Error: --pool-size abc: expected a whole number (e.g. --pool-size 140)\n")]
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--manage-iptables=maybe" }, "Error: --manage-iptables maybe: expected true or false (or the bare flag)\n")]

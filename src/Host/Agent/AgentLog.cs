@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Agent;
+
+/// <summary>The agent's log lines, source-generated.</summary>
+internal static partial class AgentLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "agent started ({Mode}): resync every {Resync}, cloud check {CloudCheck}, listen {Listen}")]
+    public static partial void Started(this ILogger logger, string mode, string resync, string cloudCheck, string listen);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "agent ready: the node matches pool.json")]
+    public static partial void Ready(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} reconcile failed: {Reason}; retrying in {Delay}")]
+    public static partial void StartFailed(this ILogger logger, string kind, string reason, string delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} reconcile ({Steps}) failed: {Reason}")]
+    public static partial void ReconcileFailed(this ILogger logger, string kind, string steps, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} reconcile ({Steps}) in {Milliseconds:F1} ms")]
+    public static partial void Reconciled(this ILogger logger, string kind, Pipeline.StepSelection steps, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "repairing {Objects}")]
+    public static partial void Repairing(this ILogger logger, IEnumerable<string> objects);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dnsmasq-cni (pid {Pid}) exited; restarting it")]
+    public static partial void DhcpExited(this ILogger logger, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dnsmasq-cni keeps exiting; next restart in {Delay} (log: {LogFile})")]
+    public static partial void DhcpBackoff(this ILogger logger, string delay, string logFile);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "no node to serve: {Path} is gone (torn down?); waiting for one")]
+    public static partial void NoNode(this ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cloud drift: {Detail}")]
+    public static partial void CloudDrift(this ILogger logger, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cloud matches pool.json again")]
+    public static partial void CloudBack(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "agent stopping: network, dnsmasq and state are left as they are")]
+    public static partial void Stopping(this ILogger logger);
+}

@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using System.Net;
+using System.Threading.Channels;
+using CocoonNet.Host.Composition;
+using CocoonNet.Host.Dhcp;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.State;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Agent;
+
+/// <summary>
+/// The agent: starts the node (the init/adopt operation, or a full reconcile of pool.json), tells systemd it is
+/// ready only once that succeeded, then reconciles on every trigger — the resync timer, drift batches, dnsmasq
+/// exiting, the cloud check — one at a time, through the one pipeline. Stopping it changes nothing on the node.
+/// </summary>
+internal sealed class AgentLoop(
+    AgentOptions options,
+    AgentStart start,
+    NodeReconciler reconciler,
+    AgentCloudCheck cloudCheck,
+    DhcpServices dhcpServices,
+    RuntimeSettings runtime,
+    HostPaths paths,
+    IDriftWatcher drift,
+    IAgentTelemetry telemetry,
+    AgentHealth health,
+    ISystemdNotifier notifier,
+    AgentRecordStore records,
+    AgentExit exit,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time,
+    ILogger<AgentLoop> logger) : BackgroundService
+{
+    /// <summary>Retry delays of a failing start, and of a dnsmasq that keeps dying: 1 s doubling to 30 s.</summary>
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>dnsmasq exiting sooner than this after the agent started it counts as "keeps dying".</summary>
+    private static readonly TimeSpan QuickDeath = TimeSpan.FromSeconds(10);
+
+    private readonly Channel<AgentTrigger> _triggers = Channel.CreateUnbounded<AgentTrigger>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Random _random = new();
+    private readonly Lock _gate = new();
+    private AgentRecord _record = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Bad input found by the start (an exit code of its own) ends the agent; the command reports it.
+            exit.Failure = e;
+            lifetime.StopApplication();
+        }
+        finally
+        {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                logger.Stopping();
+                notifier.Notify(ServiceState.Stopping);
+            }
+
+            records.Delete();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var underSystemd = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("INVOCATION_ID"));
+        _record = new AgentRecord { Pid = Environment.ProcessId, Started = time.GetUtcNow(), Mode = options.ModeName, UnderSystemd = underSystemd };
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.Started(options.ModeName, Durations.Format(options.Resync), Durations.Format(options.CloudCheck), options.Listen.ToString());
+        }
+
+        using var watchdog = StartWatchdog(stoppingToken);
+
+        // The first reconcile must succeed before systemd hears READY=1; a failure is retried with backoff.
+        var delay = FirstBackoff;
+        while (true)
+        {
+            Status($"starting: {options.ModeName}");
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await start.RunAsync(options, stoppingToken).ConfigureAwait(false);
+                Finished("full", Stopwatch.GetElapsedTime(started), null);
+                break;
+            }
+            catch (Exception e) when (Retriable(e, stoppingToken))
+            {
+                Finished("full", Stopwatch.GetElapsedTime(started), e);
+                logger.StartFailed(options.ModeName, Reason(e), Durations.Format(delay));
+                Status($"start failed, retrying in {Durations.Format(delay)}: {Reason(e)}");
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                delay = Next(delay);
+            }
+        }
+
+        var state = NodeReconciler.Recorded(options.StateDirectory, time)
+            ?? throw new InvalidOperationException($"no node recorded in {Path.Combine(options.StateDirectory, PoolStateStore.FileName)} after the start");
+        Describe(state);
+        notifier.Notify(ServiceState.Ready);
+        logger.Ready();
+        Status("ready: the node matches pool.json");
+
+        var sources = new List<Task>
+        {
+            ResyncAsync(stoppingToken),
+            DriftAsync(Scope(state), stoppingToken),
+        };
+        if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
+        {
+            sources.Add(SuperviseDhcpAsync(stoppingToken));
+        }
+
+        if (options.CloudCheck > TimeSpan.Zero && state.Mode == PoolState.ModeInit)
+        {
+            sources.Add(CloudAsync(stoppingToken));
+        }
+
+        var consumer = ConsumeAsync(stoppingToken);
+        // Any source that fails (not by stopping) ends the agent: systemd restarts it (Restart=always).
+        var first = await Task.WhenAny(sources.Append(consumer)).ConfigureAwait(false);
+        await first.ConfigureAwait(false);
+    }
+
+    /// <summary>Reconciles each trigger in turn; a failure is reported and waits for the next trigger (the resync at the latest).</summary>
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var trigger in _triggers.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            var started = Stopwatch.GetTimestamp();
+            if (trigger.Objects.Count > 0)
+            {
+                logger.Repairing(trigger.Objects);
+            }
+
+            try
+            {
+                var served = await reconciler.ReconcileAsync(options.StateDirectory, trigger.Steps, stoppingToken).ConfigureAwait(false);
+                if (!served)
+                {
+                    logger.NoNode(Path.Combine(options.StateDirectory, PoolStateStore.FileName));
+                    Status("idle: no node recorded in pool.json");
+                    trigger.Done.TrySetResult(false);
+                    continue;
+                }
+
+                foreach (var kind in trigger.Objects)
+                {
+                    telemetry.Repaired(kind);
+                }
+
+                Update(r => r with { Repairs = r.Repairs + (trigger.Kind == "repair" ? trigger.Objects.Count : 0) });
+                var took = Stopwatch.GetElapsedTime(started);
+                Finished(trigger.Kind, took, null);
+                logger.Reconciled(trigger.Kind, trigger.Steps, took.TotalMilliseconds);
+                trigger.Done.TrySetResult(true);
+            }
+            catch (Exception e) when (Retriable(e, stoppingToken))
+            {
+                Finished(trigger.Kind, Stopwatch.GetElapsedTime(started), e);
+                logger.ReconcileFailed(trigger.Kind, trigger.Steps.ToString(), Reason(e));
+                trigger.Done.TrySetResult(false);
+            }
+        }
+    }
+
+    private async Task ResyncAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            await Task.Delay(Durations.Jittered(options.Resync, _random), time, stoppingToken).ConfigureAwait(false);
+            var trigger = AgentTrigger.Full();
+            await _triggers.Writer.WriteAsync(trigger, stoppingToken).ConfigureAwait(false);
+            await trigger.Done.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DriftAsync(DriftScope scope, CancellationToken stoppingToken)
+    {
+        await foreach (var batch in drift.WatchAsync(scope, stoppingToken).ConfigureAwait(false))
+        {
+            await _triggers.Writer.WriteAsync(AgentTrigger.Repair(batch), stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Process mode: the agent owns dnsmasq. It waits on dnsmasq's pidfd (woken by the kernel when it exits) and
+    /// restarts it at once through the dhcp step; a dnsmasq that keeps dying is restarted after 1 s, 2 s, ... 30 s.
+    /// </summary>
+    private async Task SuperviseDhcpAsync(CancellationToken stoppingToken)
+    {
+        var service = dhcpServices.For(DhcpServiceMode.Process);
+        var delay = FirstBackoff;
+        long? lastRestart = null;
+        while (true)
+        {
+            if (await service.RunningPidAsync(stoppingToken).ConfigureAwait(false) is { } pid)
+            {
+                await ProcessExit.WaitAsync(pid, stoppingToken).ConfigureAwait(false);
+                logger.DhcpExited(pid);
+            }
+
+            if (lastRestart is { } last && Stopwatch.GetElapsedTime(last) < QuickDeath)
+            {
+                logger.DhcpBackoff(Durations.Format(delay), paths.DnsmasqLogFile);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+                delay = Next(delay);
+            }
+            else
+            {
+                delay = FirstBackoff;
+            }
+
+            var trigger = AgentTrigger.Dhcp();
+            await _triggers.Writer.WriteAsync(trigger, stoppingToken).ConfigureAwait(false);
+            if (await trigger.Done.Task.WaitAsync(stoppingToken).ConfigureAwait(false))
+            {
+                telemetry.DhcpRestarted();
+                Update(r => r with { DhcpRestarts = r.DhcpRestarts + 1 });
+                WriteRecord();
+            }
+
+            lastRestart = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private async Task CloudAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            await Task.Delay(Durations.Jittered(options.CloudCheck, _random), time, stoppingToken).ConfigureAwait(false);
+            var result = await cloudCheck.CheckAsync(options, stoppingToken).ConfigureAwait(false);
+            if (result is null)
+            {
+                continue;
+            }
+
+            var (drifted, detail) = result.Value;
+            if (drifted)
+            {
+                logger.CloudDrift(detail);
+            }
+            else if (_record.CloudDrift == true)
+            {
+                logger.CloudBack();
+            }
+
+            telemetry.Drift("cloud", drifted);
+            Update(r => r with { CloudDrift = drifted, CloudDriftDetail = drifted ? detail : null });
+            UpdateHealth();
+            WriteRecord();
+        }
+    }
+
+    /// <summary>WATCHDOG=1 at half systemd's watchdog interval, for as long as the agent runs.</summary>
+    private IDisposable? StartWatchdog(CancellationToken stoppingToken)
+    {
+        if (!notifier.IsEnabled
+            || !long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec <= 0
+            || (int.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_PID"), out var forPid) && forPid != Environment.ProcessId))
+        {
+            return null;
+        }
+
+        var half = TimeSpan.FromMicroseconds(usec / 2.0);
+        var watchdog = new ServiceState("WATCHDOG=1");
+        return time.CreateTimer(_ => { if (!stoppingToken.IsCancellationRequested) { notifier.Notify(watchdog); } }, null, TimeSpan.Zero, half);
+    }
+
+    private void Finished(string kind, TimeSpan duration, Exception? error)
+    {
+        telemetry.Reconciled(kind, duration, error is null);
+        Update(r => r with { LastReconcile = new AgentReconcile(time.GetUtcNow(), kind, error is null, error is null ? null : Reason(error)) });
+        UpdateHealth();
+        WriteRecord();
+        if (error is not null)
+        {
+            Status($"degraded: last {kind} reconcile failed: {Reason(error)}");
+        }
+    }
+
+    private void UpdateHealth() =>
+        health.Set(_record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
+            : _record.CloudDrift == true ? $"cloud drift: {_record.CloudDriftDetail}"
+            : _record.LastReconcile is null ? "starting: the first reconcile has not finished"
+            : "");
+
+    private void Update(Func<AgentRecord, AgentRecord> change)
+    {
+        lock (_gate)
+        {
+            _record = change(_record);
+        }
+    }
+
+    private void WriteRecord()
+    {
+        try
+        {
+            lock (_gate)
+            {
+                records.Write(_record);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record is for status; the node's service never depends on it.
+        }
+    }
+
+    private void Describe(PoolState state)
+    {
+        telemetry.BuildInfo(Cli.CliApplication.Version, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
+        telemetry.PoolSize(state.Ips?.Count ?? 0);
+    }
+
+    private static DriftScope Scope(PoolState state) =>
+        new(
+            IPNetwork.Parse(state.Subnet),
+            (state.Ips ?? []).Select(IPAddress.Parse).ToList(),
+            HostSpec.Bridge,
+            state.SecondaryNics is { } nics ? [.. nics] : []);
+
+    private void Status(string text) => notifier.Notify(new ServiceState($"STATUS={text}"));
+
+    /// <summary>Bad input and "no node" end the agent; anything else (the kernel, a tool, the cloud, the lock) is retried.</summary>
+    private static bool Retriable(Exception e, CancellationToken stoppingToken) =>
+        !stoppingToken.IsCancellationRequested && e is not (UsageException or ExitCodeException or OperationCanceledException);
+
+    private static string Reason(Exception e) =>
+        string.Join("; ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+
+    private static TimeSpan Next(TimeSpan delay) => delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
+}
+
+/// <summary>Why the agent ended on its own (bad input found at start), for the command's exit code and Error: line.</summary>
+internal sealed class AgentExit
+{
+    public Exception? Failure { get; set; }
+}

@@ -1,0 +1,89 @@
+using System.Runtime.ExceptionServices;
+using CocoonNet.Host.Composition;
+using CocoonNet.Host.Dhcp;
+using CocoonNet.Host.Linux;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Settings;
+using CocoonNet.Host.State;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Agent;
+
+/// <summary>
+/// Runs <c>cocoon-net agent</c> on a generic host (Microsoft.Extensions.Hosting): its lifetime turns SIGTERM and
+/// SIGINT into a stop that cancels the loop (exit 0, the node left as it is). The host's container is built over
+/// the one-shot container's services, so the agent and the commands share one pipeline, one registry, one log.
+/// </summary>
+internal static class AgentRunner
+{
+    /// <summary>SIGTERM to exit: the loop stops at once (a reconcile in flight is cancelled between changes).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
+
+    public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
+    {
+        // Without --mode there must be a node to serve: refused before the host starts (no READY, no record).
+        if (options.Mode == AgentStartMode.Serve)
+        {
+            var state = NodeReconciler.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
+                ?? throw AgentStart.NoState(options.StateDirectory);
+            if (options.RepairCloud && state.Mode != PoolState.ModeInit)
+            {
+                throw new UsageException("--repair-cloud is for init nodes: this node was adopted, and its cloud side is never touched");
+            }
+        }
+
+        using var host = Build(commands, options);
+        // RunAsync disposes the host's container when it returns: what the loop left is taken first.
+        var exit = host.Services.GetRequiredService<AgentExit>();
+        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (exit.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    public static IHost Build(IServiceProvider commands, AgentOptions options)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var services = builder.Services;
+        services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        // The commands' services, shared (their container owns and disposes them).
+        foreach (var type in new[]
+        {
+            typeof(ILoggerFactory), typeof(TimeProvider), typeof(HostPaths), typeof(RuntimeSettings), typeof(PluginSettingsSource),
+            typeof(PlatformRegistry), typeof(NodeSetup), typeof(InitOperation), typeof(AdoptOperation), typeof(DhcpServices),
+        })
+        {
+            services.AddSingleton(type, commands.GetRequiredService(type));
+        }
+
+        services.AddSingleton(options);
+        services.AddSingleton<NodeReconciler>();
+        services.AddSingleton<AgentStart>();
+        services.AddSingleton<AgentCloudCheck>();
+        services.AddSingleton<AgentRecordStore>();
+        services.AddSingleton<AgentExit>();
+        services.AddSingleton<AgentHealth>();
+        services.AddSingleton<IAgentHealth>(sp => sp.GetRequiredService<AgentHealth>());
+        // NOTIFY_SOCKET is honoured whoever started the agent (systemd, or a test's socket).
+        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+
+        // The defaults until the drift watcher and the metrics endpoints are wired in: the agent runs without them.
+        services.AddSingleton<IDriftWatcher, NoDriftWatcher>();
+        services.AddSingleton<IAgentTelemetry, NullAgentTelemetry>();
+
+        services.AddHostedService<AgentLoop>();
+        return builder.Build();
+    }
+}

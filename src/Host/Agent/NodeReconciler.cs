@@ -1,0 +1,76 @@
+using System.Net;
+using CocoonNet.Abstractions;
+using CocoonNet.Host.Composition;
+using CocoonNet.Host.Net;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Pipeline;
+using CocoonNet.Host.Settings;
+using CocoonNet.Host.State;
+
+namespace CocoonNet.Host.Agent;
+
+/// <summary>
+/// The agent's reconcile: the node as pool.json records it, put back on the host through the one pipeline
+/// (<see cref="NodeSetup"/>), all of it or the part a repair needs. Never calls the cloud: the addresses, NICs and
+/// resources come from pool.json. Holds the state lock only while it runs, so init, adopt, status and teardown
+/// work alongside the agent.
+/// </summary>
+internal sealed class NodeReconciler(
+    PlatformRegistry registry,
+    NodeSetup setup,
+    RuntimeSettings runtime,
+    PluginSettingsSource settings,
+    AgentOptions options,
+    TimeProvider time)
+{
+    /// <summary>How long a reconcile waits for the lock held by a one-shot command before it gives up until the next trigger.</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The recorded node, or null when there is none (never set up, torn down, or a failed first init).</summary>
+    public static PoolState? Recorded(string stateDirectory, TimeProvider time) =>
+        new PoolStateStore(stateDirectory, time).LoadProvisioned();
+
+    /// <summary>Runs <paramref name="only"/> of the host plan for the recorded node; false when there is no node to serve any more.</summary>
+    public async Task<bool> ReconcileAsync(string stateDirectory, StepSelection only, CancellationToken cancellationToken)
+    {
+        var store = new PoolStateStore(stateDirectory, time);
+        if (!Directory.Exists(stateDirectory) || store.LoadProvisioned() is null)
+        {
+            return false;
+        }
+
+        using var stateLock = await StateLock.AcquireAsync(stateDirectory, LockWait, cancellationToken).ConfigureAwait(false);
+        // Read under the lock: an adopt or teardown that ran meanwhile decides what the node is now.
+        if (store.LoadProvisioned() is not { } state)
+        {
+            return false;
+        }
+
+        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
+        var backend = registry.Backend(state.Platform)
+            ?? throw new InvalidOperationException(
+                $"no loaded plugin serves platform {state.Platform}, which {store.Path} records; install it (see 'cocoon-net plugins')");
+        var subnet = IPNetwork.Parse(state.Subnet);
+        var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
+        var primaryNic = state.PrimaryNic ?? "";
+        var context = new HostContext
+        {
+            NodeName = state.NodeName,
+            Subnet = subnet,
+            PrimaryNic = primaryNic,
+            Resources = StateResources.Of(state),
+            Adopted = state.Mode != PoolState.ModeInit,
+        };
+        var spec = new HostSpec(
+            subnet,
+            gateway,
+            (state.Ips ?? []).Select(IPAddress.Parse).ToList(),
+            primaryNic,
+            state.SecondaryNics ?? [],
+            (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
+            state.ManageIptables,
+            AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
+        await setup.ApplyAsync(spec, backend, context, store, state, state, dryRun: false, cancellationToken, only).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,69 @@
+using CocoonNet.Host.Agent;
+
+namespace CocoonNet.Tests.Unit;
+
+/// <summary>The agent's decisions: which part of the one pipeline each trigger runs, the DHCP mode it serves, the request a cloud repair makes.</summary>
+public sealed class AgentDecisionTests
+{
+    [Theory]
+    [InlineData(1, false, "routes")] // Routes
+    [InlineData(4, false, "routes")] // ForeignLocalRoutes
+    [InlineData(2, false, "bridge+routes")] // Bridge
+    [InlineData(8, true, "")] // Nics
+    [InlineData(9, true, "routes")] // Nics | Routes
+    public void A_repair_runs_only_the_steps_its_drift_needs(int scope, bool prepare, string steps)
+    {
+        var trigger = AgentTrigger.Repair(new RepairBatch((RepairScope)scope, ["x"]));
+        Assert.Equal("repair", trigger.Kind);
+        Assert.Equal(prepare, trigger.Steps.PrepareHost);
+        Assert.Equal(steps, string.Join('+', trigger.Steps.Steps!.Order(StringComparer.Ordinal)));
+        Assert.Equal(["x"], trigger.Objects);
+    }
+
+    [Fact]
+    public void A_full_resync_runs_everything_and_a_dhcp_exit_only_the_dhcp_step()
+    {
+        Assert.Null(AgentTrigger.Full().Steps.Steps);
+        Assert.True(AgentTrigger.Full().Steps.PrepareHost);
+        var dhcp = AgentTrigger.Dhcp().Steps;
+        Assert.False(dhcp.PrepareHost);
+        Assert.True(dhcp.Includes("dhcp"));
+        Assert.False(dhcp.Includes("routes"));
+    }
+
+    [Theory]
+    [InlineData(false, "process", false, true)] // auto says systemd, the node's dnsmasq runs as a process: keep it so
+    [InlineData(false, "systemd", true, false)]
+    [InlineData(false, null, true, false)] // nothing recorded: the host's choice
+    [InlineData(true, "process", true, false)] // --service-manager given: it wins
+    public void The_agent_keeps_the_recorded_dhcp_mode_unless_told_otherwise(bool given, string? recorded, bool runtimeSystemd, bool expectProcess)
+    {
+        var runtime = new CocoonNet.Host.Composition.RuntimeSettings("/p", false,
+            runtimeSystemd ? CocoonNet.Host.Pipeline.DhcpServiceMode.Systemd : CocoonNet.Host.Pipeline.DhcpServiceMode.Process,
+            Microsoft.Extensions.Logging.LogLevel.Information);
+        var state = new CocoonNet.Host.State.PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24", Gateway = "10.0.0.1" };
+        state.Host.DhcpService = recorded;
+        var mode = AgentServiceMode.For(given, runtime, state);
+        Assert.Equal(expectProcess ? CocoonNet.Host.Pipeline.DhcpServiceMode.Process : CocoonNet.Host.Pipeline.DhcpServiceMode.Systemd, mode);
+    }
+
+    [Fact]
+    public void Repair_cloud_without_mode_asks_init_for_the_node_pool_json_records()
+    {
+        var state = new CocoonNet.Host.State.PoolState
+        {
+            Platform = "gke",
+            NodeName = "vm-node",
+            Subnet = "172.20.1.0/24",
+            Gateway = "172.20.1.1",
+            PrimaryNic = "ens4",
+            Ips = ["172.20.1.2", "172.20.1.3", "172.20.1.4"],
+            DnsServers = ["8.8.8.8"],
+            Mode = CocoonNet.Host.State.PoolState.ModeInit,
+        };
+        var request = AgentCloudCheck.RequestFrom(state, "/var/lib/cocoon/net");
+        Assert.Equal(("gke", "vm-node", "172.20.1.0/24", "172.20.1.1", 3, "ens4", "8.8.8.8", "/var/lib/cocoon/net", false),
+            (request.Platform, request.NodeName, request.Subnet.ToString(), request.Gateway.ToString(), request.PoolSize, request.PrimaryNic,
+             string.Join(',', request.Dns), request.StateDirectory, request.DryRun));
+    }
+}
