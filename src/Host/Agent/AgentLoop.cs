@@ -119,7 +119,7 @@ internal sealed class AgentLoop(
         var sources = new List<Task>
         {
             ResyncAsync(stoppingToken),
-            DriftAsync(Scope(state), stoppingToken),
+            DriftAsync(await reconciler.ScopeAsync(state, stoppingToken).ConfigureAwait(false), stoppingToken),
         };
         if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
         {
@@ -326,15 +326,8 @@ internal sealed class AgentLoop(
     private void Describe(PoolState state)
     {
         telemetry.BuildInfo(Cli.CliApplication.Version, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
-        telemetry.PoolSize(state.Ips?.Count ?? 0);
+        telemetry.Pool((state.Ips ?? []).Select(IPAddress.Parse).ToList());
     }
-
-    private static DriftScope Scope(PoolState state) =>
-        new(
-            IPNetwork.Parse(state.Subnet),
-            (state.Ips ?? []).Select(IPAddress.Parse).ToList(),
-            HostSpec.Bridge,
-            state.SecondaryNics is { } nics ? [.. nics] : []);
 
     private void Status(string text) => notifier.Notify(new ServiceState($"STATUS={text}"));
 

@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Agent;
@@ -22,7 +23,7 @@ internal sealed record AgentOptions(
     TimeSpan Resync,
     TimeSpan CloudCheck,
     bool RepairCloud,
-    IPEndPoint Listen)
+    ListenAddress Listen)
 {
     /// <summary>--service-manager (or COCOON_NET_SERVICE_MANAGER) was given: it wins over the mode pool.json records.</summary>
     public bool ServiceManagerGiven { get; init; }
@@ -31,7 +32,7 @@ internal sealed record AgentOptions(
 
     public static readonly TimeSpan DefaultCloudCheck = TimeSpan.FromMinutes(10);
 
-    public static readonly IPEndPoint DefaultListen = new(IPAddress.Loopback, 9092);
+    public static readonly ListenAddress DefaultListen = new(IPAddress.Loopback, 9092);
 
     public string ModeName => Mode switch
     {
@@ -39,25 +40,4 @@ internal sealed record AgentOptions(
         AgentStartMode.Adopt => "adopt",
         _ => "serve",
     };
-
-    /// <summary><c>HOST:PORT</c> with an IP literal (IPv6 in brackets) or <c>localhost</c>, and a port 1-65535.</summary>
-    public static IPEndPoint? ParseListen(string text, out string? problem)
-    {
-        problem = null;
-        var value = text.Trim();
-        var colon = value.LastIndexOf(':');
-        if (colon > 0 && value[..colon] == "localhost")
-        {
-            value = "127.0.0.1" + value[colon..];
-        }
-
-        var hasPort = colon > 0 && value.LastIndexOf(':') > value.LastIndexOf(']');
-        if (!hasPort || !IPEndPoint.TryParse(value, out var endpoint) || endpoint.Port == 0)
-        {
-            problem = "expected HOST:PORT with an IP address and a port 1-65535, e.g. 127.0.0.1:9092 or [::1]:9092";
-            return null;
-        }
-
-        return endpoint;
-    }
 }

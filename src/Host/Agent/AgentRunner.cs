@@ -1,4 +1,6 @@
 using System.Runtime.ExceptionServices;
+using CocoonNet.Host.Agent.Drift;
+using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Dhcp;
 using CocoonNet.Host.Linux;
@@ -79,10 +81,14 @@ internal static class AgentRunner
         // NOTIFY_SOCKET is honoured whoever started the agent (systemd, or a test's socket).
         services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
 
-        // The defaults until the drift watcher and the metrics endpoints are wired in: the agent runs without them.
-        services.AddSingleton<IDriftWatcher, NoDriftWatcher>();
-        services.AddSingleton<IAgentTelemetry, NullAgentTelemetry>();
+        // Repairs from kernel events; metrics and health on --listen, bound before the loop changes anything.
+        services.AddSingleton<IDriftWatcher, NetlinkDriftWatcher>();
+        services.AddSingleton(sp => new AgentTelemetry(
+            options.Listen, sp.GetRequiredService<HostPaths>().DnsmasqLeaseFile, sp.GetRequiredService<IAgentHealth>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IAgentTelemetry>(sp => sp.GetRequiredService<AgentTelemetry>().Metrics);
 
+        services.AddHostedService<EndpointsService>();
         services.AddHostedService<AgentLoop>();
         return builder.Build();
     }

@@ -52,7 +52,8 @@ internal interface IAgentTelemetry
 {
     void BuildInfo(string version, string plugin, string pluginVersion);
 
-    void PoolSize(int ips);
+    /// <summary>The pool's addresses (their count is a series; DHCP leases are counted only for them).</summary>
+    void Pool(IReadOnlyList<IPAddress> ips);
 
     /// <summary>A reconcile finished; <paramref name="kind"/> is <c>full</c> or <c>repair</c>.</summary>
     void Reconciled(string kind, TimeSpan duration, bool succeeded);

@@ -53,14 +53,7 @@ internal sealed class NodeReconciler(
         var subnet = IPNetwork.Parse(state.Subnet);
         var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
         var primaryNic = state.PrimaryNic ?? "";
-        var context = new HostContext
-        {
-            NodeName = state.NodeName,
-            Subnet = subnet,
-            PrimaryNic = primaryNic,
-            Resources = StateResources.Of(state),
-            Adopted = state.Mode != PoolState.ModeInit,
-        };
+        var context = Context(state);
         var spec = new HostSpec(
             subnet,
             gateway,
@@ -73,4 +66,25 @@ internal sealed class NodeReconciler(
         await setup.ApplyAsync(spec, backend, context, store, state, state, dryRun: false, cancellationToken, only).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>
+    /// What the drift watcher watches for <paramref name="state"/>: the pool's routes and the bridge, and the NICs the
+    /// platform's backend keeps up (contract 2.2 <c>HostWatch</c>; none for a plugin built against an older contract).
+    /// </summary>
+    public async Task<DriftScope> ScopeAsync(PoolState state, CancellationToken cancellationToken)
+    {
+        var nics = registry.Backend(state.Platform) is { } backend
+            ? (await backend.DescribeWatchAsync(Context(state), cancellationToken).ConfigureAwait(false)).NicsKeptUp
+            : [];
+        return new DriftScope(IPNetwork.Parse(state.Subnet), (state.Ips ?? []).Select(IPAddress.Parse).ToList(), HostSpec.Bridge, nics);
+    }
+
+    private static HostContext Context(PoolState state) => new()
+    {
+        NodeName = state.NodeName,
+        Subnet = IPNetwork.Parse(state.Subnet),
+        PrimaryNic = state.PrimaryNic ?? "",
+        Resources = StateResources.Of(state),
+        Adopted = state.Mode != PoolState.ModeInit,
+    };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Net;
+using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Agent;
 
 namespace CocoonNet.Host.Cli;
@@ -52,10 +53,10 @@ internal sealed class AgentCliOptions
         Description = "Repair cloud drift the check finds (init nodes; by default it is only reported)",
     };
 
-    public Option<IPEndPoint?> Listen { get; } = new("--listen")
+    public Option<ListenAddress?> Listen { get; } = new("--listen")
     {
         Description = "Address of /metrics, /healthz and /readyz (default 127.0.0.1:9092)",
-        CustomParser = ListenAddress,
+        CustomParser = ParseListen,
         HelpName = "HOST:PORT",
     };
 
@@ -71,16 +72,15 @@ internal sealed class AgentCliOptions
         return value;
     }
 
-    private static IPEndPoint? ListenAddress(ArgumentResult result)
+    private static ListenAddress? ParseListen(ArgumentResult result)
     {
         var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        var value = AgentOptions.ParseListen(token, out var problem);
-        if (value is null)
+        if (!ListenAddress.TryParse(token, out var address, out var problem))
         {
-            result.AddError($"{Name(result)} {OptionValues.Show(token)}: {problem}");
+            result.AddError(problem);
         }
 
-        return value;
+        return address;
     }
 
     private static string Name(ArgumentResult result) => result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;

@@ -80,6 +80,9 @@ internal sealed class NodeSetup(
             await Checkpoint(cancellationToken).ConfigureAwait(false);
         }
 
+        // Local routes for the VM range the platform keeps on purpose (contract 2.2) are not the routes step's to remove.
+        var watch = await backend.DescribeWatchAsync(context, cancellationToken).ConfigureAwait(false);
+        spec = spec with { KeptLocalRoutes = watch.OwnedLocalRoutes };
         plans.AddRange(await pipeline.SetupAsync(spec, footprint, dryRun, Checkpoint, cancellationToken, only).ConfigureAwait(false));
         if (!dryRun)
         {

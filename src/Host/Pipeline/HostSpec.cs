@@ -15,6 +15,9 @@ internal sealed record HostSpec(
 {
     public const string Bridge = "cni0";
 
+    /// <summary>Local-table routes inside the subnet the backend maintains on purpose (contract 2.2 <c>HostWatch</c>): kept.</summary>
+    public IReadOnlyList<IPNetwork> KeptLocalRoutes { get; init; } = [];
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

@@ -63,13 +63,16 @@ internal sealed class AgentMetrics : IAgentTelemetry
     /// <summary>The registry <c>/metrics</c> exports.</summary>
     public CollectorRegistry Registry { get; }
 
-    /// <summary>Counts only leases of these addresses (another dnsmasq may share the lease file); all when never set.</summary>
-    public void UsePool(IEnumerable<IPAddress> ips) => _pool = ips.ToHashSet();
 
     public void BuildInfo(string version, string plugin, string pluginVersion) =>
         _buildInfo.WithLabels(version, plugin, pluginVersion).Set(1);
 
-    public void PoolSize(int ips) => _poolIps.Set(ips);
+    /// <summary>Also counts leases only of these addresses (another dnsmasq may share the lease file); all when never set.</summary>
+    public void Pool(IReadOnlyList<IPAddress> ips)
+    {
+        _pool = ips.ToHashSet();
+        _poolIps.Set(ips.Count);
+    }
 
     public void Reconciled(string kind, TimeSpan duration, bool succeeded)
     {

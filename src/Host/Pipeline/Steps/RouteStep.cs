@@ -65,7 +65,7 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         // Issue 10 item 1: in the newer google-guest-agent a core plugin applies routes and reads its configuration
         // only at start (cmd/core_plugin/core_plugin.go), so "the proto-66 local route for the VM range comes back and
         // silently black-holes VM traffic": every run removes it, whoever added it.
-        PlanForeignLocalRoutes(plan, spec.Subnet, bridgeIndex);
+        PlanForeignLocalRoutes(plan, spec, bridgeIndex);
         return Task.FromResult(plan);
     }
 
@@ -76,10 +76,12 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
                               && r.PrefixLength >= subnet.PrefixLength
                               && subnet.Contains(r.Destination));
 
-    private void PlanForeignLocalRoutes(StepPlan plan, IPNetwork subnet, int bridgeIndex)
+    private void PlanForeignLocalRoutes(StepPlan plan, HostSpec spec, int bridgeIndex)
     {
         var names = kernel.ListLinks().ToDictionary(l => l.Index, l => l.Name);
-        foreach (var route in ForeignLocalRoutes(kernel.ListRoutes(RouteConstants.TableLocal), subnet, bridgeIndex))
+        var kept = spec.KeptLocalRoutes.ToHashSet();
+        foreach (var route in ForeignLocalRoutes(kernel.ListRoutes(RouteConstants.TableLocal), spec.Subnet, bridgeIndex)
+                     .Where(r => !kept.Contains(new IPNetwork(r.Destination, r.PrefixLength))))
         {
             var device = names.TryGetValue(route.OutputIndex, out var name) ? name : $"link {route.OutputIndex}";
             plan.Add(

@@ -26,7 +26,7 @@ public sealed class AgentEndpointsTests : IAsyncLifetime, IDisposable
     public Task InitializeAsync()
     {
         var metrics = _leases.Metrics();
-        ((IAgentTelemetry)metrics).PoolSize(3);
+        ((IAgentTelemetry)metrics).Pool(LeaseFixture.Pool("10.0.0.10", "10.0.0.11", "10.0.0.12"));
         _endpoints = new AgentEndpoints(new ListenAddress(IPAddress.Loopback, FreeLoopbackPort()), metrics, _health, NullLogger<AgentEndpoints>.Instance);
         _endpoints.Start();
         _serving = _endpoints.ServeAsync(_stop.Token);

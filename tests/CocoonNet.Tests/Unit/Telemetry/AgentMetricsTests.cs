@@ -21,7 +21,7 @@ public sealed class AgentMetricsTests
         var metrics = leases.Metrics();
         IAgentTelemetry telemetry = metrics;
         telemetry.BuildInfo("0.1.0", "gke", "2.1.0");
-        telemetry.PoolSize(253);
+        telemetry.Pool(LeaseFixture.Pool([.. Enumerable.Range(1, 253).Select(i => $"10.0.0.{i}")]));
         telemetry.Reconciled("full", TimeSpan.FromMilliseconds(12), succeeded: true);
         telemetry.Reconciled("repair", TimeSpan.FromMilliseconds(3), succeeded: false);
         telemetry.Repaired("route");
@@ -99,7 +99,7 @@ public sealed class AgentMetricsTests
 
         Assert.Equal(4 - 1, Sample(await metrics.RenderAsync(), "cocoon_net_dhcp_leases"));
 
-        metrics.UsePool([Ip("10.0.0.10"), Ip("10.0.0.11"), Ip("10.0.0.12")]);
+        ((IAgentTelemetry)metrics).Pool([Ip("10.0.0.10"), Ip("10.0.0.11"), Ip("10.0.0.12")]);
         Assert.Equal(2, Sample(await metrics.RenderAsync(), "cocoon_net_dhcp_leases"));
 
         File.AppendAllText(leases.LeaseFile, Lease(In(TimeSpan.FromHours(1)), "10.0.0.12", "52:54:00:00:00:02") + "\n");

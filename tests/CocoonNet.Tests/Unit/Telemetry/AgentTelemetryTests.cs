@@ -37,7 +37,7 @@ public sealed class AgentTelemetryTests
         telemetry.Start();
         var serving = telemetry.ServeAsync(stop.Token);
         IAgentTelemetry agent = telemetry.Metrics;
-        agent.PoolSize(2);
+        agent.Pool(LeaseFixture.Pool("10.0.0.10", "10.0.0.11"));
         agent.Repaired("bridge");
         using (var plugin = new Meter("CocoonNet.Cloud"))
         {

@@ -28,6 +28,9 @@ internal sealed class LeaseFixture : IDisposable
     /// <summary>A lease line: <c>expiry mac ip hostname clientid</c>.</summary>
     public static string Lease(long expiry, string ip, string mac = "52:54:00:12:34:56") => $"{expiry} {mac} {ip} vm 01:{mac}";
 
+    /// <summary>A pool of the given addresses, as the agent reports it.</summary>
+    public static IReadOnlyList<System.Net.IPAddress> Pool(params string[] ips) => ips.Select(System.Net.IPAddress.Parse).ToList();
+
     public static long In(TimeSpan offset) => Now.Add(offset).ToUnixTimeSeconds();
 
     public AgentMetrics Metrics() => new(LeaseFile, new FixedClock(Now));
