@@ -67,6 +67,7 @@ test: deps-system test-plugins ## Unit + network-namespace integration tests (ro
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
 	bash tests/bench/bench.sh $(abspath $(OUT))
 	bash tests/bench/volcengine-bench.sh $(abspath $(OUT))
+	bash tests/bench/agent-bench.sh $(abspath $(OUT))
 
 demo: deps-system test-plugins ## Sandbox node + VMs in namespaces: adopt, then init on an emulated GKE node; DHCP, ping out, teardown
 	bash tests/demo/demo.sh $(abspath $(OUT))
