@@ -47,6 +47,12 @@ internal sealed class AgentLoop(
     private readonly Channel<AgentTrigger> _triggers = Channel.CreateUnbounded<AgentTrigger>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Random _random = new();
     private readonly Lock _gate = new();
+
+    /// <summary>A reconcile running longer than this is stuck: the watchdog stops being fed, and systemd restarts the agent.</summary>
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(2);
+
+    // Stopwatch timestamp of the reconcile in progress, 0 when the loop is idle (read by the watchdog timer).
+    private long _reconcilingSince;
     private AgentRecord _record = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -150,6 +156,7 @@ internal sealed class AgentLoop(
 
             try
             {
+                Interlocked.Exchange(ref _reconcilingSince, started);
                 var served = await reconciler.ReconcileAsync(options.StateDirectory, trigger.Steps, stoppingToken).ConfigureAwait(false);
                 if (!served)
                 {
@@ -175,6 +182,10 @@ internal sealed class AgentLoop(
                 Finished(trigger.Kind, Stopwatch.GetElapsedTime(started), e);
                 logger.ReconcileFailed(trigger.Kind, trigger.Steps.ToString(), Reason(e));
                 trigger.Done.TrySetResult(false);
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _reconcilingSince, 0);
             }
         }
     }
@@ -279,7 +290,15 @@ internal sealed class AgentLoop(
 
         var half = TimeSpan.FromMicroseconds(usec / 2.0);
         var watchdog = new ServiceState("WATCHDOG=1");
-        return time.CreateTimer(_ => { if (!stoppingToken.IsCancellationRequested) { notifier.Notify(watchdog); } }, null, TimeSpan.Zero, half);
+        // Fed only while the loop makes progress: a reconcile stuck in the kernel, a tool or a lock stops it.
+        return time.CreateTimer(_ =>
+        {
+            var since = Interlocked.Read(ref _reconcilingSince);
+            if (!stoppingToken.IsCancellationRequested && (since == 0 || Stopwatch.GetElapsedTime(since) < StuckAfter))
+            {
+                notifier.Notify(watchdog);
+            }
+        }, null, TimeSpan.Zero, half);
     }
 
     private void Finished(string kind, TimeSpan duration, Exception? error)

@@ -37,6 +37,10 @@ internal static class AgentRunner
             }
         }
 
+        using var singleton = AgentSingleton.TryAcquire(options.StateDirectory)
+            ?? throw new UsageException(
+                $"another cocoon-net agent{(new AgentRecordStore(commands.GetRequiredService<HostPaths>()).ReadLive() is { } running ? $" (pid {running.Pid})" : "")} "
+                + "already serves this node; stop it first ('systemctl stop cocoon-net', or kill it)");
         using var host = Build(commands, options);
         // RunAsync disposes the host's container when it returns: what the loop left is taken first.
         var exit = host.Services.GetRequiredService<AgentExit>();

@@ -28,7 +28,8 @@ internal sealed record DeclaredSetting(string Plugin, PluginSetting Setting, str
     /// <summary>The command of that name as a <see cref="SettingCommands"/> value; None for commands settings do not apply to.</summary>
     public static SettingCommands CommandOf(string name) => name switch
     {
-        "init" => SettingCommands.Init,
+        // The agent runs init (--mode init) or serves what init recorded: it takes init's plugin settings.
+        "init" or "agent" => SettingCommands.Init,
         "adopt" => SettingCommands.Adopt,
         "status" => SettingCommands.Status,
         "teardown" => SettingCommands.Teardown,

@@ -58,6 +58,22 @@ public sealed class AgentInNamespacesTests
     }
 
     [PrivilegedFact]
+    public void A_second_agent_for_the_same_node_is_refused_with_one_line_and_the_first_keeps_serving()
+    {
+        using var sandbox = new Sandbox();
+        using var agent = new AgentProcess(sandbox, AgentAdopt);
+        Assert.True(agent.WaitForReady(), agent.Output);
+
+        var second = sandbox.CocoonNet("agent", "--listen", "127.0.0.1:9093");
+        Assert.Equal(2, second.ExitCode);
+        var errors = second.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"Error: another cocoon-net agent (pid {agent.Pid}) already serves this node; stop it first ('systemctl stop cocoon-net', or kill it)"],
+            errors);
+        Assert.False(agent.HasExited, agent.Output);
+        Assert.True(File.Exists(sandbox.PathOf("/run/cocoon-net/agent.json")), "the second agent removed the first one's record");
+    }
+
+    [PrivilegedFact]
     public void A_deleted_iptables_rule_is_back_within_one_resync()
     {
         using var sandbox = new Sandbox();

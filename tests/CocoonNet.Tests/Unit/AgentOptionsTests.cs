@@ -1,3 +1,4 @@
+using CocoonNet.Tests.Support;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Cli;
 
@@ -92,6 +93,14 @@ public sealed class AgentOptionsTests
         Assert.Equal(2, exit);
         Assert.Empty(stdout);
         Assert.Equal(expected, stderr);
+    }
+
+    [BuildFact]
+    public void Agent_takes_the_plugins_init_settings_as_flags()
+    {
+        var (exit, stdout, _) = Run("agent", "--help", "--plugins-dir", Path.Combine(TestEnvironment.OutDirectory, "plugins"));
+        Assert.Equal(0, exit);
+        Assert.Contains("--security-group-id", stdout);
     }
 
     [Fact]

@@ -141,6 +141,27 @@ public sealed class InstanceRoleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_refresh_keeps_keys_that_still_work_until_they_expire()
+    {
+        var time = new ManualTime();
+        var server = new RoleServer(time) { Lifetime = TimeSpan.FromSeconds(60) };
+        using var session = Session(server, time);
+        Assert.Equal("AKTP-1", (await session.GetAsync(CancellationToken.None)).AccessKeyId);
+
+        // Inside the refresh window the metadata server is unreachable: the keys valid for 20 s more stay in use.
+        server.Unreachable = true;
+        time.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal("AKTP-1", (await session.GetAsync(CancellationToken.None)).AccessKeyId);
+
+        // Expired keys are never used: past ExpiredTime the failure is the caller's.
+        time.Advance(TimeSpan.FromSeconds(21));
+        await Assert.ThrowsAsync<CredentialsException>(() => session.GetAsync(CancellationToken.None));
+
+        server.Unreachable = false;
+        Assert.Equal("AKTP-2", (await session.GetAsync(CancellationToken.None)).AccessKeyId);
+    }
+
+    [Fact]
     public async Task No_role_or_unreachable_metadata_is_one_clear_line()
     {
         using var noRole = Session(new RoleServer(new ManualTime()) { Role = null });
@@ -204,7 +225,7 @@ public sealed class InstanceRoleTests : IDisposable
 
         public TimeSpan Lifetime { get; init; } = TimeSpan.FromHours(1);
 
-        public bool Unreachable { get; init; }
+        public bool Unreachable { get; set; }
 
         public List<Request> Requests { get; } = [];
 

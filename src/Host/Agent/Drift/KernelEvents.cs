@@ -78,7 +78,9 @@ internal static class KernelEventDecoder
             case NewRoute or DelRoute when p.Length >= 12 && p[0] == AfInet:
                 {
                     var attributes = NetlinkAttributes.Parse(p.AsSpan(12));
-                    var table = attributes[RtaTable] is { Length: 4 } t ? (byte)NetlinkAttributes.UInt32(t) : p[4];
+                    // RTA_TABLE is 32 bits: a table above 255 is neither main nor local (0, "unspecified", stands for it).
+                    var wide = attributes[RtaTable] is { Length: 4 } t ? NetlinkAttributes.UInt32(t) : p[4];
+                    var table = wide > byte.MaxValue ? (byte)0 : (byte)wide;
                     var destination = attributes[RtaDst] is { Length: 4 } d ? new IPAddress(d) : IPAddress.Any;
                     var oif = attributes[RtaOif] is { Length: 4 } o ? (int)NetlinkAttributes.UInt32(o) : 0;
                     return new RouteEvent(message.Type == DelRoute, table, destination, p[1], oif, p[5], p[7]);

@@ -104,7 +104,8 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
             }
 
             var attributes = NetlinkAttributes.Parse(p.AsSpan(12));
-            var routeTable = attributes[RtaTable] is { } t ? (byte)NetlinkAttributes.UInt32(t) : p[4];
+            // RTA_TABLE is 32 bits: table 510 must not read as main (254) once cut to a byte.
+            var routeTable = attributes[RtaTable] is { } t ? NetlinkAttributes.UInt32(t) : p[4];
             if (routeTable != table)
             {
                 continue;
@@ -113,7 +114,7 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
             var destination = attributes[RtaDst] is { } d ? new IPAddress(d) : IPAddress.Any;
             var oif = attributes[RtaOif] is { } o ? (int)NetlinkAttributes.UInt32(o) : 0;
             var gateway = attributes[RtaGateway] is { } g ? new IPAddress(g) : null;
-            routes.Add(new RouteInfo(destination, p[1], oif, routeTable, p[5], p[6], p[7], gateway));
+            routes.Add(new RouteInfo(destination, p[1], oif, table, p[5], p[6], p[7], gateway));
         }
 
         return routes;
