@@ -50,6 +50,8 @@ cpu() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
 before=$(cpu); sleep "$idle"; after=$(cpu)
 rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$agent_pid/status")
 hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$agent_pid/status")
+anon_kib=$(awk '/^RssAnon:/ {print $2}' "/proc/$agent_pid/status")
+file_kib=$(awk '/^RssFile:/ {print $2}' "/proc/$agent_pid/status")
 stop_agent
 
 start_agent 200ms "$root/agent-resync.log"
@@ -57,12 +59,13 @@ sleep 6
 stop_agent
 resync=$(sed -nE 's/.*full reconcile \(.*\) in ([0-9.]+) ms.*/\1/p' "$root/agent-resync.log" | tail -n +2)
 
-python3 - "$latency" "$dhcp" "$before" "$after" "$tck" "$idle" "$rss_kib" "$hwm_kib" "$resync" <<'PY'
+python3 - "$latency" "$dhcp" "$before" "$after" "$tck" "$idle" "$rss_kib" "$hwm_kib" "$resync" "$anon_kib" "$file_kib" <<'PY'
 import json, statistics, sys
 latency, dhcp = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 before, after, tck, idle = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 rss, hwm = int(sys.argv[7]) / 1024, int(sys.argv[8]) / 1024
 resync = [float(x) for x in sys.argv[9].split()]
+anon, mapped = int(sys.argv[10]) / 1024, int(sys.argv[11]) / 1024
 
 def pct(values, p):
     values = sorted(values)
@@ -78,5 +81,6 @@ print(f"| dnsmasq killed → serving DHCP again (ms) | {statistics.median(v):.0f
 if resync:
     print(f"| one full resync, 253 IPs (ms) | {statistics.median(resync):.1f} | {pct(resync, 99):.1f} | {max(resync):.1f} | {len(resync)} |")
 print()
-print(f"agent steady state over {idle:.0f} s idle: CPU {(after - before) / tck / idle * 100:.2f}% of one core, RSS {rss:.1f} MiB (peak {hwm:.1f} MiB)")
+print(f"agent steady state over {idle:.0f} s idle: CPU {(after - before) / tck / idle * 100:.2f}% of one core, RSS {rss:.1f} MiB (peak {hwm:.1f} MiB; "
+      f"{anon:.1f} MiB anonymous, {mapped:.1f} MiB mapped files: code shared with the page cache)")
 PY
