@@ -59,12 +59,24 @@ internal sealed partial class ApiSession : IDisposable
 
             _source ??= _resolver.Resolve();
             var first = _current is null;
-            var credentials = _source switch
+            VolcengineCredentials credentials;
+            try
             {
-                StaticKeys keys => keys.Credentials,
-                InstanceRole role => await InstanceRoleCredentials.FetchAsync(_metadata, role, cancellationToken).ConfigureAwait(false),
-                _ => throw new InvalidOperationException("unknown credential source"),
-            };
+                credentials = _source switch
+                {
+                    StaticKeys keys => keys.Credentials,
+                    InstanceRole role => await InstanceRoleCredentials.FetchAsync(_metadata, role, cancellationToken).ConfigureAwait(false),
+                    _ => throw new InvalidOperationException("unknown credential source"),
+                };
+            }
+            catch (Exception e) when (e is CredentialsException or HttpRequestException
+                                      && _current is { Credentials.Expires: { } expires } still && _time.GetUtcNow() < expires)
+            {
+                // A refresh that fails inside the window keeps the keys that still work; the next call tries again.
+                LogRefreshFailed(_logger, e.Message, expires);
+                return still.Credentials;
+            }
+
             if (credentials.Region is null)
             {
                 _region ??= await _metadata.GetAsync("region_id", cancellationToken).ConfigureAwait(false);
@@ -108,6 +120,9 @@ internal sealed partial class ApiSession : IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "credentials: {Description}, access key {AccessKeyId}")]
     private static partial void LogCredentials(ILogger logger, string description, string accessKeyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not refresh the instance-role keys ({Reason}); the current ones stay in use until {Expires:u}")]
+    private static partial void LogRefreshFailed(ILogger logger, string reason, DateTimeOffset expires);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "credentials refreshed before they expire: {Description}")]
     private static partial void LogRefreshed(ILogger logger, string description);

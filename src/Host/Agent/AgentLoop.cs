@@ -53,6 +53,12 @@ internal sealed class AgentLoop(
 
     // Stopwatch timestamp of the reconcile in progress, 0 when the loop is idle (read by the watchdog timer).
     private long _reconcilingSince;
+
+    // The node the drift watch follows and how to stop it (set by the watch, read by the reconciling loop).
+    private volatile WatchedNode? _watching;
+
+    // Why the host is degraded while the flap guard holds objects back; empty when none is.
+    private volatile string _held = "";
     private AgentRecord _record = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -118,6 +124,8 @@ internal sealed class AgentLoop(
         var state = NodeReconciler.Recorded(options.StateDirectory, time)
             ?? throw new InvalidOperationException($"no node recorded in {Path.Combine(options.StateDirectory, PoolStateStore.FileName)} after the start");
         Describe(state);
+        ReportHeld();
+        telemetry.Drift("dhcp", false);
         notifier.Notify(ServiceState.Ready);
         logger.Ready();
         Status("ready: the node matches pool.json");
@@ -125,7 +133,7 @@ internal sealed class AgentLoop(
         var sources = new List<Task>
         {
             ResyncAsync(stoppingToken),
-            DriftAsync(await reconciler.ScopeAsync(state, stoppingToken).ConfigureAwait(false), stoppingToken),
+            DriftAsync(state, stoppingToken),
         };
         if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
         {
@@ -171,10 +179,17 @@ internal sealed class AgentLoop(
                     telemetry.Repaired(kind);
                 }
 
+                ReportHeld();
+
                 Update(r => r with { Repairs = r.Repairs + (trigger.Kind == "repair" ? trigger.Objects.Count : 0) });
                 var took = Stopwatch.GetElapsedTime(started);
                 Finished(trigger.Kind, took, null);
                 logger.Reconciled(trigger.Kind, trigger.Steps, took.TotalMilliseconds);
+                if (trigger.Kind == "full")
+                {
+                    RescopeIfChanged();
+                }
+
                 trigger.Done.TrySetResult(true);
             }
             catch (Exception e) when (Retriable(e, stoppingToken))
@@ -201,13 +216,54 @@ internal sealed class AgentLoop(
         }
     }
 
-    private async Task DriftAsync(DriftScope scope, CancellationToken stoppingToken)
+    /// <summary>
+    /// Watches the node as pool.json describes it; when a full reconcile finds that description changed (an init or
+    /// adopt run alongside, a cloud repair: other addresses, ENIs or subnet), the watch starts over on the new one.
+    /// </summary>
+    private async Task DriftAsync(PoolState state, CancellationToken stoppingToken)
     {
-        await foreach (var batch in drift.WatchAsync(scope, stoppingToken).ConfigureAwait(false))
+        while (true)
         {
-            await _triggers.Writer.WriteAsync(AgentTrigger.Repair(batch), stoppingToken).ConfigureAwait(false);
+            using var watch = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var scope = await reconciler.ScopeAsync(state, stoppingToken).ConfigureAwait(false);
+            _watching = new WatchedNode(ScopeKey(state), watch);
+            try
+            {
+                await foreach (var batch in drift.WatchAsync(scope, watch.Token).ConfigureAwait(false))
+                {
+                    await _triggers.Writer.WriteAsync(AgentTrigger.Repair(batch), stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+
+            _watching = null;
+            state = NodeReconciler.Recorded(options.StateDirectory, time) ?? state;
+            Describe(state);
         }
     }
+
+    /// <summary>After a full reconcile: restarts the drift watch when pool.json now describes another node.</summary>
+    private void RescopeIfChanged()
+    {
+        if (_watching is { } watching && NodeReconciler.Recorded(options.StateDirectory, time) is { } now && ScopeKey(now) != watching.Key)
+        {
+            try
+            {
+                watching.Stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That watch already ended; the next one reads pool.json afresh.
+            }
+        }
+    }
+
+    private static string ScopeKey(PoolState state) =>
+        $"{state.Platform}|{state.Subnet}|{string.Join(',', state.Ips ?? [])}|{string.Join(',', state.EniIds ?? [])}|{string.Join(',', state.SecondaryNics ?? [])}";
+
+    private sealed record WatchedNode(string Key, CancellationTokenSource Stop);
 
     /// <summary>
     /// Process mode: the agent owns dnsmasq. It waits on dnsmasq's pidfd (woken by the kernel when it exits) and
@@ -226,6 +282,8 @@ internal sealed class AgentLoop(
                 logger.DhcpExited(pid);
             }
 
+            telemetry.Drift("dhcp", true);
+
             if (lastRestart is { } last && Stopwatch.GetElapsedTime(last) < QuickDeath)
             {
                 logger.DhcpBackoff(Durations.Format(delay), paths.DnsmasqLogFile);
@@ -242,6 +300,7 @@ internal sealed class AgentLoop(
             if (await trigger.Done.Task.WaitAsync(stoppingToken).ConfigureAwait(false))
             {
                 telemetry.DhcpRestarted();
+                telemetry.Drift("dhcp", false);
                 Update(r => r with { DhcpRestarts = r.DhcpRestarts + 1 });
                 WriteRecord();
             }
@@ -313,8 +372,18 @@ internal sealed class AgentLoop(
         }
     }
 
+    /// <summary>Host objects held back by the flap guard: drift of the host (metrics, /readyz) while any is.</summary>
+    private void ReportHeld()
+    {
+        var held = drift.Held;
+        telemetry.Drift("host", held.Count > 0);
+        _held = held.Count == 0 ? "" : $"something keeps changing {string.Join(", ", held.Keys.Order(StringComparer.Ordinal))} back";
+        UpdateHealth();
+    }
+
     private void UpdateHealth() =>
         health.Set(_record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
+            : _held.Length > 0 ? _held
             : _record.CloudDrift == true ? $"cloud drift: {_record.CloudDriftDetail}"
             : _record.LastReconcile is null ? "starting: the first reconcile has not finished"
             : "");

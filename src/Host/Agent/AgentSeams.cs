@@ -45,6 +45,12 @@ internal interface IDriftWatcher
     /// first full reconcile is missed. Yields a batch a few milliseconds after the last event of a burst.
     /// </summary>
     IAsyncEnumerable<RepairBatch> WatchAsync(DriftScope scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Objects whose event repairs are held back because something keeps changing them back, with the time each
+    /// hold ends (the full resync still puts them back). Safe to read from any thread.
+    /// </summary>
+    IReadOnlyDictionary<string, DateTimeOffset> Held { get; }
 }
 
 /// <summary>What the agent reports; the metrics exporter implements it (a no-op in one-shot commands and tests).</summary>

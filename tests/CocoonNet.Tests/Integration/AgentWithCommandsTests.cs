@@ -40,6 +40,29 @@ public sealed class AgentWithCommandsTests
     }
 
     [PrivilegedFact]
+    public void After_adopt_grows_the_pool_the_agent_watches_the_new_addresses_too()
+    {
+        using var sandbox = new Sandbox();
+        using var agent = new AgentProcess(sandbox, [.. AgentAdopt, "--pool-size", "20", "--resync", "500ms"]);
+        Assert.True(agent.WaitForReady(), agent.Output);
+        var adopt = sandbox.CocoonNet(["adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--pool-size", "40"]);
+        Assert.True(adopt.ExitCode == 0, $"{adopt}\n{agent.Output}");
+        Assert.Equal(40, sandbox.RoutesWithProtocol("204").Count);
+        // A full reconcile (every 500 ms here) finds pool.json changed and the drift watch starts over on the 40
+        // addresses: a route of the grown pool is then seen as drift from its kernel event, not only by the resync.
+        Thread.Sleep(1500);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        sandbox.InNamespace(sandbox.Node, "ip", "route", "del", "172.20.0.40/32", "dev", "cni0");
+        while (sandbox.RoutesWithProtocol("204").Count < 40 && watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.Equal(40, sandbox.RoutesWithProtocol("204").Count);
+        Assert.Contains("drift from kernel events: route 172.20.0.40/32", agent.Output, StringComparison.Ordinal);
+    }
+
+    [PrivilegedFact]
     public void Adopt_runs_alongside_the_agent_which_holds_the_lock_only_while_it_reconciles()
     {
         using var sandbox = new Sandbox();

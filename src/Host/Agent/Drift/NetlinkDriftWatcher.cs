@@ -21,6 +21,8 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
     /// <summary>Objects on hold because they keep drifting back (for status and metrics).</summary>
     public FlapGuard Flaps { get; init; } = new(time);
 
+    public IReadOnlyDictionary<string, DateTimeOffset> Held => Flaps.Holding;
+
     public TimeSpan Quiet { get; init; } = DriftDebouncer.DefaultQuiet;
 
     public TimeSpan Cap { get; init; } = DriftDebouncer.DefaultCap;
