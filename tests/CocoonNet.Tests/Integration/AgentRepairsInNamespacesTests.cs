@@ -70,6 +70,28 @@ public sealed class AgentRepairsInNamespacesTests
         Assert.True(promtool.ExitCode == 0, $"{promtool}\n--- metrics\n{metrics}");
     }
 
+    [PrivilegedFact]
+    public void A_deleted_bridge_comes_back_with_dhcp_serving_on_it_once_the_vm_port_is_attached_again()
+    {
+        using var sandbox = new Sandbox();
+        using var agent = new AgentProcess(sandbox, AgentAdopt);
+        Assert.True(agent.WaitForReady(), agent.Output);
+        var vm = sandbox.AddVm();
+        var address = sandbox.Dhcp(vm);
+        Assert.True(address is not null, agent.Output);
+        var node = sandbox.Node;
+        var port = sandbox.Links(node).Single(l => l.StartsWith('v'));
+
+        sandbox.InNamespace(node, "ip", "link", "del", "cni0");
+        Assert.True(Eventually(() => sandbox.Links(node).Contains("cni0") && IsUp(sandbox, "cni0") && sandbox.RoutesWithProtocol("204").Count == 253, Soon),
+            agent.Output);
+
+        // Re-attaching VM ports is the CNI's job (the VM's pod restarted); then DHCP must answer on the new bridge.
+        sandbox.InNamespace(node, "ip", "link", "set", port, "master", "cni0", "up");
+        Assert.True(sandbox.Dhcp(vm) == address, agent.Output);
+        Assert.True(sandbox.Ping(vm, "203.0.113.1"), "the VM cannot reach the outside after the bridge came back\n" + agent.Output);
+    }
+
     private static bool HasRoute(Sandbox sandbox, string address) =>
         sandbox.InNamespace(sandbox.Node, "ip", "route", "show", "proto", "204", "dev", "cni0").Split('\n').Any(l => l.Trim() == $"{address} scope link");
 
