@@ -76,17 +76,37 @@ internal sealed class GkeCloudProvider(
         return new ProvisionResult { Ips = ips, Resources = resources, Changes = changes };
     }
 
+    /// <summary>
+    /// nic0's aliases, and (contract 2.2) drift: the alias range pool.json records missing or changed on nic0, or
+    /// the subnetwork's secondary range gone. Two reads (instance, subnetwork); an API failure is
+    /// <c>Reachable = false</c>, never drift.
+    /// </summary>
     public async Task<CloudStatus> GetStatusAsync(CloudResources resources, CancellationToken cancellationToken)
     {
         string live;
+        IReadOnlyList<string> drift = [];
+        var reachable = true;
         try
         {
             var location = await locator.LocateAsync(resources, cancellationToken).ConfigureAwait(false);
-            live = AliasRanges.Describe(await aliases.ListAsync(location, cancellationToken).ConfigureAwait(false));
+            var instance = await retry.ExecuteAsync($"read {location.InstanceRef}",
+                ct => compute.GetInstanceAsync(location.InstanceRef, ct), cancellationToken).ConfigureAwait(false);
+            var nic = AliasRanges.Nic0(instance);
+            live = AliasRanges.Describe(nic.AliasIpRanges);
+            if (Cidr.TryParse(resources.Value(ResourceKeys.AliasIpRange), out var recorded))
+            {
+                var subnetwork = SubnetworkRef.FromUrl(resources.Value(ResourceKeys.Subnetwork)) ?? SubnetworkRef.FromUrl(nic.Subnetwork);
+                var ranges = subnetwork is null
+                    ? null
+                    : (await retry.ExecuteAsync($"read {subnetwork}", ct => compute.GetSubnetworkAsync(subnetwork, ct), cancellationToken)
+                        .ConfigureAwait(false)).SecondaryIpRanges;
+                drift = AliasDrift.Find(recorded, nic.AliasIpRanges, subnetwork, ranges);
+            }
         }
         catch (GkeException e)
         {
             live = $"unavailable: {e.Message}";
+            reachable = false;
         }
 
         return new CloudStatus
@@ -96,8 +116,13 @@ internal sealed class GkeCloudProvider(
                 new StatusField { Label = "Aliases", Value = live },
                 new StatusField { Label = "GuestAgent", Value = guestAgent.Describe(resources) },
             ],
+            Drift = drift,
+            Reachable = reachable,
         };
     }
+
+    /// <summary>One minute unless <c>COCOON_NET_GKE_MIN_STATUS_INTERVAL_SECONDS</c> says otherwise (see <see cref="GkeOptions"/>).</summary>
+    public TimeSpan MinimumStatusInterval => options.Value.MinimumStatusInterval;
 
     public async Task<IReadOnlyList<PlanChange>> TeardownAsync(TeardownRequest request, CancellationToken cancellationToken)
     {

@@ -13,6 +13,12 @@ public sealed class GkeOptions
     public const string DefaultMetadataHost = "169.254.169.254";
     public const string DefaultComputeEndpoint = "https://compute.googleapis.com/compute/v1/";
 
+    /// <summary>
+    /// Whole seconds: the shortest interval the agent may poll one node's status at (two Compute reads a check).
+    /// For private endpoints with their own limits, and for tests against the emulator.
+    /// </summary>
+    public const string MinimumStatusIntervalVariable = "COCOON_NET_GKE_MIN_STATUS_INTERVAL_SECONDS";
+
     /// <summary>Metadata server as host[:port].</summary>
     public string MetadataHost { get; set; } = DefaultMetadataHost;
 
@@ -21,6 +27,12 @@ public sealed class GkeOptions
 
     /// <summary>Base URL of the Compute API v1.</summary>
     public string ComputeEndpoint { get; set; } = DefaultComputeEndpoint;
+
+    /// <summary>
+    /// The agent's floor for <c>--cloud-check</c>: one minute keeps a fleet well inside the project's Compute
+    /// read quota (a check is two reads per node).
+    /// </summary>
+    public TimeSpan MinimumStatusInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     public void LoadFromEnvironment()
     {
@@ -33,6 +45,13 @@ public sealed class GkeOptions
         if (Environment.GetEnvironmentVariable(ComputeEndpointVariable) is { Length: > 0 } endpoint)
         {
             ComputeEndpoint = endpoint.Trim();
+        }
+
+        // Not a number of seconds of at least 1: the default stands (the agent only ever raises its interval to it).
+        if (int.TryParse(Environment.GetEnvironmentVariable(MinimumStatusIntervalVariable), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            MinimumStatusInterval = TimeSpan.FromSeconds(seconds);
         }
     }
 

@@ -12,7 +12,8 @@ namespace CocoonNet.Abstractions;
 /// <para>History: 2.0 — init-only contract types, registration helpers, typed plan changes, the address pool,
 /// <see cref="ICloudProvider.ValidateAsync"/>; 2.1 — plugin settings (<c>ICocoonNetPlugin.Settings</c>);
 /// 2.2 — continuous operation: <c>IHostNetworkBackend.DescribeWatchAsync</c> (<c>HostWatch</c>) and
-/// <c>ICloudProvider.MinimumStatusInterval</c>, for the long-running agent.</para>
+/// <c>ICloudProvider.MinimumStatusInterval</c>, <c>CloudStatus.Drift</c> and <c>CloudStatus.Reachable</c>, for the
+/// long-running agent.</para>
 /// </summary>
 public static class PluginContract
 {

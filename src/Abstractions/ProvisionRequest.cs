@@ -96,6 +96,24 @@ public sealed record CloudStatus
 
     /// <summary>The facts, in display order.</summary>
     public IReadOnlyList<StatusField> Fields { get; init; } = [];
+#if !CONTRACT_BEFORE_2_2
+
+    /// <summary>
+    /// Where the cloud differs from what the node's provisioning recorded (<see cref="CloudResources"/>), one short
+    /// line per thing, e.g. <c>ENI eni-1 is detached</c> or <c>alias range 172.20.1.0/24 missing on nic0</c>; empty
+    /// when the cloud matches, and when <see cref="Reachable"/> is false (nothing could be compared). The agent
+    /// reports these lines as cloud drift and, only with <c>--repair-cloud</c>, runs provisioning again when there
+    /// are any; <c>status</c> lists them as problems. A plugin built before 2.2 reports none. Added in contract 2.2.
+    /// </summary>
+    public IReadOnlyList<string> Drift { get; init; } = [];
+
+    /// <summary>
+    /// False when the provider could not ask the cloud (API or metadata unreachable, refused, timed out): the
+    /// agent reports the cloud as unreachable, not drifted, and repairs nothing. Throwing from
+    /// <see cref="ICloudProvider.GetStatusAsync"/> means the same. Default: true. Added in contract 2.2.
+    /// </summary>
+    public bool Reachable { get; init; } = true;
+#endif
 }
 
 /// <summary>One status fact.</summary>

@@ -7,11 +7,28 @@ namespace CocoonNet.Providers.Volcengine.Provisioning;
 /// <summary>
 /// status's live cloud lines: the secondary ENIs attached to this instance (the primary is not counted),
 /// the VM subnet, the secondary IPs of each of the node's ENIs, where the cloud differs from pool.json, and where
-/// the credentials come from (never a secret).
+/// the credentials come from (never a secret). The differences are also <see cref="CloudStatus.Drift"/> (contract
+/// 2.2), one line each; a metadata or API failure is <see cref="CloudStatus.Reachable"/> false, never drift.
 /// </summary>
 internal sealed class NodeStatus(VpcApi api, MetadataClient metadata, ApiSession session)
 {
     public async Task<CloudStatus> GetAsync(CloudResources resources, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CompareAsync(resources, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new CloudStatus
+            {
+                Fields = [Field("Cloud", $"unavailable: {e.Message}"), Field("Credentials", session.Description ?? "unknown")],
+                Reachable = false,
+            };
+        }
+    }
+
+    private async Task<CloudStatus> CompareAsync(CloudResources resources, CancellationToken cancellationToken)
     {
         var instanceId = await metadata.GetAsync("instance_id", cancellationToken).ConfigureAwait(false);
         var attached = await api.DescribeNetworkInterfacesAsync(new QueryParameters().Add("InstanceId", instanceId), cancellationToken).ConfigureAwait(false);
@@ -22,11 +39,13 @@ internal sealed class NodeStatus(VpcApi api, MetadataClient metadata, ApiSession
             .Select(id => (Id: id, Live: secondary.FirstOrDefault(e => e.NetworkInterfaceId == id)))
             .ToList();
         var drift = new List<string>();
+        var lines = new List<string>();
         foreach (var (id, live) in perEni)
         {
             if (live is null)
             {
                 drift.Add($"{id} not attached");
+                lines.Add($"ENI {id} is detached");
                 continue;
             }
 
@@ -36,11 +55,13 @@ internal sealed class NodeStatus(VpcApi api, MetadataClient metadata, ApiSession
             if (missing > 0)
             {
                 drift.Add($"{id} lost {missing} IP(s)");
+                lines.Add($"ENI {id} lost {missing} secondary IP(s) pool.json records");
             }
 
             if (extra > 0)
             {
                 drift.Add($"{id} has {extra} IP(s) not in pool.json");
+                lines.Add($"ENI {id} has {extra} secondary IP(s) not in pool.json");
             }
         }
 
@@ -56,6 +77,7 @@ internal sealed class NodeStatus(VpcApi api, MetadataClient metadata, ApiSession
                 Field("Drift", drift.Count == 0 ? "none" : string.Join("; ", drift)),
                 Field("Credentials", session.Description ?? "unknown"),
             ],
+            Drift = lines,
         };
     }
 

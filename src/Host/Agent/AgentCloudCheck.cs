@@ -2,18 +2,42 @@ using System.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
 using CocoonNet.Host.State;
+using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// The periodic cloud check of an init node: the provider's live status (read-only calls, the same as
-/// <c>status</c> makes). A provider that cannot confirm the node's resources is drift; it is reported, and the
-/// cloud is repaired (init's idempotent provisioning) only when the agent runs with <c>--repair-cloud</c>.
+/// <c>status</c> makes), judged by <see cref="CloudVerdict"/>. Drift is what the provider lists in
+/// <c>CloudStatus.Drift</c>; it is reported, and the cloud is repaired (init's idempotent provisioning) only when
+/// the agent runs with <c>--repair-cloud</c> and there is such drift. A cloud that could not be asked is reported
+/// as unreachable and never repaired.
 /// </summary>
-internal sealed class AgentCloudCheck(PlatformRegistry registry, InitOperation init, PluginSettingsSource settings, TimeProvider time)
+internal sealed class AgentCloudCheck(
+    PlatformRegistry registry, InitOperation init, PluginSettingsSource settings, TimeProvider time, ILogger<AgentCloudCheck> logger)
 {
-    /// <summary>(drifted, what) or null when there is nothing to check (no node, or an adopted one).</summary>
-    public async Task<(bool Drifted, string Detail)?> CheckAsync(AgentOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// How often to check: <c>--cloud-check</c>, raised to the provider's <c>MinimumStatusInterval</c> (its API
+    /// rate limits), with one info line when it is raised.
+    /// </summary>
+    public TimeSpan Interval(AgentOptions options, PoolState state)
+    {
+        if (registry.Provider(state.Platform) is not { } provider)
+        {
+            return options.CloudCheck;
+        }
+
+        var (interval, raised) = CloudVerdict.Interval(options.CloudCheck, provider.MinimumStatusInterval);
+        if (raised && logger.IsEnabled(LogLevel.Information))
+        {
+            logger.CloudCheckRaised(Durations.Format(options.CloudCheck), Durations.Format(interval), state.Platform);
+        }
+
+        return interval;
+    }
+
+    /// <summary>What the check found and whether it repaired it; null when there is nothing to check (no node, or an adopted one).</summary>
+    public async Task<CloudCheckOutcome?> CheckAsync(AgentOptions options, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(options.StateDirectory, time);
         if (store.LoadProvisioned() is not { Mode: PoolState.ModeInit } state)
@@ -22,30 +46,33 @@ internal sealed class AgentCloudCheck(PlatformRegistry registry, InitOperation i
         }
 
         settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
-        string? problem;
+        CloudVerdict verdict;
         try
         {
-            problem = registry.Provider(state.Platform) is { } provider
-                ? (await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false)) is null ? "no answer" : null
-                : $"no loaded plugin serves {state.Platform}";
+            verdict = registry.Provider(state.Platform) is { } provider
+                ? CloudVerdict.Of(await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false))
+                : CloudVerdict.Unreachable($"no loaded plugin serves {state.Platform}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            problem = e.Message;
+            verdict = CloudVerdict.Unreachable(e.Message);
         }
 
-        if (problem is null)
+        if (!options.RepairCloud || !verdict.NeedsRepair)
         {
-            return (false, "");
+            return new CloudCheckOutcome(verdict, Repaired: false, RepairError: null);
         }
 
-        if (options.RepairCloud)
+        try
         {
             await init.RunAsync(options.Request ?? RequestFrom(state, options.StateDirectory), cancellationToken).ConfigureAwait(false);
-            return (false, "");
+            return new CloudCheckOutcome(verdict, Repaired: true, RepairError: null);
         }
-
-        return (true, problem);
+        catch (Exception e) when (e is not (OperationCanceledException or UsageException))
+        {
+            // The drift stays reported; the next check tries again.
+            return new CloudCheckOutcome(verdict, Repaired: false, RepairError: e.Message);
+        }
     }
 
     /// <summary>The init request that provisioned the node, as pool.json records it (the agent was started without --mode).</summary>
@@ -64,3 +91,6 @@ internal sealed class AgentCloudCheck(PlatformRegistry registry, InitOperation i
                 ManageIptables: null),
             NodeRequestValidator.DefaultInitPoolSize);
 }
+
+/// <summary>One cloud check: what it found, and whether <c>--repair-cloud</c> put it right (or why not).</summary>
+internal sealed record CloudCheckOutcome(CloudVerdict Verdict, bool Repaired, string? RepairError);

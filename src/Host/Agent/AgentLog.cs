@@ -32,11 +32,23 @@ internal static partial class AgentLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "no node to serve: {Path} is gone (torn down?); waiting for one")]
     public static partial void NoNode(this ILogger logger, string path);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "cloud drift: {Detail}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cloud drift: {Detail} (reported only; the agent repairs the cloud with --repair-cloud)")]
     public static partial void CloudDrift(this ILogger logger, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cloud drift repaired by provisioning again: {Detail}")]
+    public static partial void CloudRepaired(this ILogger logger, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cloud drift: {Detail}; repairing it failed: {Reason} (the next check tries again)")]
+    public static partial void CloudRepairFailed(this ILogger logger, string detail, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "cloud unreachable: {Reason} (not counted as drift; the next check tries again)")]
+    public static partial void CloudUnreachable(this ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "cloud matches pool.json again")]
     public static partial void CloudBack(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "cloud check every {Interval}, not {Requested}: the {Platform} plugin asks for at least that (its API rate limits)")]
+    public static partial void CloudCheckRaised(this ILogger logger, string requested, string interval, string platform);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "agent stopping: network, dnsmasq and state are left as they are")]
     public static partial void Stopping(this ILogger logger);

@@ -142,7 +142,7 @@ internal sealed class AgentLoop(
 
         if (options.CloudCheck > TimeSpan.Zero && state.Mode == PoolState.ModeInit)
         {
-            sources.Add(CloudAsync(stoppingToken));
+            sources.Add(CloudAsync(cloudCheck.Interval(options, state), stoppingToken));
         }
 
         var consumer = ConsumeAsync(stoppingToken);
@@ -309,21 +309,42 @@ internal sealed class AgentLoop(
         }
     }
 
-    private async Task CloudAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// The cloud check: drift is reported (status, <c>cocoon_net_drift{component="cloud"}</c>) and repaired only
+    /// with --repair-cloud; an unreachable cloud is reported as such and counts as no drift. Neither makes the
+    /// agent unready: the host keeps serving its VMs.
+    /// </summary>
+    private async Task CloudAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
         while (true)
         {
-            await Task.Delay(Durations.Jittered(options.CloudCheck, _random), time, stoppingToken).ConfigureAwait(false);
-            var result = await cloudCheck.CheckAsync(options, stoppingToken).ConfigureAwait(false);
-            if (result is null)
+            await Task.Delay(Durations.Jittered(interval, _random), time, stoppingToken).ConfigureAwait(false);
+            if (await cloudCheck.CheckAsync(options, stoppingToken).ConfigureAwait(false) is not { } outcome)
             {
                 continue;
             }
 
-            var (drifted, detail) = result.Value;
-            if (drifted)
+            var verdict = outcome.Verdict;
+            var drifted = verdict.Drifted && !outcome.Repaired;
+            if (verdict.Condition == CloudCondition.Unreachable)
             {
-                logger.CloudDrift(detail);
+                logger.CloudUnreachable(verdict.Detail);
+            }
+            else if (outcome.Repaired)
+            {
+                logger.CloudRepaired(verdict.Detail);
+                foreach (var _ in verdict.Drift)
+                {
+                    telemetry.Repaired("cloud");
+                }
+            }
+            else if (outcome.RepairError is { } error)
+            {
+                logger.CloudRepairFailed(verdict.Detail, error);
+            }
+            else if (drifted)
+            {
+                logger.CloudDrift(verdict.Detail);
             }
             else if (_record.CloudDrift == true)
             {
@@ -331,8 +352,15 @@ internal sealed class AgentLoop(
             }
 
             telemetry.Drift("cloud", drifted);
-            Update(r => r with { CloudDrift = drifted, CloudDriftDetail = drifted ? detail : null });
-            UpdateHealth();
+            var reachable = verdict.Condition != CloudCondition.Unreachable;
+            Update(r => r with
+            {
+                CloudDrift = drifted,
+                CloudDriftLines = drifted ? verdict.Drift : null,
+                CloudReachable = reachable,
+                CloudDetail = reachable ? null : verdict.Detail,
+                Repairs = r.Repairs + (outcome.Repaired ? verdict.Drift.Count : 0),
+            });
             WriteRecord();
         }
     }
@@ -381,10 +409,14 @@ internal sealed class AgentLoop(
         UpdateHealth();
     }
 
+    /// <summary>
+    /// Ready once the last reconcile succeeded and no host object is held back. Cloud drift is not counted: it is
+    /// reported (status, metrics) while the host keeps serving the VMs it can, and a load balancer pulling the node
+    /// would not bring the cloud back.
+    /// </summary>
     private void UpdateHealth() =>
         health.Set(_record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
             : _held.Length > 0 ? _held
-            : _record.CloudDrift == true ? $"cloud drift: {_record.CloudDriftDetail}"
             : _record.LastReconcile is null ? "starting: the first reconcile has not finished"
             : "");
 

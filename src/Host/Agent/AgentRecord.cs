@@ -27,7 +27,14 @@ internal sealed record AgentRecord
     /// <summary>Null until the first cloud check (or when the check is off).</summary>
     public bool? CloudDrift { get; init; }
 
-    public string? CloudDriftDetail { get; init; }
+    /// <summary>What the last cloud check found different from pool.json, one line each (the provider's <c>CloudStatus.Drift</c>).</summary>
+    public IReadOnlyList<string>? CloudDriftLines { get; init; }
+
+    /// <summary>False when the last cloud check could not ask the cloud; null until the first check.</summary>
+    public bool? CloudReachable { get; init; }
+
+    /// <summary>Why the last cloud check could not ask the cloud (with <see cref="CloudReachable"/> false).</summary>
+    public string? CloudDetail { get; init; }
 }
 
 /// <summary>One reconcile: when it finished, <c>full</c> or <c>repair</c>, and its error when it failed.</summary>

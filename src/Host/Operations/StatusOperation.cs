@@ -115,7 +115,7 @@ internal sealed class StatusOperation(
             ? new AgentReconcileSection(PoolStateJson.FormatTimestamp(r.Time), r.Kind, r.Ok, r.Error)
             : null;
         return new AgentSection(record.Pid, PoolStateJson.FormatTimestamp(record.Started), record.Mode, record.UnderSystemd, last,
-            record.Repairs, record.DhcpRestarts, record.CloudDrift);
+            record.Repairs, record.DhcpRestarts, record.CloudDrift, record.CloudDriftLines ?? [], record.CloudReachable);
     }
 
     private static IpsSection Ips(PoolState state)
@@ -135,18 +135,21 @@ internal sealed class StatusOperation(
         {
             var why = $"no loaded plugin serves {state.Platform} (see 'cocoon-net plugins')";
             logger.CloudStatusUnavailable(why);
-            return new CloudSection(state.Platform, false, why, []);
+            return new CloudSection(state.Platform, false, why, [], []);
         }
 
         try
         {
             var status = await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false);
-            return new CloudSection(state.Platform, true, null, status.Fields.Select(f => new CloudField(f.Label, f.Value)).ToList());
+            var fields = status.Fields.Select(f => new CloudField(f.Label, f.Value)).ToList();
+            return status.Reachable
+                ? new CloudSection(state.Platform, true, null, fields, status.Drift)
+                : new CloudSection(state.Platform, false, CloudVerdict.UnreachableReason, fields, []);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.CloudStatusUnavailable(e.Message);
-            return new CloudSection(state.Platform, false, e.Message, []);
+            return new CloudSection(state.Platform, false, e.Message, [], []);
         }
     }
 }

@@ -69,6 +69,12 @@ internal static class StatusProblems
             problems.Add($"cloud status unavailable: {cloud.Error}");
         }
 
+        // The cloud no longer routes what pool.json records: VMs on those addresses are cut off whatever the host does.
+        foreach (var drift in cloud?.Drift ?? [])
+        {
+            problems.Add($"cloud drift: {drift} (re-run init, or run the agent with --repair-cloud)");
+        }
+
         return problems;
     }
 }

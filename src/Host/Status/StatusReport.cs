@@ -90,9 +90,11 @@ internal sealed record CniSection(string Conflist, bool Present);
 
 /// <summary>
 /// Live cloud facts of an init node. Provider-defined: <c>fields</c> are the provider's own label/value pairs
-/// (their labels are display text, not keys). <c>available</c> is false when the provider could not be asked.
+/// (their labels are display text, not keys). <c>available</c> is false when the provider could not be asked
+/// (or said it could not reach the cloud). <c>drift</c>: one line per thing that differs from what provisioning
+/// recorded (contract 2.2), empty when the cloud matches or could not be asked.
 /// </summary>
-internal sealed record CloudSection(string Provider, bool Available, string? Error, IReadOnlyList<CloudField> Fields);
+internal sealed record CloudSection(string Provider, bool Available, string? Error, IReadOnlyList<CloudField> Fields, IReadOnlyList<string> Drift);
 
 /// <summary>One provider-defined cloud fact.</summary>
 internal sealed record CloudField(string Label, string Value);
@@ -100,7 +102,10 @@ internal sealed record CloudField(string Label, string Value);
 /// <summary>Where the node's state lives.</summary>
 internal sealed record StateSection(string Path);
 
-/// <summary>The agent serving the node (null when none runs): who it is and how the node fared under it.</summary>
+/// <summary>
+/// The agent serving the node (null when none runs): who it is and how the node fared under it. The cloud fields
+/// are its last cloud check: <c>cloudDriftLines</c> what differed, <c>cloudReachable</c> false when it could not ask.
+/// </summary>
 internal sealed record AgentSection(
     int Pid,
     string Started,
@@ -109,7 +114,9 @@ internal sealed record AgentSection(
     AgentReconcileSection? LastReconcile,
     int Repairs,
     int DhcpRestarts,
-    bool? CloudDrift);
+    bool? CloudDrift,
+    IReadOnlyList<string> CloudDriftLines,
+    bool? CloudReachable);
 
 /// <summary>The agent's last reconcile: when, <c>full</c> or <c>repair</c>, and its error when it failed.</summary>
 internal sealed record AgentReconcileSection(string Time, string Kind, bool Ok, string? Error);

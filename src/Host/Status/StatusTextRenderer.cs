@@ -51,7 +51,7 @@ internal static class StatusTextRenderer
         {
             var last = agent.LastReconcile is { } r ? $"last {r.Kind} reconcile {(r.Ok ? "ok" : $"failed: {r.Error}")} at {r.Time}" : "no reconcile yet";
             yield return Line("Agent", $"running (pid {agent.Pid}{(agent.UnderSystemd ? ", systemd" : "")}, since {agent.Started}), {last}, "
-                + $"{agent.Repairs} repairs, {agent.DhcpRestarts} DHCP restarts{(agent.CloudDrift == true ? ", cloud drift" : "")}");
+                + $"{agent.Repairs} repairs, {agent.DhcpRestarts} DHCP restarts{AgentCloud(agent)}");
         }
 
         yield return Line("Health", report.Healthy ? "ok" : "degraded");
@@ -60,6 +60,12 @@ internal static class StatusTextRenderer
             yield return Line("Problem", problem);
         }
     }
+
+    /// <summary>The agent's last cloud check, when it found something: drift line by line, or that it could not ask.</summary>
+    private static string AgentCloud(AgentSection agent) =>
+        agent.CloudReachable == false ? ", cloud unreachable"
+        : agent.CloudDrift == true ? $", cloud drift: {(agent.CloudDriftLines.Count > 0 ? string.Join("; ", agent.CloudDriftLines) : "yes")}"
+        : "";
 
     // Always at least one space: a plugin's label may be longer than the column (Reservation:).
     private static string Line(string label, string value) => $"{label + ":",-11} {value}";

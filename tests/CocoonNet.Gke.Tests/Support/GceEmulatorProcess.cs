@@ -79,6 +79,8 @@ internal sealed class GceEmulatorProcess : IDisposable
         ["CLOUDSDK_CONFIG"] = Path.Combine(sandbox.Root, "gcloud"),
         ["HOME"] = sandbox.Root,
         ["NO_PROXY"] = "*",
+        // The agent's --cloud-check 1s in tests: the plugin's one-minute floor lowered for the emulator.
+        ["COCOON_NET_GKE_MIN_STATUS_INTERVAL_SECONDS"] = "1",
     };
 
     public JsonElement State() => Control.GetFromJsonAsync<JsonElement>("emulator/state").Result;

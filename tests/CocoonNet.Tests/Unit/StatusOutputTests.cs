@@ -24,7 +24,7 @@ public sealed class StatusOutputTests : IDisposable
         new IptablesSection(true, true, []),
         new DhcpSection(DhcpMode.Process, true, 4242, "/etc/dnsmasq-cni.d/cni0.conf", true, "/var/lib/misc/dnsmasq.leases", 2, "/var/log/cocoon-net/dnsmasq-cni.log"),
         new CniSection("/etc/cni/net.d/30-dnsmasq-dhcp.conflist", true),
-        new CloudSection("volcengine", true, null, [new CloudField("ENIs", "2"), new CloudField("ENI IPs", "eni-1=3")]),
+        new CloudSection("volcengine", true, null, [new CloudField("ENIs", "2"), new CloudField("ENI IPs", "eni-1=3")], []),
         NodeMode.Init);
 
     private static StatusReport Report(
@@ -92,9 +92,36 @@ public sealed class StatusOutputTests : IDisposable
     public void A_provider_that_cannot_answer_makes_the_node_degraded()
     {
         var healthy = Healthy();
-        var cloud = new CloudSection("gke", false, "metadata server unreachable", []);
+        var cloud = new CloudSection("gke", false, "metadata server unreachable", [], []);
         var problems = StatusProblems.Find(healthy.Ips, healthy.Bridge, healthy.Routes, healthy.Iptables, healthy.Dhcp, healthy.Cni, cloud);
         Assert.Equal(["cloud status unavailable: metadata server unreachable"], problems);
+    }
+
+    [Fact]
+    public void Cloud_drift_lines_are_problems_in_text_and_json_and_the_agent_shows_its_own()
+    {
+        var healthy = Healthy();
+        var cloud = healthy.Cloud! with { Drift = ["ENI eni-1 is detached"] };
+        var problems = StatusProblems.Find(healthy.Ips, healthy.Bridge, healthy.Routes, healthy.Iptables, healthy.Dhcp, healthy.Cni, cloud);
+        var report = healthy with
+        {
+            Healthy = false,
+            Problems = problems,
+            Cloud = cloud,
+            Agent = new AgentSection(77, "2026-11-29T07:00:00Z", "serve", false, null, 0, 0, true, ["alias range 10.0.0.0/24 missing on nic0"], true),
+        };
+
+        Assert.Equal(["cloud drift: ENI eni-1 is detached (re-run init, or run the agent with --repair-cloud)"], problems);
+        var json = Json(report);
+        Schemas.AssertValid(Schemas.Status, json);
+        var root = JsonNode.Parse(json)!;
+        Assert.Equal("ENI eni-1 is detached", (string)root["cloud"]!["drift"]![0]!);
+        Assert.Equal("alias range 10.0.0.0/24 missing on nic0", (string)root["agent"]!["cloudDriftLines"]![0]!);
+        var text = StatusTextRenderer.Lines(report).ToList();
+        Assert.Contains(text, l => l.StartsWith("Agent:", StringComparison.Ordinal) && l.EndsWith(", cloud drift: alias range 10.0.0.0/24 missing on nic0", StringComparison.Ordinal));
+        Assert.Contains("Problem:    cloud drift: ENI eni-1 is detached (re-run init, or run the agent with --repair-cloud)", text);
+        Assert.Contains(StatusTextRenderer.Lines(report with { Agent = report.Agent! with { CloudDrift = false, CloudDriftLines = [], CloudReachable = false } }),
+            l => l.EndsWith(", cloud unreachable", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -83,6 +83,13 @@ internal sealed class VolcengineEmulator : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
+    /// <summary>Detaches an ENI at once, as the console or another tool would, behind the node's back.</summary>
+    public void DetachBehindTheNode(string eniId)
+    {
+        var result = Shell.Run("ip", ["netns", "exec", _sandbox.Node, "busybox", "wget", "-q", "-O", "-", "--post-data", "", $"{Url}/_emulator/detach/{eniId}"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
     public string Get(string path) => TryGet(path) ?? throw new InvalidOperationException($"GET {path} from the emulator failed");
 
     public void Dispose()

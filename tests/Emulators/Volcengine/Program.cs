@@ -111,6 +111,9 @@ app.MapGet("/_emulator/sts", (InstanceRoles roles) => Results.Text(JsonSerialize
 app.MapGet("/_emulator/inventory", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Inventory(), json), "application/json"));
 app.MapGet("/_emulator/calls", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Calls(), json), "application/json"));
 app.MapGet("/_emulator/rejections", (VpcCloud cloud) => Results.Text(JsonSerializer.Serialize(cloud.Rejections(), json), "application/json"));
+// See VpcCloud.DetachBehindTheNodeAsync for the source. A body, not 204: busybox wget waits for one.
+app.MapPost("/_emulator/detach/{id}", async (string id, VpcCloud cloud) =>
+    await cloud.DetachBehindTheNodeAsync(id) ? Results.Text("{}", "application/json") : Results.NotFound());
 app.MapGet("/_emulator/faults", (Faults faults) => Results.Text(JsonSerializer.Serialize(
     new { faults.LatencyMs, faults.ThrottleRate, faults.ErrorRate, faults.HoldAfter, faults.Held }, json), "application/json"));
 app.MapPost("/_emulator/faults", (FaultSettings settings, Faults faults) =>

@@ -545,6 +545,36 @@ internal sealed class VpcCloud
         }));
     }
 
+    /// <summary>
+    /// Test switch: an ENI detached behind cocoon-net's back (console, another tool), at once and without an API
+    /// call of the node. Issue 11, "Cloud drift noticed, not fought": "Every --cloud-check interval the agent asks the
+    /// provider for live status (read-only calls) and reports drift in status and metrics". False when the ENI is
+    /// unknown or not attached.
+    /// </summary>
+    public async Task<bool> DetachBehindTheNodeAsync(string id)
+    {
+        string? link;
+        lock (_lock)
+        {
+            if (!_enis.TryGetValue(id, out var eni) || eni.Status != "InUse")
+            {
+                return false;
+            }
+
+            link = eni.LinkName;
+            eni.Status = "Available";
+            eni.InstanceId = "";
+            eni.LinkName = null;
+        }
+
+        if (link is not null)
+        {
+            await _links.RemoveAsync(link).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     private (object, Action?) DeleteEni(ApiParameters p)
     {
         var id = Required(p, "NetworkInterfaceId");
