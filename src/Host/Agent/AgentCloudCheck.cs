@@ -53,8 +53,9 @@ internal sealed class AgentCloudCheck(
                 ? CloudVerdict.Of(await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false))
                 : CloudVerdict.Unreachable($"no loaded plugin serves {state.Platform}");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // A plugin's own HTTP timeout is an OperationCanceledException too: unreachable, not the agent stopping.
             verdict = CloudVerdict.Unreachable(e.Message);
         }
 
@@ -65,10 +66,12 @@ internal sealed class AgentCloudCheck(
 
         try
         {
-            await init.RunAsync(options.Request ?? RequestFrom(state, options.StateDirectory), cancellationToken).ConfigureAwait(false);
-            return new CloudCheckOutcome(verdict, Repaired: true, RepairError: null);
+            var exit = await init.RunAsync(options.Request ?? RequestFrom(state, options.StateDirectory), cancellationToken).ConfigureAwait(false);
+            return exit == ExitCodes.Success
+                ? new CloudCheckOutcome(verdict, Repaired: true, RepairError: null)
+                : new CloudCheckOutcome(verdict, Repaired: false, RepairError: $"init ended with exit code {exit}");
         }
-        catch (Exception e) when (e is not (OperationCanceledException or UsageException))
+        catch (Exception e) when (e is not UsageException && !cancellationToken.IsCancellationRequested)
         {
             // The drift stays reported; the next check tries again.
             return new CloudCheckOutcome(verdict, Repaired: false, RepairError: e.Message);
