@@ -451,9 +451,12 @@ internal sealed class AgentLoop(
 
     private void Status(string text) => notifier.Notify(new ServiceState($"STATUS={text}"));
 
-    /// <summary>Bad input and "no node" end the agent; anything else (the kernel, a tool, the cloud, the lock) is retried.</summary>
+    /// <summary>
+    /// Bad input and "no node" end the agent; anything else (the kernel, a tool, the cloud, the lock, a plugin's own
+    /// HTTP timeout, which is a cancellation that is not the agent stopping) is retried.
+    /// </summary>
     private static bool Retriable(Exception e, CancellationToken stoppingToken) =>
-        !stoppingToken.IsCancellationRequested && e is not (UsageException or ExitCodeException or OperationCanceledException);
+        !stoppingToken.IsCancellationRequested && e is not (UsageException or ExitCodeException);
 
     private static string Reason(Exception e) =>
         string.Join("; ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
