@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Diagnostics;
+using System.Net;
 using System.Reflection;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Composition;
@@ -317,18 +318,8 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 throw new UsageException("--manage-iptables is for --mode adopt (init always manages the rules)");
             }
 
-            request = NodeRequestValidator.Validate(
-                new NodeInput(
-                    parse.GetValue(_o.Platform),
-                    parse.GetValue(_a.NodeName),
-                    parse.GetValue(_a.Subnet),
-                    parse.GetValue(_o.PoolSize),
-                    parse.GetValue(_o.Gateway),
-                    parse.GetValue(_o.PrimaryNic),
-                    parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
-                    stateDirectory,
-                    DryRun: false,
-                    parse.GetValue(_o.ManageIptables)),
+            request = NodeRequestFrom(
+                parse, _a.NodeName, _a.Subnet, stateDirectory, dryRun: false,
                 mode == AgentStartMode.Init ? NodeRequestValidator.DefaultInitPoolSize : NodeRequestValidator.DefaultAdoptPoolSize);
         }
 
@@ -393,17 +384,22 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     private static double SinceProcessStart() => (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds;
 
     private NodeRequest NodeRequestFrom(ParseResult parse, HostPaths paths, int defaultPoolSize) =>
+        NodeRequestFrom(parse, _o.NodeName, _o.Subnet, StateDirectory(parse, paths), parse.GetValue(_o.DryRun), defaultPoolSize);
+
+    /// <summary>The node flags as a validated request; the agent has its own --node-name and --subnet (needed only with --mode).</summary>
+    private NodeRequest NodeRequestFrom(
+        ParseResult parse, Option<string?> nodeName, Option<IPNetwork?> subnet, string stateDirectory, bool dryRun, int defaultPoolSize) =>
         NodeRequestValidator.Validate(
             new NodeInput(
                 parse.GetValue(_o.Platform),
-                parse.GetValue(_o.NodeName),
-                parse.GetValue(_o.Subnet),
+                parse.GetValue(nodeName),
+                parse.GetValue(subnet),
                 parse.GetValue(_o.PoolSize),
                 parse.GetValue(_o.Gateway),
                 parse.GetValue(_o.PrimaryNic),
                 parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
-                StateDirectory(parse, paths),
-                parse.GetValue(_o.DryRun),
+                stateDirectory,
+                dryRun,
                 parse.GetValue(_o.ManageIptables)),
             defaultPoolSize);
 
