@@ -22,22 +22,7 @@ public sealed class GkeAgentTests
         var mutations = gce.Mutations();
 
         // A reboot: kernel state and /run gone, /etc, /var and pool.json kept.
-        foreach (var pid in Shell.Run("ip", ["netns", "pids", sandbox.Node]).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            Shell.Run("kill", ["-9", pid]);
-        }
-
-        sandbox.InNamespace(sandbox.Node, "ip", "link", "del", "cni0");
-        foreach (var table in new[] { "filter", "nat" })
-        {
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-F");
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-X");
-        }
-
-        foreach (var file in Directory.GetFiles(sandbox.PathOf("/run/cocoon-net")))
-        {
-            File.Delete(file);
-        }
+        sandbox.SimulateReboot();
 
         using var agent = new AgentProcess(sandbox, ["--cloud-check", "1s"], env);
         Assert.True(agent.WaitForReady(), agent.Output);

@@ -36,7 +36,7 @@ public sealed class AgentInNamespacesTests
     {
         using var sandbox = new Sandbox();
         Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
-        SimulateReboot(sandbox);
+        sandbox.SimulateReboot();
         Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
 
         using var agent = new AgentProcess(sandbox, []);
@@ -135,7 +135,7 @@ public sealed class AgentInNamespacesTests
     {
         using var sandbox = new Sandbox();
         Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
-        SimulateReboot(sandbox);
+        sandbox.SimulateReboot();
         // Another run holds the state lock for 8 s: the agent's first reconcile fails (5 s lock wait), then succeeds.
         var lockFile = Path.Combine(sandbox.StateDirectory, ".lock");
         using var holder = Process.Start("flock", ["--exclusive", lockFile, "sleep", "8"]);
@@ -159,28 +159,6 @@ public sealed class AgentInNamespacesTests
             }
 
             holder.WaitForExit();
-        }
-    }
-
-    /// <summary>What a reboot takes (kernel state, /run) and keeps (/etc, /var, pool.json).</summary>
-    internal static void SimulateReboot(Sandbox sandbox)
-    {
-        if (sandbox.DnsmasqPid() is { } pid)
-        {
-            Shell.Check("kill", "-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Assert.True(Eventually(() => sandbox.DnsmasqPid() is null, TimeSpan.FromSeconds(5)));
-        }
-
-        sandbox.InNamespace(sandbox.Node, "ip", "link", "del", "cni0");
-        foreach (var table in new[] { "filter", "nat" })
-        {
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-F");
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-X");
-        }
-
-        foreach (var file in Directory.GetFiles(sandbox.PathOf("/run/cocoon-net")))
-        {
-            File.Delete(file);
         }
     }
 

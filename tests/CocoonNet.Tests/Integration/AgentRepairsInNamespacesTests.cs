@@ -1,6 +1,6 @@
-using System.Globalization;
 using CocoonNet.Tests.Support;
 using static CocoonNet.Tests.Integration.AgentInNamespacesTests;
+using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
 
 namespace CocoonNet.Tests.Integration;
 
@@ -34,7 +34,7 @@ public sealed class AgentRepairsInNamespacesTests
 
         // The bridge set down: its /32 routes go with it, silently.
         sandbox.InNamespace(node, "ip", "link", "set", "cni0", "down");
-        Assert.True(Eventually(() => IsUp(sandbox, "cni0") && sandbox.RoutesWithProtocol("204").Count == 253, Soon), agent.Output);
+        Assert.True(Eventually(() => sandbox.IsUp("cni0") && sandbox.RoutesWithProtocol("204").Count == 253, Soon), agent.Output);
 
         // The gateway address removed from the bridge.
         sandbox.InNamespace(node, "ip", "addr", "del", "172.20.0.1/24", "dev", "cni0");
@@ -83,7 +83,7 @@ public sealed class AgentRepairsInNamespacesTests
         var port = sandbox.Links(node).Single(l => l.StartsWith('v'));
 
         sandbox.InNamespace(node, "ip", "link", "del", "cni0");
-        Assert.True(Eventually(() => sandbox.Links(node).Contains("cni0") && IsUp(sandbox, "cni0") && sandbox.RoutesWithProtocol("204").Count == 253, Soon),
+        Assert.True(Eventually(() => sandbox.Links(node).Contains("cni0") && sandbox.IsUp("cni0") && sandbox.RoutesWithProtocol("204").Count == 253, Soon),
             agent.Output);
 
         // Re-attaching VM ports is the CNI's job (the VM's pod restarted); then DHCP must answer on the new bridge.
@@ -94,12 +94,4 @@ public sealed class AgentRepairsInNamespacesTests
 
     private static bool HasRoute(Sandbox sandbox, string address) =>
         sandbox.InNamespace(sandbox.Node, "ip", "route", "show", "proto", "204", "dev", "cni0").Split('\n').Any(l => l.Trim() == $"{address} scope link");
-
-    private static bool IsUp(Sandbox sandbox, string link) =>
-        sandbox.InNamespace(sandbox.Node, "ip", "-o", "link", "show", link).Contains(",UP", StringComparison.Ordinal);
-
-    private static double? Sample(string text, string series) =>
-        text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            .Select(l => (double?)double.Parse(l[(series.Length + 1)..], CultureInfo.InvariantCulture))
-            .FirstOrDefault();
 }

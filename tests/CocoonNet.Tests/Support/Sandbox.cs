@@ -147,6 +147,42 @@ internal sealed partial class Sandbox : IDisposable
             .Select(l => l.Split(':')[1].Trim().Split('@')[0])
             .ToList();
 
+    /// <summary>Whether <paramref name="link"/> in the node namespace is administratively up.</summary>
+    public bool IsUp(string link) => InNamespace(Node, "ip", "-o", "link", "show", link).Contains(",UP", StringComparison.Ordinal);
+
+    /// <summary>
+    /// What a reboot takes from the node (dnsmasq, the bridge with its routes, the iptables rules, /run, and the
+    /// up state of <paramref name="nics"/>) and keeps (/etc, /var, pool.json).
+    /// </summary>
+    public void SimulateReboot(params string[] nics)
+    {
+        if (DnsmasqPid() is { } pid)
+        {
+            Shell.Check("kill", "-9", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            for (var i = 0; i < 250 && DnsmasqPid() is not null; i++)
+            {
+                Thread.Sleep(20);
+            }
+        }
+
+        InNamespace(Node, "ip", "link", "del", "cni0");
+        foreach (var nic in nics)
+        {
+            InNamespace(Node, "ip", "link", "set", nic, "down");
+        }
+
+        foreach (var table in new[] { "filter", "nat" })
+        {
+            InNamespace(Node, "iptables", "-t", table, "-F");
+            InNamespace(Node, "iptables", "-t", table, "-X");
+        }
+
+        foreach (var file in Directory.GetFiles(PathOf("/run/cocoon-net")))
+        {
+            File.Delete(file);
+        }
+    }
+
     public IReadOnlyList<string> RoutesWithProtocol(string protocol) =>
         InNamespace(Node, "ip", "-4", "route", "show", "proto", protocol).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using CocoonNet.Tests.Support;
@@ -30,32 +29,12 @@ public sealed class VolcengineAgentTests
         var calls = emulator.Calls();
 
         // A reboot: kernel state and /run gone (NICs come up down), /etc, /var and pool.json kept.
-        if (sandbox.DnsmasqPid() is { } pid)
-        {
-            Shell.Check("kill", "-9", pid.ToString(CultureInfo.InvariantCulture));
-        }
-
-        sandbox.InNamespace(sandbox.Node, "ip", "link", "del", "cni0");
-        foreach (var nic in nics)
-        {
-            sandbox.InNamespace(sandbox.Node, "ip", "link", "set", nic, "down");
-        }
-
-        foreach (var table in new[] { "filter", "nat" })
-        {
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-F");
-            sandbox.InNamespace(sandbox.Node, "iptables", "-t", table, "-X");
-        }
-
-        foreach (var file in Directory.GetFiles(sandbox.PathOf("/run/cocoon-net")))
-        {
-            File.Delete(file);
-        }
+        sandbox.SimulateReboot([.. nics]);
 
         using var agent = new AgentProcess(sandbox, ["--cloud-check", "0", "--resync", "10m"], emulator.Environment());
         Assert.True(agent.WaitForReady(), agent.Output);
         Assert.Equal(40, sandbox.RoutesWithProtocol("204").Count);
-        Assert.All(nics, nic => Assert.True(IsUp(sandbox, nic), $"{nic} is down\n{agent.Output}"));
+        Assert.All(nics, nic => Assert.True(sandbox.IsUp(nic), $"{nic} is down\n{agent.Output}"));
         var vm = sandbox.AddVm();
         var address = sandbox.Dhcp(vm);
         Assert.True(address is not null, agent.Output);
@@ -63,16 +42,13 @@ public sealed class VolcengineAgentTests
 
         sandbox.InNamespace(sandbox.Node, "ip", "link", "set", nics[1], "down");
         var watch = Stopwatch.StartNew();
-        while (!IsUp(sandbox, nics[1]) && watch.Elapsed < TimeSpan.FromSeconds(3))
+        while (!sandbox.IsUp(nics[1]) && watch.Elapsed < TimeSpan.FromSeconds(3))
         {
             Thread.Sleep(20);
         }
 
-        Assert.True(IsUp(sandbox, nics[1]), $"{nics[1]} was not brought up again\n{agent.Output}");
+        Assert.True(sandbox.IsUp(nics[1]), $"{nics[1]} was not brought up again\n{agent.Output}");
         Assert.True(IPNetwork.Parse("172.20.0.0/24").Contains(IPAddress.Parse(address)), address);
         Assert.Equal(calls, emulator.Calls());
     }
-
-    private static bool IsUp(Sandbox sandbox, string link) =>
-        sandbox.InNamespace(sandbox.Node, "ip", "-o", "link", "show", link).Contains(",UP", StringComparison.Ordinal);
 }
