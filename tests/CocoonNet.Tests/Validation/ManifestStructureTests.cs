@@ -47,6 +47,16 @@ public sealed class ManifestStructureTests
     }
 
     [Fact]
+    public void Docs_kubernetes_md_names_every_manifest_file()
+    {
+        var docs = File.ReadAllText(Path.Combine(Support.TestEnvironment.RepositoryRoot, "docs", "kubernetes.md"));
+        foreach (var file in Directory.GetFiles(Manifests.Directory, "*.yaml").Select(Path.GetFileName).Append("teardown/job.yaml"))
+        {
+            Assert.Contains(file!, docs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void One_file_holds_one_kind()
     {
         foreach (var file in Objects.GroupBy(o => o.File))
