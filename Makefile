@@ -25,7 +25,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack manifests-deps manifests-check
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,7 +61,7 @@ pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and 
 	$(DOTNET) pack templates/CocoonNet.PluginTemplate.csproj -c $(CONFIG) -o $(OUT)/packages --nologo -v quiet
 	@echo "packed: $$(cd $(OUT)/packages && ls *.nupkg | tr '\n' ' ')"
 
-test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+test: deps-system test-plugins manifests-deps ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
 
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
@@ -100,6 +100,15 @@ uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown
 	rm -f $(UNITDIR)/cocoon-net.service
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# The Kubernetes manifests' schema check: node + the validator's pinned npm packages (tests/manifests/package-lock.json).
+# npm ci only when node_modules is missing or older than the lock file (npm writes node_modules/.package-lock.json).
+manifests-deps: ## Install the manifests validator's pinned packages (npm ci in tests/manifests)
+	@cd tests/manifests && if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error; fi
+
+manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown Job) against the Kubernetes API schemas, unknown fields rejected
+	node tests/manifests/validate.mjs deploy/kubernetes
+
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) format CocoonNet.sln --verify-no-changes --no-restore
@@ -111,8 +120,10 @@ deps: ## Restore NuGet packages
 	$(DOTNET) restore CocoonNet.sln
 
 deps-system: ## Install the system packages the tests, demo and benchmark use (Debian/Ubuntu, root)
+	@# node + npm: the Kubernetes manifests' schema check (make manifests-check). Only when missing: a node from
+	@# another source (e.g. NodeSource's nodejs, which carries npm and conflicts with Debian's npm) is kept.
 	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd; do \
+	  systemd-analyze:systemd node:nodejs npm:npm; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
