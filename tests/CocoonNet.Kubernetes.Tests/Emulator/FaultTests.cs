@@ -82,6 +82,45 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task Injected_409_and_500_answer_a_Status_with_the_code_s_reason_for_the_chosen_verb_and_path()
+    {
+        await using var emulator = await KubeEmulator.StartAsync();
+        using var client = emulator.Client();
+        const string Leases = "/apis/coordination.k8s.io/v1/namespaces/cocoon-net/leases";
+        await emulator.FailAsync(409, verb: "create", path: Leases);
+        await emulator.FailAsync(500, verb: "create", path: Leases, message: "etcdserver: request timed out");
+        var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = "vm-subnet-172-20-3-0-24" }, Spec = new V1LeaseSpec { HolderIdentity = "node-1" } };
+
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "cocoon-net"));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.Contains("\"reason\":\"Conflict\"", conflict.Response.Content, StringComparison.Ordinal);
+        var internalError = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "cocoon-net"));
+        Assert.Equal(HttpStatusCode.InternalServerError, internalError.Response.StatusCode);
+        Assert.Contains("etcdserver: request timed out", internalError.Response.Content, StringComparison.Ordinal);
+
+        await client.CoordinationV1.CreateNamespacedLeaseAsync(lease, "cocoon-net");
+        Assert.Equal(3, await emulator.CountAsync("create", Leases));
+    }
+
+    [Fact]
+    public async Task An_idle_watch_with_bookmarks_gets_BOOKMARK_events()
+    {
+        await using var emulator = await KubeEmulator.StartAsync("--BookmarkSeconds", "1");
+        using var client = emulator.Client();
+        await client.CoreV1.CreateNodeAsync(Node("node-1"));
+        using var cts = new CancellationTokenSource(Limit);
+
+        var events = new List<(WatchEventType Type, string ResourceVersion)>();
+        await foreach (var (type, node) in client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, timeoutSeconds: 3, cancellationToken: cts.Token))
+        {
+            events.Add((type, node.Metadata.ResourceVersion));
+        }
+
+        Assert.Equal(WatchEventType.Added, events[0].Type);
+        Assert.Contains(events, e => e.Type == WatchEventType.Bookmark && !string.IsNullOrEmpty(e.ResourceVersion));
+    }
+
+    [Fact]
     public async Task A_watch_from_a_compacted_resourceVersion_gets_410_Expired()
     {
         await using var emulator = await KubeEmulator.StartAsync();

@@ -8,7 +8,7 @@ namespace CocoonNet.Kubernetes.Tests.Support;
 
 /// <summary>
 /// The built Kubernetes API emulator (out/emulators/kubernetes) on a free loopback port, a kubeconfig for it in a
-/// temporary directory, and a client for its /_control endpoints. Start with <see cref="StartAsync"/>; dispose kills
+/// temporary directory, and a client for its /_control endpoints. Start with <c>StartAsync</c>; dispose kills
 /// the process and removes the directory, also when the start failed half-way.
 /// </summary>
 public sealed class KubeEmulator : IAsyncDisposable
@@ -35,14 +35,22 @@ public sealed class KubeEmulator : IAsyncDisposable
     public HttpClient Control { get; private set; } = null!;
 
     /// <param name="arguments">Extra emulator options, e.g. "--HistorySize", "5" or "--BookmarkSeconds", "1".</param>
-    public static async Task<KubeEmulator> StartAsync(params string[] arguments)
+    public static Task<KubeEmulator> StartAsync(params string[] arguments) => StartAsync([], "http://127.0.0.1:0", arguments);
+
+    /// <summary>
+    /// The emulator started through <paramref name="launcher"/> (e.g. ["ip", "netns", "exec", sandbox.Outside]) listening on
+    /// <paramref name="url"/> (e.g. http://203.0.113.1:6443), for a node in a network namespace to reach; the
+    /// kubeconfig and <see cref="Control"/> use that address, so the test must reach it too.
+    /// </summary>
+    public static async Task<KubeEmulator> StartAsync(IReadOnlyList<string> launcher, string url, params string[] arguments)
     {
         var dll = Path.Combine(TestEnvironment.OutDirectory, "emulators", "kubernetes", "kube-emulator.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing (make test-plugins)");
         var directory = Path.Combine(Path.GetTempPath(), $"kube-emulator-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[dll, "--urls", "http://127.0.0.1:0", .. arguments])
+        string[] command = [.. launcher, "dotnet", dll, "--urls", url, .. arguments];
+        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command[1..])
         {
             info.ArgumentList.Add(argument);
         }
@@ -73,8 +81,8 @@ public sealed class KubeEmulator : IAsyncDisposable
             process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            emulator.Address = new Uri(url.TrimEnd('/') + "/");
+            var bound = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            emulator.Address = new Uri(bound.TrimEnd('/') + "/");
             emulator.Control = new HttpClient { BaseAddress = emulator.Address, Timeout = TimeSpan.FromSeconds(30) };
             await File.WriteAllTextAsync(emulator.KubeconfigPath, $"""
                 apiVersion: v1

@@ -15,6 +15,8 @@ internal sealed record ApiResource(string Prefix, string Plural, string Kind, st
     // cluster-resources/event-v1 (events.k8s.io/v1) and core v1 Event (/api/v1/namespaces/{ns}/events).
     public static readonly ApiResource Nodes = new("/api/v1", "nodes", "Node", "v1", Namespaced: false, HasStatus: true);
     public static readonly ApiResource Leases = new("/apis/coordination.k8s.io/v1", "leases", "Lease", "coordination.k8s.io/v1", Namespaced: true, HasStatus: false);
+    // The two Event APIs keep separate objects here (the apiserver serves one stored Event through both versions):
+    // tests list events through the API version they were written with.
     public static readonly ApiResource CoreEvents = new("/api/v1", "events", "Event", "v1", Namespaced: true, HasStatus: false);
     public static readonly ApiResource Events = new("/apis/events.k8s.io/v1", "events", "Event", "events.k8s.io/v1", Namespaced: true, HasStatus: false);
 

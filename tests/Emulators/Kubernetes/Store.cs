@@ -138,9 +138,12 @@ internal sealed class Store(EmulatorOptions options, TimeProvider time)
     /// <summary>
     /// PUT and the result of a PATCH. A non-empty metadata.resourceVersion must be the current one, else 409
     /// Conflict (api-concepts "Resource versions" / API conventions "Concurrency Control and Consistency"). Through the
-    /// main resource the status is kept as it was, through /status only the status changes (node strategy
-    /// PrepareForUpdate: "newNode.Status = oldNode.Status" and nodeStatusStrategy: "newNode.Spec = oldNode.Spec";
-    /// docs "Subresources": the /status subresource ignores changes to anything except the status stanza).
+    /// main resource the status is kept as it was (kubernetes pkg/registry/core/node/strategy.go, nodeStrategy
+    /// PrepareForUpdate: "newNode.Status = oldNode.Status"); through /status the spec is kept as it was but metadata
+    /// and status change (nodeStatusStrategy.PrepareForUpdate: "newNode.Spec = oldNode.Spec", and its reset fields
+    /// are only "spec"; k8s.io/component-helpers node PatchNodeStatus: "we don't reset ObjectMeta here, because ...
+    /// Some component does use this to update node annotations"). Unlike a custom resource's /status, a Node's
+    /// /status can change labels and annotations.
     /// </summary>
     public (int Code, JsonObject Body) Update(ApiPath at, JsonObject body, Func<JsonObject, JsonObject>? patch = null)
     {
@@ -173,17 +176,15 @@ internal sealed class Store(EmulatorOptions options, TimeProvider time)
             JsonObject updated;
             if (at.Subresource == "status")
             {
-                updated = (JsonObject)old.DeepClone();
-                updated.Remove("status");
-                updated["status"] = body["status"]?.DeepClone();
+                updated = (JsonObject)body.DeepClone();
+                Keep(updated, old, "spec");
             }
             else
             {
                 updated = (JsonObject)body.DeepClone();
                 if (r.HasStatus)
                 {
-                    updated.Remove("status");
-                    updated["status"] = old["status"]?.DeepClone();
+                    Keep(updated, old, "status");
                 }
             }
 
@@ -325,6 +326,16 @@ internal sealed class Store(EmulatorOptions options, TimeProvider time)
         lock (_lock)
         {
             return [.. _objects.Values.Select(o => o.DeepClone())];
+        }
+    }
+
+    /// <summary>Puts old's field back into updated (absent stays absent).</summary>
+    private static void Keep(JsonObject updated, JsonObject old, string field)
+    {
+        updated.Remove(field);
+        if (old[field] is { } value)
+        {
+            updated[field] = value.DeepClone();
         }
     }
 

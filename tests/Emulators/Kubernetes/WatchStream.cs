@@ -51,7 +51,7 @@ internal static class WatchStream
                 await WriteAsync(context, change.Type, change.Object).ConfigureAwait(false);
                 if (++sent == dropAfter)
                 {
-                    context.Abort();
+                    await DropAsync(context).ConfigureAwait(false);
                     return;
                 }
             }
@@ -90,7 +90,7 @@ internal static class WatchStream
                 await WriteAsync(context, change.Type, change.Object).ConfigureAwait(false);
                 if (++sent == dropAfter)
                 {
-                    context.Abort();
+                    await DropAsync(context).ConfigureAwait(false);
                     return;
                 }
             }
@@ -103,6 +103,16 @@ internal static class WatchStream
         {
             store.Unwatch(watcher);
         }
+    }
+
+    /// <summary>
+    /// Closes the connection mid-stream (no end of the chunked body), once the client has had the events already
+    /// written: a reset right behind them could discard them from the client's receive buffer.
+    /// </summary>
+    private static async Task DropAsync(HttpContext context)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(300), context.RequestAborted).ConfigureAwait(false);
+        context.Abort();
     }
 
     private static async Task WriteAsync(HttpContext context, string type, JsonObject obj)
