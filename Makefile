@@ -12,6 +12,12 @@ BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
 # The agent's unit, in systemd's unit path for the prefix (/usr/lib/systemd/system, /usr/local/lib/systemd/system).
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 DOTNET  ?= dotnet
+# Release artifacts (make release) go here; the version is the host's <Version>, kept in one place.
+DIST    ?= dist
+VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Host/CocoonNet.Host.csproj)
+# Every file in the tarball, .deb and image carries this time: the last commit's (reproducible artifacts).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+export SOURCE_DATE_EPOCH
 # The plugin contract's Major.Minor (src/Abstractions/ContractVersion.props) and the next minor, which the version-range tests
 # build as a contract this cocoon-net must refuse.
 CONTRACT      := $(shell sed -n 's:.*<CocoonNetContract>\(.*\)</CocoonNetContract>.*:\1:p' src/Abstractions/ContractVersion.props)
@@ -25,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,8 +67,9 @@ pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and 
 	$(DOTNET) pack templates/CocoonNet.PluginTemplate.csproj -c $(CONFIG) -o $(OUT)/packages --nologo -v quiet
 	@echo "packed: $$(cd $(OUT)/packages && ls *.nupkg | tr '\n' ' ')"
 
-test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
-	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
+# release packages the out/ test-plugins built (one build per make run); the release tests read DIST.
+test: deps-system test-plugins release ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
 
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
 	bash tests/bench/bench.sh $(abspath $(OUT))
@@ -100,6 +107,9 @@ uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown
 	rm -f $(UNITDIR)/cocoon-net.service
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + the unversioned name): program, plugins, unit, completions, install.sh
+	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)
+
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) format CocoonNet.sln --verify-no-changes --no-restore
@@ -117,4 +127,4 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
 clean: ## Remove build output
-	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj
+	rm -rf $(OUT) $(DIST) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj
