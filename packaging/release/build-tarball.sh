@@ -40,8 +40,11 @@ cp "$repo/README.md" "$repo/LICENSE" "$tree/"
 for shell in bash zsh fish; do
   "$out/cocoon-net" completion "$shell" > "$tree/completions/cocoon-net.$shell"
 done
-chmod -R u+rwX,go+rX,go-w "$tree"
-chmod 0755 "$tree/install.sh"
+# Plain files are 0644 (shared libraries and assemblies are mapped, never executed; some NuGet packages ship
+# them executable), directories 0755; only the program and install.sh are executable.
+find "$tree" -type d -exec chmod 0755 {} +
+find "$tree" -type f -exec chmod 0644 {} +
+chmod 0755 "$tree/install.sh" "$tree/lib/cocoon-net"
 
 mkdir -p "$dist"
 tarball=cocoon-net_${version}_Linux_x86_64.tar.gz
