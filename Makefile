@@ -12,7 +12,7 @@ BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
 # The agent's unit, in systemd's unit path for the prefix (/usr/lib/systemd/system, /usr/local/lib/systemd/system).
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 DOTNET  ?= dotnet
-# Release artifacts (make release, make deb) go here; the version is the host's <Version>, kept in one place.
+# Release artifacts (make release, deb, image) go here; the version is the host's <Version>, kept in one place.
 DIST    ?= dist
 VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Host/CocoonNet.Host.csproj)
 # Every file in the tarball, .deb and image carries this time: the last commit's (reproducible artifacts).
@@ -31,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,7 +68,9 @@ pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and 
 	@echo "packed: $$(cd $(OUT)/packages && ls *.nupkg | tr '\n' ' ')"
 
 # release and deb package the out/ test-plugins built (one build per make run); the release tests read DIST.
-test: deps-system test-plugins release deb ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+# TEST_IMAGE=1 (CI) builds the image too: it needs Debian's mirror and ~2 min, so a local make test leaves it out.
+TEST_IMAGE ?= 0
+test: deps-system test-plugins release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
 
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
@@ -113,6 +115,9 @@ release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + th
 deb: release ## dist/cocoon-net_<version>_amd64.deb from the release tarball (installs, starts nothing), checked by lintian
 	bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
 
+image: release ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
+	bash packaging/image/build-image.sh $(DIST) $(VERSION)
+
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) format CocoonNet.sln --verify-no-changes --no-restore
@@ -124,9 +129,9 @@ deps: ## Restore NuGet packages
 	$(DOTNET) restore CocoonNet.sln
 
 deps-system: ## Install the system packages the tests, demo and benchmark use (Debian/Ubuntu, root)
-	@# lintian: make deb (and its test) checks the package with it.
+	@# lintian: make deb (and its test) checks the package with it; mmdebstrap, umoci: make image.
 	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd lintian:lintian; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
