@@ -3,7 +3,7 @@
 #   cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256) and the same bytes as cocoon-net_Linux_x86_64.tar.gz
 #   (+ .sha256), the name a "latest" download link points at.
 # The tarball holds one directory, cocoon-net-<version>/: install.sh, README.md, LICENSE, lib/ (the program and
-# plugins/<name>/), systemd/cocoon-net.service and completions/. No symbols, XML docs, createdump, test plugins,
+# plugins/<name>/), systemd/cocoon-net.service, completions/ and man/cocoon-net.8. No symbols, XML docs, createdump, test plugins,
 # SDK packages or emulators. Reproducible for a given OUT: sorted entries, root:root, every mtime
 # SOURCE_DATE_EPOCH (default: the last commit's time), gzip without a name or time stamp.
 set -euo pipefail
@@ -25,7 +25,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 name=cocoon-net-$version
 tree=$stage/$name
-mkdir -p "$tree/lib" "$tree/systemd" "$tree/completions"
+mkdir -p "$tree/lib" "$tree/systemd" "$tree/completions" "$tree/man"
 # What runs, as make install copies it, less the LTTng trace provider: it links liblttng-ust.so.0, which current
 # distributions no longer ship (coreclr starts without it; it is only loaded for LTTng tracing), and the Windows-only
 # assemblies of plugin dependencies (runtimes/win: never loaded on Linux).
@@ -35,11 +35,12 @@ tar -C "$out" --exclude='./test-plugins' --exclude='./test-contracts' --exclude=
 cp "$repo/packaging/release/install.sh" "$tree/install.sh"
 cp "$repo/packaging/systemd/cocoon-net.service" "$tree/systemd/"
 cp "$repo/README.md" "$repo/LICENSE" "$tree/"
-# The completion scripts are static text the program prints (cocoon-net completion SHELL): generated from the
+# The completion scripts and the manual page are text the program prints (completion SHELL, COMMAND --help): made from the
 # command tree of this very build, so they never disagree with it.
 for shell in bash zsh fish; do
   "$out/cocoon-net" completion "$shell" > "$tree/completions/cocoon-net.$shell"
 done
+bash "$repo/packaging/release/make-manpage.sh" "$out/cocoon-net" "$version" "$epoch" > "$tree/man/cocoon-net.8"
 # Plain files are 0644 (shared libraries and assemblies are mapped, never executed; some NuGet packages ship
 # them executable), directories 0755; only the program and install.sh are executable.
 find "$tree" -type d -exec chmod 0755 {} +

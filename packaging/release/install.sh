@@ -4,6 +4,7 @@
 #   $PREFIX/bin/cocoon-net             a relative link to it (the program finds plugins/ beside its real path)
 #   $PREFIX/lib/systemd/system/        cocoon-net.service (the agent), not enabled
 #   $PREFIX/share/{bash-completion,zsh,fish}/...   shell completions
+#   $PREFIX/share/man/man8/cocoon-net.8.gz       the manual page
 # PREFIX (default /usr) and DESTDIR (default empty: this machine) come from the environment, as with make.
 # It never enables or starts anything and never touches the node's network: an installed agent keeps
 # running the old program until it is restarted (systemctl restart cocoon-net).
@@ -63,11 +64,14 @@ mv "$units/cocoon-net.service.new" "$units/cocoon-net.service"
 install -D -m 0644 "$here/completions/cocoon-net.bash" "$share/bash-completion/completions/cocoon-net"
 install -D -m 0644 "$here/completions/cocoon-net.zsh" "$share/zsh/vendor-completions/_cocoon-net"
 install -D -m 0644 "$here/completions/cocoon-net.fish" "$share/fish/vendor_completions.d/cocoon-net.fish"
+install -d -m 0755 "$share/man/man8"
+gzip -9n < "$here/man/cocoon-net.8" > "$share/man/man8/cocoon-net.8.gz"
+chmod 0644 "$share/man/man8/cocoon-net.8.gz"
 
 # Make systemd see the (new) unit file; reloading enables and starts nothing.
 if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 
-echo "installed $lib, $bin/cocoon-net, $units/cocoon-net.service (not enabled) and shell completions"
+echo "installed $lib, $bin/cocoon-net, $units/cocoon-net.service (not enabled), shell completions and the manual page"
 if [ -z "$DESTDIR" ]; then
   echo "next: cocoon-net adopt (or init) once, then: systemctl enable --now cocoon-net"
 fi

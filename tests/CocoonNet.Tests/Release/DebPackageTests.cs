@@ -25,7 +25,8 @@ public sealed class DebPackageTests
         foreach (var expected in new[] { "./usr/lib/cocoon-net/cocoon-net", "./usr/lib/cocoon-net/plugins/adopt/CocoonNet.Providers.Adopt.dll",
                      "./usr/lib/cocoon-net/plugins/gke/CocoonNet.Providers.Gke.dll", "./usr/lib/cocoon-net/plugins/volcengine/CocoonNet.Providers.Volcengine.dll",
                      "./usr/bin/cocoon-net -> ../lib/cocoon-net/cocoon-net", "./usr/lib/systemd/system/cocoon-net.service",
-                     "./usr/share/bash-completion/completions/cocoon-net", "./usr/share/doc/cocoon-net/copyright", "./usr/share/doc/cocoon-net/changelog.gz" })
+                     "./usr/share/bash-completion/completions/cocoon-net", "./usr/share/man/man8/cocoon-net.8.gz",
+                     "./usr/share/doc/cocoon-net/copyright", "./usr/share/doc/cocoon-net/changelog.gz" })
         {
             Assert.Contains(expected, paths);
         }

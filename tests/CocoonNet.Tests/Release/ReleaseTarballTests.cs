@@ -28,6 +28,7 @@ public sealed class ReleaseTarballTests
             Assert.Contains("complete", File.ReadAllText(Path.Combine(root, "usr/share/bash-completion/completions/cocoon-net")));
             Assert.True(File.Exists(Path.Combine(root, "usr/share/zsh/vendor-completions/_cocoon-net")));
             Assert.True(File.Exists(Path.Combine(root, "usr/share/fish/vendor_completions.d/cocoon-net.fish")));
+            Assert.True(File.Exists(Path.Combine(root, "usr/share/man/man8/cocoon-net.8.gz")));
             Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(root, "*.wants", SearchOption.AllDirectories), _ => true);
 
             // Started through the link, as a node runs it: the plugins come from beside the real program,
@@ -97,7 +98,7 @@ public sealed class ReleaseTarballTests
         var names = entries.Select(e => e.Name).ToList();
         Assert.All(names, n => Assert.StartsWith(TopDirectory, n, StringComparison.Ordinal));
         foreach (var expected in new[] { "install.sh", "README.md", "LICENSE", "systemd/cocoon-net.service", "completions/cocoon-net.bash",
-                     "completions/cocoon-net.zsh", "completions/cocoon-net.fish", "lib/cocoon-net", "lib/plugins/adopt/CocoonNet.Providers.Adopt.dll",
+                     "completions/cocoon-net.zsh", "completions/cocoon-net.fish", "man/cocoon-net.8", "lib/cocoon-net", "lib/plugins/adopt/CocoonNet.Providers.Adopt.dll",
                      "lib/plugins/gke/CocoonNet.Providers.Gke.dll", "lib/plugins/volcengine/CocoonNet.Providers.Volcengine.dll" })
         {
             Assert.Contains(TopDirectory + expected, names);
