@@ -70,6 +70,9 @@ pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and 
 # release and deb package the out/ test-plugins built (one build per make run); the release tests read DIST.
 # TEST_IMAGE=1 (CI) builds the image too: it needs Debian's mirror and ~2 min, so a local make test leaves it out.
 TEST_IMAGE ?= 0
+# make deb runs lintian; under make test the lintian test does (once, in parallel with the other tests).
+LINTIAN ?= 1
+test: LINTIAN := 0
 test: deps-system test-plugins release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
 
@@ -113,7 +116,7 @@ release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + th
 	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)
 
 deb: release ## dist/cocoon-net_<version>_amd64.deb from the release tarball (installs, starts nothing), checked by lintian
-	bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
+	LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
 
 image: release ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
 	bash packaging/image/build-image.sh $(DIST) $(VERSION)

@@ -47,7 +47,9 @@ dpkg-deb --root-owner-group -Zxz --build "$root" "$deb.new" >/dev/null
 mv "$deb.new" "$deb"
 echo "built $deb ($(du -h "$deb" | cut -f1))"
 
-if command -v lintian >/dev/null; then
+if [ "${LINTIAN:-1}" = 0 ]; then
+  : # make test: its lintian test checks the package
+elif command -v lintian >/dev/null; then
   # Errors fail the build; warnings and infos are listed (each one kept is explained in lintian-overrides).
   lintian --fail-on error --tag-display-limit 0 "$deb"
 else
