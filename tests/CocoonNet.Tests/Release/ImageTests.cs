@@ -8,7 +8,8 @@ namespace CocoonNet.Tests.Release;
 /// Issue 12, "Container image": <c>make image</c> writes an OCI image archive (index.json -> manifest -> config + layer)
 /// whose entrypoint is <c>cocoon-net agent</c> and whose rootfs holds the release and the tools it drives. The rootfs is
 /// unpacked and its programs run in a chroot with a /proc of its own (a private mount and pid namespace: nothing
-/// outside the temp dir changes, and the namespace's mounts go when it ends).
+/// outside the temp dir changes, and the namespace's mounts go when it ends). The same rootfs, a Debian system with the
+/// package's dependencies, is where dpkg installs and purges the .deb.
 /// </summary>
 public sealed class ImageTests
 {
@@ -45,13 +46,7 @@ public sealed class ImageTests
             Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(rootfs, "usr/lib/cocoon-net"), "*", SearchOption.AllDirectories),
                 f => f.EndsWith(".pdb", StringComparison.Ordinal) || Path.GetFileName(f) == "createdump");
 
-            var plugins = InImage(rootfs, "cocoon-net", "plugins");
-            Assert.True(plugins.ExitCode == 0, plugins.ToString());
-            Assert.Contains("plugins directory: /usr/lib/cocoon-net/plugins\n", plugins.Stdout);
-            foreach (var name in new[] { "adopt", "gke", "volcengine" })
-            {
-                Assert.Matches($@"(?m)^{name}\s.*\sloaded$", plugins.Stdout);
-            }
+            AssertPluginsLoad(rootfs);
 
             var dnsmasq = InImage(rootfs, "dnsmasq", "--version");
             Assert.True(dnsmasq.ExitCode == 0 && dnsmasq.Stdout.StartsWith("Dnsmasq version", StringComparison.Ordinal), dnsmasq.ToString());
@@ -63,6 +58,61 @@ public sealed class ImageTests
         finally
         {
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [ReleaseFact("image")]
+    public void Deb_installs_runs_and_is_removed_by_dpkg_in_the_image_rootfs()
+    {
+        // The image's rootfs is a Debian system with the package's dependencies: dpkg itself checks them there.
+        Assert.True(File.Exists(ReleaseArtifacts.Deb), $"{ReleaseArtifacts.Deb} is missing (make deb)");
+        var work = ReleaseArtifacts.TemporaryDirectory("image-dpkg");
+        try
+        {
+            var rootfs = UnpackRootfs(work);
+            Directory.Delete(Path.Combine(rootfs, "usr/lib/cocoon-net"), recursive: true);
+            File.Delete(Path.Combine(rootfs, "usr/bin/cocoon-net"));
+            File.Copy(ReleaseArtifacts.Deb, Path.Combine(rootfs, "tmp/cocoon-net.deb"));
+
+            var install = InImage(rootfs, "dpkg", "--install", "/tmp/cocoon-net.deb");
+            Assert.True(install.ExitCode == 0, install.ToString());
+            AssertPluginsLoad(rootfs);
+
+            var purge = InImage(rootfs, "dpkg", "--purge", "cocoon-net");
+            Assert.True(purge.ExitCode == 0, purge.ToString());
+            Assert.False(Directory.Exists(Path.Combine(rootfs, "usr/lib/cocoon-net")));
+            Assert.False(Path.Exists(Path.Combine(rootfs, "usr/bin/cocoon-net")));
+            Assert.False(File.Exists(Path.Combine(rootfs, "usr/lib/systemd/system/cocoon-net.service")));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>The image's single layer, checked against the layout's digests and unpacked into work/rootfs.</summary>
+    private static string UnpackRootfs(string work)
+    {
+        var layout = Path.Combine(work, "layout");
+        Directory.CreateDirectory(layout);
+        Shell.Check("tar", "-C", layout, "-xf", ReleaseArtifacts.Image);
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "index.json")));
+        using var manifest = JsonDocument.Parse(Blob(layout, index.RootElement.GetProperty("manifests")[0]));
+        var rootfs = Path.Combine(work, "rootfs");
+        Directory.CreateDirectory(rootfs);
+        var unpack = Shell.Run("tar", ["-C", rootfs, "-xzf", BlobPath(layout, manifest.RootElement.GetProperty("layers")[0])], timeout: TimeSpan.FromMinutes(3));
+        Assert.True(unpack.ExitCode == 0, unpack.ToString());
+        return rootfs;
+    }
+
+    private static void AssertPluginsLoad(string rootfs)
+    {
+        var plugins = InImage(rootfs, "cocoon-net", "plugins");
+        Assert.True(plugins.ExitCode == 0, plugins.ToString());
+        Assert.Contains("plugins directory: /usr/lib/cocoon-net/plugins\n", plugins.Stdout);
+        foreach (var name in new[] { "adopt", "gke", "volcengine" })
+        {
+            Assert.Matches($@"(?m)^{name}\s.*\sloaded$", plugins.Stdout);
         }
     }
 
