@@ -2,7 +2,7 @@
 # make release: packs the built OUT (make build: self-contained) into DIST as
 #   cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256) and the same bytes as cocoon-net_Linux_x86_64.tar.gz
 #   (+ .sha256), the name a "latest" download link points at.
-# The tarball holds one directory, cocoon-net-<version>/: install.sh, README.md, LICENSE, lib/ (the program and
+# The tarball holds one directory, cocoon-net-<version>/: install.sh, uninstall.sh, README.md, LICENSE, lib/ (the program and
 # plugins/<name>/), systemd/cocoon-net.service, completions/ and man/cocoon-net.8. No symbols, XML docs, createdump, test plugins,
 # SDK packages or emulators. Reproducible for a given OUT: sorted entries, root:root, every mtime
 # SOURCE_DATE_EPOCH (default: the last commit's time), gzip without a name or time stamp.
@@ -32,7 +32,7 @@ mkdir -p "$tree/lib" "$tree/systemd" "$tree/completions" "$tree/man"
 tar -C "$out" --exclude='./test-plugins' --exclude='./test-contracts' --exclude='./packages' --exclude='./emulators' \
     --exclude='./obj' --exclude='*.pdb' --exclude='*.xml' --exclude='createdump' \
     --exclude='libcoreclrtraceptprovider.so' --exclude='./plugins/*/runtimes/win' -cf - . | tar -C "$tree/lib" --no-same-owner -xf -
-cp "$repo/packaging/release/install.sh" "$tree/install.sh"
+cp "$repo/packaging/release/install.sh" "$repo/packaging/release/uninstall.sh" "$tree/"
 cp "$repo/packaging/systemd/cocoon-net.service" "$tree/systemd/"
 cp "$repo/README.md" "$repo/LICENSE" "$tree/"
 # The completion scripts and the manual page are text the program prints (completion SHELL, COMMAND --help): made from the
@@ -42,10 +42,10 @@ for shell in bash zsh fish; do
 done
 bash "$repo/packaging/release/make-manpage.sh" "$out/cocoon-net" "$version" "$epoch" > "$tree/man/cocoon-net.8"
 # Plain files are 0644 (shared libraries and assemblies are mapped, never executed; some NuGet packages ship
-# them executable), directories 0755; only the program and install.sh are executable.
+# them executable), directories 0755; only the program and the two scripts are executable.
 find "$tree" -type d -exec chmod 0755 {} +
 find "$tree" -type f -exec chmod 0644 {} +
-chmod 0755 "$tree/install.sh" "$tree/lib/cocoon-net"
+chmod 0755 "$tree/install.sh" "$tree/uninstall.sh" "$tree/lib/cocoon-net"
 
 mkdir -p "$dist"
 tarball=cocoon-net_${version}_Linux_x86_64.tar.gz

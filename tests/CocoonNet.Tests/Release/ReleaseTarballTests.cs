@@ -5,7 +5,7 @@ using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Tests.Release;
 
-/// <summary>Issue 12, "Release tarball": <c>make release</c> ships what runs, reproducibly, with an install.sh that honours DESTDIR and PREFIX.</summary>
+/// <summary>Issue 12, "Release tarball": <c>make release</c> ships what runs, reproducibly, with install.sh and uninstall.sh that honour DESTDIR and PREFIX.</summary>
 public sealed class ReleaseTarballTests
 {
     private static string TopDirectory => $"cocoon-net-{ReleaseArtifacts.Version}/";
@@ -49,6 +49,17 @@ public sealed class ReleaseTarballTests
             Assert.Contains("\nExecStart=/usr/local/bin/cocoon-net agent\n",
                 File.ReadAllText(Path.Combine(root, "usr/local/lib/systemd/system/cocoon-net.service")));
             Assert.Equal("../lib/cocoon-net/cocoon-net", new FileInfo(Path.Combine(root, "usr/local/bin/cocoon-net")).LinkTarget);
+
+            // uninstall.sh removes exactly that, for either prefix: no file is left.
+            foreach (var prefix in new[] { "/usr", "/usr/local" })
+            {
+                var uninstall = Shell.Run(Path.Combine(work, TopDirectory, "uninstall.sh"), [],
+                    new Dictionary<string, string> { ["DESTDIR"] = root, ["PREFIX"] = prefix });
+                Assert.True(uninstall.ExitCode == 0, uninstall.ToString());
+            }
+
+            Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(root, "cocoon-net*", SearchOption.AllDirectories));
         }
         finally
         {
@@ -97,7 +108,7 @@ public sealed class ReleaseTarballTests
 
         var names = entries.Select(e => e.Name).ToList();
         Assert.All(names, n => Assert.StartsWith(TopDirectory, n, StringComparison.Ordinal));
-        foreach (var expected in new[] { "install.sh", "README.md", "LICENSE", "systemd/cocoon-net.service", "completions/cocoon-net.bash",
+        foreach (var expected in new[] { "install.sh", "uninstall.sh", "README.md", "LICENSE", "systemd/cocoon-net.service", "completions/cocoon-net.bash",
                      "completions/cocoon-net.zsh", "completions/cocoon-net.fish", "man/cocoon-net.8", "lib/cocoon-net", "lib/plugins/adopt/CocoonNet.Providers.Adopt.dll",
                      "lib/plugins/gke/CocoonNet.Providers.Gke.dll", "lib/plugins/volcengine/CocoonNet.Providers.Volcengine.dll" })
         {
@@ -115,6 +126,7 @@ public sealed class ReleaseTarballTests
         Assert.Single(entries.Select(e => e.ModificationTime).Distinct());
         Assert.All(entries, e => Assert.False((e.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0, $"{e.Name} is writable by others"));
         Assert.True((entries.Single(e => e.Name == TopDirectory + "install.sh").Mode & UnixFileMode.UserExecute) != 0);
+        Assert.True((entries.Single(e => e.Name == TopDirectory + "uninstall.sh").Mode & UnixFileMode.UserExecute) != 0);
 
         // The unversioned name is the same release; each .sha256 checks its own file name (sha256sum -c).
         Assert.Equal(File.ReadAllBytes(ReleaseArtifacts.Tarball), File.ReadAllBytes(ReleaseArtifacts.LatestTarball));
