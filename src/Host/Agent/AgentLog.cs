@@ -50,6 +50,9 @@ internal static partial class AgentLog
     [LoggerMessage(Level = LogLevel.Information, Message = "cloud check every {Interval}, not {Requested}: the {Platform} plugin asks for at least that (its API rate limits)")]
     public static partial void CloudCheckRaised(this ILogger logger, string requested, string interval, string platform);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "memory released while idle: RSS {BeforeMiB:F1} -> {AfterMiB:F1} MiB ({UnmappedMiB:F1} MiB of clean code pages unmapped from {Mappings} mappings; they stay in the page cache)")]
+    public static partial void MemoryReleased(this ILogger logger, double beforeMiB, double afterMiB, double unmappedMiB, int mappings);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "agent stopping: network, dnsmasq and state are left as they are")]
     public static partial void Stopping(this ILogger logger);
 }

@@ -39,6 +39,9 @@ internal sealed class AgentLoop(
     /// <summary>Retry delays of a failing start, and of a dnsmasq that keeps dying: 1 s doubling to 30 s.</summary>
     public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long nothing must be reconciled before the memory the last reconciles used is given back.</summary>
+    public static readonly TimeSpan QuietBeforeRelease = TimeSpan.FromSeconds(5);
+
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     /// <summary>dnsmasq exiting sooner than this after the agent started it counts as "keeps dying".</summary>
@@ -53,6 +56,8 @@ internal sealed class AgentLoop(
 
     // Stopwatch timestamp of the reconcile in progress, 0 when the loop is idle (read by the watchdog timer).
     private long _reconcilingSince;
+    // Reconciles finished so far: memory is given back once a quiet interval follows new ones.
+    private long _finished;
 
     // The node the drift watch follows and how to stop it (set by the watch, read by the reconciling loop).
     private volatile WatchedNode? _watching;
@@ -145,10 +150,42 @@ internal sealed class AgentLoop(
             sources.Add(CloudAsync(cloudCheck.Interval(options, state), stoppingToken));
         }
 
+        sources.Add(ReleaseMemoryWhenQuietAsync(stoppingToken));
+
         var consumer = ConsumeAsync(stoppingToken);
         // Any source that fails (not by stopping) ends the agent: systemd restarts it (Restart=always).
         var first = await Task.WhenAny(sources.Append(consumer)).ConfigureAwait(false);
         await first.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Once a quiet interval (<see cref="QuietBeforeRelease"/>, no reconcile finished or running) follows reconciles,
+    /// what they used is given back: the start's garbage and the code pages of plugin loading, the command line and
+    /// the pipeline, touched once and still counted in RSS (issue 11: at most 60 MiB idle). So a burst of repairs
+    /// never pays for it, and the idle agent's RSS is what its loop keeps touching; it costs a few milliseconds per
+    /// resync and, later, a minor fault per page touched again (the pages stay in the page cache).
+    /// </summary>
+    private async Task ReleaseMemoryWhenQuietAsync(CancellationToken stoppingToken)
+    {
+        long released = 0, seen = -1;
+        while (true)
+        {
+            await Task.Delay(QuietBeforeRelease, time, stoppingToken).ConfigureAwait(false);
+            var finished = Interlocked.Read(ref _finished);
+            var busy = finished != seen || Interlocked.Read(ref _reconcilingSince) != 0;
+            seen = finished;
+            if (busy || finished == released)
+            {
+                continue;
+            }
+
+            released = finished;
+            var trim = WorkingSet.Trim(AppContext.BaseDirectory);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.MemoryReleased(trim.RssBeforeKib / 1024.0, trim.RssAfterKib / 1024.0, trim.UnmappedKib / 1024.0, trim.Mappings);
+            }
+        }
     }
 
     /// <summary>Reconciles each trigger in turn; a failure is reported and waits for the next trigger (the resync at the latest).</summary>
@@ -434,6 +471,7 @@ internal sealed class AgentLoop(
 
     private void Finished(string kind, TimeSpan duration, Exception? error)
     {
+        Interlocked.Increment(ref _finished);
         telemetry.Reconciled(kind, duration, error is null);
         Update(r => r with { LastReconcile = new AgentReconcile(time.GetUtcNow(), kind, error is null, error is null ? null : Reason(error)) });
         UpdateHealth();
