@@ -155,10 +155,17 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var teardown = new Command("teardown", "Remove what cocoon-net created: cloud resources (init nodes), host configuration, state")
         {
-            _o.StateDir, _o.DryRun,
+            _o.StateDir, _o.DryRun, _a.Kubernetes, _a.Kubeconfig, _a.LeaseNamespace, _a.NodeName,
         };
-        teardown.SetAction((parse, ct) => Run(parse, (sp, paths) =>
-            sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct)));
+        teardown.SetAction((parse, ct) => Run(parse, async (sp, paths) =>
+        {
+            // --kubernetes (explicit here: a teardown is never implied): this node's subnet lease goes too.
+            var kubernetes = TeardownKubernetesFrom(parse);
+            var exit = await sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct).ConfigureAwait(false);
+            return exit != ExitCodes.Success || kubernetes is not { } k
+                ? exit
+                : await KubernetesTeardown.RunAsync(sp, k.Node, k.Kubeconfig, k.Namespace, parse.GetValue(_o.DryRun), ct).ConfigureAwait(false);
+        }));
 
         var plugins = new Command("plugins", "List discovered plugins: name, version, contract, platform, load status; with --verbose, their settings") { _o.Output };
         plugins.SetAction((parse, ct) => Run(parse, (sp, paths) =>
@@ -411,6 +418,34 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             parse.GetValue(_a.LeaseGcGrace) ?? KubernetesOptions.DefaultLeaseGcGrace,
             mode,
             flags);
+    }
+
+    /// <summary>teardown's in-cluster flags: checked before the node's teardown changes anything.</summary>
+    private (string Node, string? Kubeconfig, string Namespace)? TeardownKubernetesFrom(ParseResult parse)
+    {
+        if (!parse.GetValue(_a.Kubernetes))
+        {
+            Option[] inCluster = [_a.Kubeconfig, _a.LeaseNamespace, _a.NodeName];
+            return inCluster.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given
+                ? throw new UsageException($"{given.Name} needs --kubernetes (release this node's subnet lease)")
+                : null;
+        }
+
+        var node = KubernetesOptions.CheckNodeName(parse.GetValue(_a.NodeName), Environment.GetEnvironmentVariable("NODE_NAME"));
+        var leaseNamespace = parse.GetValue(_a.LeaseNamespace)?.Trim();
+        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(leaseNamespace))
+        {
+            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
+        }
+
+        var kubeconfig = parse.GetValue(_a.Kubeconfig);
+        if (!string.IsNullOrWhiteSpace(kubeconfig) && !File.Exists(kubeconfig))
+        {
+            throw new UsageException($"kubeconfig {kubeconfig} does not exist: give --kubeconfig PATH, or run in a pod (in-cluster config)");
+        }
+
+        return (node, string.IsNullOrWhiteSpace(kubeconfig) ? null : kubeconfig,
+            leaseNamespace ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace);
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -36,6 +36,19 @@ public sealed class KubernetesFlagsTests
     }
 
     [Fact]
+    public void Teardowns_in_cluster_flags_are_checked_before_anything_changes()
+    {
+        var state = Path.Combine(Path.GetTempPath(), $"cocoon-k8s-{Guid.NewGuid():N}");
+        Assert.Equal((2, "Error: --lease-namespace needs --kubernetes (release this node's subnet lease)\n"),
+            Drop(Run("teardown", "--lease-namespace", "x", "--state-dir", state)));
+        Assert.Equal((2, "Error: kubeconfig /nonexistent/kubeconfig does not exist: give --kubeconfig PATH, or run in a pod (in-cluster config)\n"),
+            Drop(Run("teardown", "--kubernetes", "--node-name", "n", "--kubeconfig", "/nonexistent/kubeconfig", "--state-dir", state)));
+        Assert.False(Directory.Exists(state));
+    }
+
+    private static (int, string) Drop((int Exit, string Stdout, string Stderr) run) => (run.Exit, run.Stderr);
+
+    [Fact]
     public void A_missing_node_name_says_where_it_comes_from()
     {
         if (Environment.GetEnvironmentVariable("NODE_NAME") is { Length: > 0 })
