@@ -52,6 +52,7 @@ test-plugins: build pack ## Packages (make pack), the sample plugin against this
 	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done
 	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Volcengine/CocoonNet.Emulators.Volcengine.csproj -c $(CONFIG) -o $(OUT)/emulators/volcengine --nologo -v quiet
+	$(DOTNET) build tests/Emulators/Kubernetes/CocoonNet.Emulators.Kubernetes.csproj -c $(CONFIG) -o $(OUT)/emulators/kubernetes --nologo -v quiet
 	@chmod -R go-w $(OUT)
 
 # The SDK for plugin authors: never from the composite ReadyToRun build (dotnet pack builds the IL assembly).

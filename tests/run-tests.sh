@@ -14,7 +14,7 @@ trap 'rm -rf "$results"' EXIT
 
 dotnet build CocoonNet.sln -c "$config" --nologo -v quiet || { echo "tests: the build failed"; exit 1; }
 
-projects=(tests/CocoonNet.Tests tests/CocoonNet.Gke.Tests tests/CocoonNet.Volcengine.Tests)
+projects=(tests/CocoonNet.Tests tests/CocoonNet.Gke.Tests tests/CocoonNet.Volcengine.Tests tests/CocoonNet.Kubernetes.Tests)
 pids=()
 for project in "${projects[@]}"; do
   name=$(basename "$project")
