@@ -31,6 +31,9 @@ internal sealed class KubernetesAgent(
     private readonly KubernetesOptions _k = options.Kubernetes!;
     private readonly Random _random = new();
 
+    // The subnet the last decision claimed (and annotated), null when it claimed none.
+    private IPNetwork? _claimed;
+
     public NodeStatusPublisher Publisher { get; } = new(api, options.Kubernetes!.NodeName, time, logger);
 
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
@@ -52,19 +55,37 @@ internal sealed class KubernetesAgent(
         var watching = WatchAsync(changes, stop.Token);
         try
         {
-            var node = await changes.NextAsync(null, stop.Token).ConfigureAwait(false);
+            ClusterNode? node = null;
             while (true)
             {
-                Publisher.Node(node);
-                var key = AnnotatedConfig.From(node.Annotations).Key;
-                var start = await DecideAsync(node, stop.Token).ConfigureAwait(false);
-                if (start is null)
+                AgentOptions? start;
+                string? key = null;
+                if (node is null)
                 {
-                    node = await changes.NextAsync(key, stop.Token).ConfigureAwait(false);
-                    continue;
+                    // No Node read yet (the API away at start): the node pool.json records is served meanwhile.
+                    if (NodeReconciler.Recorded(options.StateDirectory, time) is null)
+                    {
+                        node = await changes.NextAsync(null, stop.Token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    start = options with { Mode = AgentStartMode.Serve, Request = null };
+                }
+                else
+                {
+                    Publisher.Node(node);
+                    start = await DecideRetryingAsync(node, stop.Token).ConfigureAwait(false);
+                    // The annotation a claim just set is this start's own, not a change to start again for.
+                    key = AnnotatedConfig.From(_claimed is { } claimed ? With(node.Annotations, ClusterNames.Subnet, claimed.ToString()) : node.Annotations).Key;
+                    if (start is null)
+                    {
+                        node = await changes.NextAsync(key, stop.Token).ConfigureAwait(false);
+                        continue;
+                    }
                 }
 
-                // The host runs until the agent stops or the configuring annotations change.
+                // The host runs until the agent stops or the configuring annotations change (the first Node read, when
+                // none was: key null).
                 using var run = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
                 var next = changes.NextAsync(key, run.Token);
                 var serving = ServeAsync(start, run.Token);
@@ -72,6 +93,11 @@ internal sealed class KubernetesAgent(
                 await run.CancelAsync().ConfigureAwait(false);
                 await serving.ConfigureAwait(false);
                 stop.Token.ThrowIfCancellationRequested();
+                if (first == serving && await serving.ConfigureAwait(false))
+                {
+                    return; // SIGTERM / SIGINT: the host's lifetime stopped it; the agent ends (the node left as it is)
+                }
+
                 if (first == serving)
                 {
                     // The host ended on its own (bad input found by the start): reported, then wait for a change.
@@ -79,13 +105,17 @@ internal sealed class KubernetesAgent(
                     continue;
                 }
 
+                var previous = node;
                 node = await next.ConfigureAwait(false);
-                if (logger.IsEnabled(LogLevel.Information))
+                if (previous is not null)
                 {
-                    logger.Reconfiguring(AnnotatedConfig.From(node.Annotations).Key);
-                }
+                    if (logger.IsEnabled(LogLevel.Information))
+                    {
+                        logger.Reconfiguring(AnnotatedConfig.From(node.Annotations).Key);
+                    }
 
-                Publisher.Note(new NodeEventNote("Reconfiguring", "cocoon-net: the node's configuration annotations changed; starting again with the new values", false));
+                    Publisher.Note(new NodeEventNote("Reconfiguring", "cocoon-net: the node's configuration annotations changed; starting again with the new values", false));
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -105,6 +135,7 @@ internal sealed class KubernetesAgent(
     /// </summary>
     public async Task<AgentOptions?> DecideAsync(ClusterNode node, CancellationToken cancellationToken)
     {
+        _claimed = null;
         var annotated = AnnotatedConfig.From(node.Annotations);
         var recorded = NodeReconciler.Recorded(options.StateDirectory, time);
         if (annotated.Problem is { } problem)
@@ -122,6 +153,7 @@ internal sealed class KubernetesAgent(
                 .ConfigureAwait(false);
             Publisher.Note(new NodeEventNote("SubnetAllocated", $"cocoon-net claimed VM subnet {claimed} (lease {ClusterNames.LeaseName(claimed)})", false));
             subnet = claimed;
+            _claimed = claimed;
         }
 
         var modeName = _k.Mode ?? annotated.Mode;
@@ -169,6 +201,25 @@ internal sealed class KubernetesAgent(
         return options with { Mode = mode, Request = request };
     }
 
+    /// <summary>The decision, its API calls (a subnet claim, the annotation) retried with backoff while the API is away.</summary>
+    private async Task<AgentOptions?> DecideRetryingAsync(ClusterNode node, CancellationToken cancellationToken)
+    {
+        var delay = FirstBackoff;
+        while (true)
+        {
+            try
+            {
+                return await DecideAsync(node, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UsageException)
+            {
+                logger.ApiUnavailable(e.Message, Durations.Format(delay));
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+                delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
+            }
+        }
+    }
+
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)
     {
@@ -178,8 +229,8 @@ internal sealed class KubernetesAgent(
         return recorded is null ? null : options with { Mode = AgentStartMode.Serve, Request = null };
     }
 
-    /// <summary>The agent host with this start, its telemetry also feeding the publisher.</summary>
-    private async Task ServeAsync(AgentOptions start, CancellationToken cancellationToken)
+    /// <summary>The agent host with this start, its telemetry also feeding the publisher; true when a signal stopped it.</summary>
+    private async Task<bool> ServeAsync(AgentOptions start, CancellationToken cancellationToken)
     {
         using var host = AgentRunner.Build(commands, start, services =>
             services.AddSingleton<IAgentTelemetry>(sp => Publisher.Tee(sp.GetRequiredService<AgentTelemetry>().Metrics)));
@@ -197,11 +248,22 @@ internal sealed class KubernetesAgent(
             Publisher.Attach(null);
         }
 
-        if (exit.Failure is { } failure && !cancellationToken.IsCancellationRequested)
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        if (exit.Failure is { } failure)
         {
             Refuse("InvalidAnnotation", failure.Message, null);
+            return false;
         }
+
+        return true;
     }
+
+    private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> annotations, string key, string value) =>
+        new(annotations, StringComparer.Ordinal) { [key] = value };
 
     private async Task WatchAsync(NodeChanges changes, CancellationToken cancellationToken)
     {

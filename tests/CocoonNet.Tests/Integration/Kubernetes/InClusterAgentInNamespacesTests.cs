@@ -72,6 +72,51 @@ public sealed class InClusterAgentInNamespacesTests
         Assert.False(agent.HasExited, agent.Output);
     }
 
+    [PrivilegedFact]
+    public async Task A_claimed_subnet_an_orphan_collected_and_teardown_releases_the_lease()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new KubeEmulatorInNamespace(sandbox);
+        using var client = emulator.Client();
+        await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "sandbox" } });
+        var old = DateTime.UtcNow.AddHours(-1);
+        await client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "vm-subnet-172-20-0-0-24", Labels = new Dictionary<string, string> { ["cocoonstack.io/vm-subnet-lease"] = "true" } },
+            Spec = new V1LeaseSpec { HolderIdentity = "gone", AcquireTime = old, RenewTime = old },
+        }, "cocoon-net");
+
+        string claimed;
+        using (var agent = new AgentProcess(sandbox,
+            ["--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig, "--cluster-vm-cidr", "172.20.0.0/16", "--pool-size", "10",
+             "--lease-gc-grace", "2s", "--manage-iptables", "--resync", "10m"]))
+        {
+            Assert.True(agent.WaitForReady(), agent.Output);
+            // A subnet is claimed (172.20.1.0/24: 172.20.0.0/24 is held, unless the GC was quicker), annotated and served.
+            var node = await client.CoreV1.ReadNodeAsync("sandbox");
+            claimed = node.Metadata.Annotations["cocoonstack.io/vm-subnet"];
+            Assert.Contains(claimed, (string[])["172.20.0.0/24", "172.20.1.0/24"]);
+            Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 10, Limit), agent.Output);
+            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseOf(claimed), "cocoon-net");
+            Assert.Equal("sandbox", lease.Spec.HolderIdentity);
+
+            // The orphan is collected once the grace (2 s) is over.
+            Assert.True(Eventually(() => !client.CoordinationV1.ListNamespacedLease("cocoon-net").Items.Any(l => l.Spec.HolderIdentity == "gone"), Limit),
+                agent.Output);
+            Assert.True(agent.Terminate(TimeSpan.FromSeconds(10)), agent.Output);
+        }
+
+        var teardown = sandbox.CocoonNet("teardown", "--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig);
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Contains($"lease     - cocoon-net/{LeaseOf(claimed)}", teardown.ToString(), StringComparison.Ordinal);
+        Assert.Empty((await client.CoordinationV1.ListNamespacedLeaseAsync("cocoon-net")).Items);
+        var after = await client.CoreV1.ReadNodeAsync("sandbox");
+        Assert.False(after.Metadata.Annotations?.ContainsKey("cocoonstack.io/vm-subnet") ?? false);
+        Assert.Empty(sandbox.RoutesWithProtocol("204"));
+    }
+
+    private static string LeaseOf(string subnet) => "vm-subnet-" + subnet.Replace('.', '-').Replace('/', '-');
+
     private static V1NodeCondition? Condition(V1Node node) => node.Status?.Conditions?.SingleOrDefault(c => c.Type == "CocoonNetReady");
 
     private static string? Resource(V1Node node) =>
