@@ -24,7 +24,7 @@ internal sealed class AgentCliOptions
 
     public Option<string?> NodeName { get; } = new("--node-name")
     {
-        Description = "Virtual node name (with --mode)",
+        Description = "Virtual node name (with --mode); with --kubernetes this Node's name (default: NODE_NAME)",
     };
 
     public Option<IPNetwork?> Subnet { get; } = new("--subnet")

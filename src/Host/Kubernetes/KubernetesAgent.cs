@@ -253,10 +253,17 @@ internal sealed class KubernetesAgent(
             return false;
         }
 
+        if (exit.Failure is UsageException bad)
+        {
+            // Bad input the start found (e.g. a pool size the subnet cannot hold): said on the Node; a change is awaited.
+            Refuse("InvalidAnnotation", bad.Message, null);
+            return false;
+        }
+
         if (exit.Failure is { } failure)
         {
-            Refuse("InvalidAnnotation", failure.Message, null);
-            return false;
+            // Anything else ends the agent as it does outside a cluster (the pod, or systemd, restarts it).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
 
         return true;
