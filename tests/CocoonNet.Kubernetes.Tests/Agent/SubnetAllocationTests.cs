@@ -30,6 +30,9 @@ public sealed class SubnetAllocationTests
             var claims = await Task.WhenAll(apis.Select((api, i) => Task.Run(() =>
                 new SubnetAllocator(api, "cocoon-net", TimeProvider.System, NullLogger.Instance).ClaimAsync($"node-{i}", Range, 24, [], cts.Token))));
             Assert.Equal(20, claims.Distinct().Count());
+            // Every injected fault was met (and retried, or read as "taken"), not skipped by luck.
+            var answered = (await emulator.RequestsAsync()).Select(r => r.Status).ToList();
+            Assert.All((int[])[409, 429, 500, 503], status => Assert.Contains(status, answered));
 
             using var client = emulator.Client();
             var leases = (await client.CoordinationV1.ListNamespacedLeaseAsync("cocoon-net", cancellationToken: cts.Token)).Items;
