@@ -12,6 +12,12 @@ BINLINK := $(DESTDIR)$(PREFIX)/bin/cocoon-net
 # The agent's unit, in systemd's unit path for the prefix (/usr/lib/systemd/system, /usr/local/lib/systemd/system).
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 DOTNET  ?= dotnet
+# Release artifacts (make release, deb, image) go here; the version is the host's <Version>, kept in one place.
+DIST    ?= dist
+VERSION := $(shell sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Host/CocoonNet.Host.csproj)
+# Every file in the tarball, .deb and image carries this time: the last commit's (reproducible artifacts).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+export SOURCE_DATE_EPOCH
 # The plugin contract's Major.Minor (src/Abstractions/ContractVersion.props) and the next minor, which the version-range tests
 # build as a contract this cocoon-net must refuse.
 CONTRACT      := $(shell sed -n 's:.*<CocoonNetContract>\(.*\)</CocoonNetContract>.*:\1:p' src/Abstractions/ContractVersion.props)
@@ -25,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack
+.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,8 +68,14 @@ pack: ## out/packages: CocoonNet.Abstractions (the contract, IL + XML docs) and 
 	$(DOTNET) pack templates/CocoonNet.PluginTemplate.csproj -c $(CONFIG) -o $(OUT)/packages --nologo -v quiet
 	@echo "packed: $$(cd $(OUT)/packages && ls *.nupkg | tr '\n' ' ')"
 
-test: deps-system test-plugins ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
-	CONFIG=$(CONFIG) bash tests/run-tests.sh $(abspath $(OUT))
+# release and deb package the out/ test-plugins built (one build per make run); the release tests read DIST.
+# TEST_IMAGE=1 (CI) builds the image too: it needs Debian's mirror and ~2 min, so a local make test leaves it out.
+TEST_IMAGE ?= 0
+# make deb runs lintian; under make test the lintian test does (once, in parallel with the other tests).
+LINTIAN ?= 1
+test: LINTIAN := 0
+test: deps-system test-plugins manifests-deps release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
 
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
 	bash tests/bench/bench.sh $(abspath $(OUT))
@@ -101,6 +113,24 @@ uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown
 	rm -f $(UNITDIR)/cocoon-net.service
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
+# The Kubernetes manifests' schema check: node + the validator's pinned npm packages (tests/manifests/package-lock.json).
+# npm ci only when node_modules is missing or older than the lock file (npm writes node_modules/.package-lock.json).
+manifests-deps: ## Install the manifests validator's pinned packages (npm ci in tests/manifests)
+	@cd tests/manifests && if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error; fi
+
+manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown Job) against the Kubernetes API schemas, unknown fields rejected
+	node tests/manifests/validate.mjs deploy/kubernetes
+
+release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + the unversioned name): program, plugins, unit, completions, install.sh
+	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)
+
+deb: release ## dist/cocoon-net_<version>_amd64.deb from the release tarball (installs, starts nothing), checked by lintian
+	LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
+
+image: release ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
+	bash packaging/image/build-image.sh $(DIST) $(VERSION)
+
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
 	$(DOTNET) format CocoonNet.sln --verify-no-changes --no-restore
@@ -112,10 +142,13 @@ deps: ## Restore NuGet packages
 	$(DOTNET) restore CocoonNet.sln
 
 deps-system: ## Install the system packages the tests, demo and benchmark use (Debian/Ubuntu, root)
+	@# node + npm: the Kubernetes manifests' schema check (make manifests-check). Only when missing: a node from
+	@# another source (e.g. NodeSource's nodejs, which carries npm and conflicts with Debian's npm) is kept.
+	@# lintian: make deb (and its test) checks the package with it; mmdebstrap, umoci: make image.
 	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
 clean: ## Remove build output
-	rm -rf $(OUT) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj
+	rm -rf $(OUT) $(DIST) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj

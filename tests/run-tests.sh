@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (unit + network-namespace integration) against the build in $1 and ends with
-# one plain summary line ("tests: N passed, N failed, N skipped"). Under CI=true a privileged test that
+# one plain summary line ("tests: N passed, N failed, N skipped"); the release tests read the artifacts in
+# COCOON_NET_DIST (make release, make deb; default dist/). Under CI=true a privileged test that
 # cannot run fails instead of skipping.
 #
 # The test projects run side by side, each in its own process: most of their time is spent waiting on
@@ -20,7 +21,7 @@ for project in "${projects[@]}"; do
   name=$(basename "$project")
   dotnet test "$project" -c "$config" --no-build --nologo \
     --logger "console;verbosity=normal" --logger "trx;LogFilePrefix=$name" --results-directory "$results" \
-    -e COCOON_NET_OUT="$out" >"$results/$name.log" 2>&1 &
+    -e COCOON_NET_OUT="$out" -e COCOON_NET_DIST="${COCOON_NET_DIST:-$PWD/dist}" >"$results/$name.log" 2>&1 &
   pids+=($!)
 done
 

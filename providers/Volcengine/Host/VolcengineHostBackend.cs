@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CocoonNet.Abstractions;
 using CocoonNet.Providers.Volcengine.Provisioning;
 
@@ -9,10 +10,20 @@ namespace CocoonNet.Providers.Volcengine.Host;
 /// a bounded time after attach, and brought up. The pipeline then turns rp_filter off and writes FORWARD rules
 /// between each of them and cni0.
 /// </summary>
+/// <remarks>
+/// The wait is for a NIC that has not appeared yet (just attached, or still coming up at boot): each ENI is waited for
+/// at most once per process. An ENI whose NIC was seen and is gone (detached), or was already waited for in vain,
+/// fails at once: a long-running agent must not stall its repairs for a minute on every resync.
+/// </remarks>
 internal sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider time) : IHostNetworkBackend
 {
-    private static readonly TimeSpan LinkTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    // ENIs this process has seen a NIC for, or waited for in vain: never waited for again.
+    private readonly ConcurrentDictionary<string, bool> _noWait = new(StringComparer.Ordinal);
+
+    /// <summary>How long the NIC of an ENI not seen yet may take to appear.</summary>
+    public TimeSpan LinkTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public string DefaultPrimaryNic => "eth0";
 
@@ -73,23 +84,34 @@ internal sealed class VolcengineHostBackend(IHostNetwork network, TimeProvider t
             return [];
         }
 
-        var deadline = time.GetUtcNow() + LinkTimeout;
+        var started = time.GetTimestamp();
         while (true)
         {
             var links = await network.ListLinksAsync(cancellationToken).ConfigureAwait(false);
             var found = wanted
                 .Select(e => (e.Id, e.Mac, Link: links.FirstOrDefault(l => string.Equals(l.Mac, e.Mac, StringComparison.OrdinalIgnoreCase))))
                 .ToList();
+            foreach (var seen in found.Where(f => f.Link is not null))
+            {
+                _noWait[seen.Id] = true;
+            }
+
             if (found.All(f => f.Link is not null))
             {
                 return found.Select(f => (f.Id, f.Link!)).ToList();
             }
 
-            if (time.GetUtcNow() >= deadline)
+            var missing = found.Where(f => f.Link is null).ToList();
+            if (missing.All(m => _noWait.ContainsKey(m.Id)) || time.GetElapsedTime(started) >= LinkTimeout)
             {
-                var missing = found.First(f => f.Link is null);
+                foreach (var gone in missing)
+                {
+                    _noWait[gone.Id] = true;
+                }
+
+                var first = missing[0];
                 throw new InvalidOperationException(
-                    $"ENI {missing.Id} (MAC {missing.Mac}) has no network interface on this host after {LinkTimeout.TotalSeconds:0} s; "
+                    $"ENI {first.Id} (MAC {first.Mac}) has no network interface on this host; "
                     + "check that it is attached to this instance (cocoon-net status) and re-run init");
             }
 

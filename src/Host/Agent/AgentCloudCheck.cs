@@ -36,8 +36,8 @@ internal sealed class AgentCloudCheck(
         return interval;
     }
 
-    /// <summary>What the check found and whether it repaired it; null when there is nothing to check (no node, or an adopted one).</summary>
-    public async Task<CloudCheckOutcome?> CheckAsync(AgentOptions options, CancellationToken cancellationToken)
+    /// <summary>What the provider reports now (read-only calls); null when there is nothing to check (no node, or an adopted one).</summary>
+    public async Task<CloudVerdict?> CheckAsync(AgentOptions options, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(options.StateDirectory, time);
         if (store.LoadProvisioned() is not { Mode: PoolState.ModeInit } state)
@@ -46,35 +46,44 @@ internal sealed class AgentCloudCheck(
         }
 
         settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
-        CloudVerdict verdict;
         try
         {
-            verdict = registry.Provider(state.Platform) is { } provider
+            return registry.Provider(state.Platform) is { } provider
                 ? CloudVerdict.Of(await provider.GetStatusAsync(StateResources.Of(state), cancellationToken).ConfigureAwait(false))
                 : CloudVerdict.Unreachable($"no loaded plugin serves {state.Platform}");
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // A plugin's own HTTP timeout is an OperationCanceledException too: unreachable, not the agent stopping.
-            verdict = CloudVerdict.Unreachable(e.Message);
+            return CloudVerdict.Unreachable(e.Message);
         }
+    }
 
-        if (!options.RepairCloud || !verdict.NeedsRepair)
-        {
-            return new CloudCheckOutcome(verdict, Repaired: false, RepairError: null);
-        }
-
+    /// <summary>
+    /// <c>--repair-cloud</c> on listed drift: init's idempotent provisioning, with the agent's node flags or the
+    /// request pool.json records. Throws <see cref="CloudRepairException"/> when it did not succeed (the drift stays
+    /// reported; the next check tries again).
+    /// </summary>
+    public async Task RepairAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        int exit;
         try
         {
-            var exit = await init.RunAsync(options.Request ?? RequestFrom(state, options.StateDirectory), cancellationToken).ConfigureAwait(false);
-            return exit == ExitCodes.Success
-                ? new CloudCheckOutcome(verdict, Repaired: true, RepairError: null)
-                : new CloudCheckOutcome(verdict, Repaired: false, RepairError: $"init ended with exit code {exit}");
+            var request = options.Request
+                ?? (new PoolStateStore(options.StateDirectory, time).LoadProvisioned() is { } state
+                    ? RequestFrom(state, options.StateDirectory)
+                    : throw new CloudRepairException("no node recorded in pool.json any more"));
+            exit = await init.RunAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not UsageException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not CloudRepairException && !cancellationToken.IsCancellationRequested)
         {
-            // The drift stays reported; the next check tries again.
-            return new CloudCheckOutcome(verdict, Repaired: false, RepairError: e.Message);
+            // Bad input from pool.json or the plugin's exit code must not end the agent: a failed repair, reported.
+            throw new CloudRepairException(e.Message, e);
+        }
+
+        if (exit != ExitCodes.Success)
+        {
+            throw new CloudRepairException($"init ended with exit code {exit}");
         }
     }
 
@@ -95,5 +104,5 @@ internal sealed class AgentCloudCheck(
             NodeRequestValidator.DefaultInitPoolSize);
 }
 
-/// <summary>One cloud check: what it found, and whether <c>--repair-cloud</c> put it right (or why not).</summary>
-internal sealed record CloudCheckOutcome(CloudVerdict Verdict, bool Repaired, string? RepairError);
+/// <summary>A <c>--repair-cloud</c> provisioning that did not succeed; its message is the reason.</summary>
+internal sealed class CloudRepairException(string message, Exception? inner = null) : Exception(message, inner);

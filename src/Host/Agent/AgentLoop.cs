@@ -165,7 +165,16 @@ internal sealed class AgentLoop(
             try
             {
                 Interlocked.Exchange(ref _reconcilingSince, started);
-                var served = await reconciler.ReconcileAsync(options.StateDirectory, trigger.Steps, stoppingToken).ConfigureAwait(false);
+                var served = true;
+                if (trigger.Work is { } work)
+                {
+                    await work(stoppingToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    served = await reconciler.ReconcileAsync(options.StateDirectory, trigger.Steps, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (!served)
                 {
                     logger.NoNode(Path.Combine(options.StateDirectory, PoolStateStore.FileName));
@@ -191,6 +200,12 @@ internal sealed class AgentLoop(
                 }
 
                 trigger.Done.TrySetResult(true);
+            }
+            catch (CloudRepairException)
+            {
+                // The cloud check reports it (status, metrics, log); the host keeps serving, so readiness stays.
+                telemetry.Reconciled(trigger.Kind, Stopwatch.GetElapsedTime(started), false);
+                trigger.Done.TrySetResult(false);
             }
             catch (Exception e) when (Retriable(e, stoppingToken))
             {
@@ -231,6 +246,14 @@ internal sealed class AgentLoop(
             {
                 await foreach (var batch in drift.WatchAsync(scope, watch.Token).ConfigureAwait(false))
                 {
+                    if (batch.Scope == RepairScope.None)
+                    {
+                        // Only a hold began (the flap guard): report it (status, /readyz, metrics), nothing to repair.
+                        ReportHeld();
+                        WriteRecord();
+                        continue;
+                    }
+
                     await _triggers.Writer.WriteAsync(AgentTrigger.Repair(batch), stoppingToken).ConfigureAwait(false);
                 }
             }
@@ -319,18 +342,39 @@ internal sealed class AgentLoop(
         while (true)
         {
             await Task.Delay(Durations.Jittered(interval, _random), time, stoppingToken).ConfigureAwait(false);
-            if (await cloudCheck.CheckAsync(options, stoppingToken).ConfigureAwait(false) is not { } outcome)
+            if (await cloudCheck.CheckAsync(options, stoppingToken).ConfigureAwait(false) is not { } verdict)
             {
                 continue;
             }
 
-            var verdict = outcome.Verdict;
-            var drifted = verdict.Drifted && !outcome.Repaired;
+            var repaired = false;
+            string? repairError = null;
+            if (options.RepairCloud && verdict.NeedsRepair)
+            {
+                // Queued like any reconcile: provisioning never runs beside one.
+                var repair = AgentTrigger.Cloud(async ct =>
+                {
+                    try
+                    {
+                        await cloudCheck.RepairAsync(options, ct).ConfigureAwait(false);
+                    }
+                    catch (CloudRepairException e)
+                    {
+                        repairError = e.Message;
+                        throw;
+                    }
+                });
+                await _triggers.Writer.WriteAsync(repair, stoppingToken).ConfigureAwait(false);
+                repaired = await repair.Done.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                repairError ??= repaired ? null : "the repair did not finish";
+            }
+
+            var drifted = verdict.Drifted && !repaired;
             if (verdict.Condition == CloudCondition.Unreachable)
             {
                 logger.CloudUnreachable(verdict.Detail);
             }
-            else if (outcome.Repaired)
+            else if (repaired)
             {
                 logger.CloudRepaired(verdict.Detail);
                 foreach (var _ in verdict.Drift)
@@ -338,7 +382,7 @@ internal sealed class AgentLoop(
                     telemetry.Repaired("cloud");
                 }
             }
-            else if (outcome.RepairError is { } error)
+            else if (repairError is { } error)
             {
                 logger.CloudRepairFailed(verdict.Detail, error);
             }
@@ -359,7 +403,7 @@ internal sealed class AgentLoop(
                 CloudDriftLines = drifted ? verdict.Drift : null,
                 CloudReachable = reachable,
                 CloudDetail = reachable ? null : verdict.Detail,
-                Repairs = r.Repairs + (outcome.Repaired ? verdict.Drift.Count : 0),
+                Repairs = r.Repairs + (repaired ? verdict.Drift.Count : 0),
             });
             WriteRecord();
         }
@@ -406,6 +450,7 @@ internal sealed class AgentLoop(
         var held = drift.Held;
         telemetry.Drift("host", held.Count > 0);
         _held = held.Count == 0 ? "" : $"something keeps changing {string.Join(", ", held.Keys.Order(StringComparer.Ordinal))} back";
+        Update(r => r with { Held = held.Count == 0 ? null : held.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new AgentHeld(h.Key, h.Value)).ToList() });
         UpdateHealth();
     }
 

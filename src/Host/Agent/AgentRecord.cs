@@ -35,7 +35,13 @@ internal sealed record AgentRecord
 
     /// <summary>Why the last cloud check could not ask the cloud (with <see cref="CloudReachable"/> false).</summary>
     public string? CloudDetail { get; init; }
+
+    /// <summary>Host objects the agent stopped repairing for a while because something keeps changing them back.</summary>
+    public IReadOnlyList<AgentHeld>? Held { get; init; }
 }
+
+/// <summary>One object on hold (the flap guard): what, and until when the agent leaves it alone.</summary>
+internal sealed record AgentHeld(string Object, DateTimeOffset Until);
 
 /// <summary>One reconcile: when it finished, <c>full</c> or <c>repair</c>, and its error when it failed.</summary>
 internal sealed record AgentReconcile(DateTimeOffset Time, string Kind, bool Ok, string? Error);

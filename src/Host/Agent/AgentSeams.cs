@@ -42,7 +42,8 @@ internal interface IDriftWatcher
 {
     /// <summary>
     /// Subscribes before it returns the first batch's enumerator, so nothing between subscribe and the caller's
-    /// first full reconcile is missed. Yields a batch a few milliseconds after the last event of a burst.
+    /// first full reconcile is missed. Yields a batch a few milliseconds after the last event of a burst, and an empty
+    /// one (<see cref="RepairScope.None"/>) when only a hold began, so the hold is reported at once.
     /// </summary>
     IAsyncEnumerable<RepairBatch> WatchAsync(DriftScope scope, CancellationToken cancellationToken);
 

@@ -115,7 +115,8 @@ internal sealed class StatusOperation(
             ? new AgentReconcileSection(PoolStateJson.FormatTimestamp(r.Time), r.Kind, r.Ok, r.Error)
             : null;
         return new AgentSection(record.Pid, PoolStateJson.FormatTimestamp(record.Started), record.Mode, record.UnderSystemd, last,
-            record.Repairs, record.DhcpRestarts, record.CloudDrift, record.CloudDriftLines ?? [], record.CloudReachable);
+            record.Repairs, record.DhcpRestarts, record.CloudDrift, record.CloudDriftLines ?? [], record.CloudReachable,
+            (record.Held ?? []).Where(h => h.Until > time.GetUtcNow()).Select(h => new AgentHeldSection(h.Object, PoolStateJson.FormatTimestamp(h.Until))).ToList());
     }
 
     private static IpsSection Ips(PoolState state)

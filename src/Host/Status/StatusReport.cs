@@ -116,7 +116,11 @@ internal sealed record AgentSection(
     int DhcpRestarts,
     bool? CloudDrift,
     IReadOnlyList<string> CloudDriftLines,
-    bool? CloudReachable);
+    bool? CloudReachable,
+    IReadOnlyList<AgentHeldSection> Held);
+
+/// <summary>A host object the agent leaves alone until <c>until</c>, because something keeps changing it back.</summary>
+internal sealed record AgentHeldSection(string Object, string Until);
 
 /// <summary>The agent's last reconcile: when, <c>full</c> or <c>repair</c>, and its error when it failed.</summary>
 internal sealed record AgentReconcileSection(string Time, string Kind, bool Ok, string? Error);

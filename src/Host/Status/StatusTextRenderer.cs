@@ -52,6 +52,10 @@ internal static class StatusTextRenderer
             var last = agent.LastReconcile is { } r ? $"last {r.Kind} reconcile {(r.Ok ? "ok" : $"failed: {r.Error}")} at {r.Time}" : "no reconcile yet";
             yield return Line("Agent", $"running (pid {agent.Pid}{(agent.UnderSystemd ? ", systemd" : "")}, since {agent.Started}), {last}, "
                 + $"{agent.Repairs} repairs, {agent.DhcpRestarts} DHCP restarts{AgentCloud(agent)}");
+            foreach (var held in agent.Held)
+            {
+                yield return Line("Held", $"{held.Object}: changed back by something else again and again; the agent leaves it until {held.Until}");
+            }
         }
 
         yield return Line("Health", report.Healthy ? "ok" : "degraded");

@@ -5,7 +5,7 @@ namespace CocoonNet.Tests.Unit;
 
 public sealed class DriftDebouncerTests
 {
-    private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    private static readonly TimeSpan T0 = TimeSpan.FromHours(1);
 
     private static DriftObservation Route(string ip, bool drifted) => new($"route {ip}/32", "route", RepairScope.Routes, drifted);
 
@@ -16,15 +16,15 @@ public sealed class DriftDebouncerTests
         Assert.Null(debouncer.DueAt);
 
         debouncer.Observe(Route("172.20.0.2", true), T0);
-        Assert.Equal(T0.AddMilliseconds(5), debouncer.DueAt);
-        debouncer.Observe(Route("172.20.0.3", true), T0.AddMilliseconds(4));
-        Assert.Equal(T0.AddMilliseconds(9), debouncer.DueAt);
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(5), debouncer.DueAt);
+        debouncer.Observe(Route("172.20.0.3", true), T0 + TimeSpan.FromMilliseconds(4));
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(9), debouncer.DueAt);
         for (var ms = 8; ms <= 24; ms += 4)
         {
-            debouncer.Observe(Route($"172.20.0.{ms}", true), T0.AddMilliseconds(ms));
+            debouncer.Observe(Route($"172.20.0.{ms}", true), T0 + TimeSpan.FromMilliseconds(ms));
         }
 
-        Assert.Equal(T0.AddMilliseconds(20), debouncer.DueAt);
+        Assert.Equal(T0 + TimeSpan.FromMilliseconds(20), debouncer.DueAt);
         Assert.Equal(7, debouncer.Take().Count);
         Assert.Null(debouncer.DueAt);
     }
@@ -35,11 +35,11 @@ public sealed class DriftDebouncerTests
         var debouncer = new DriftDebouncer(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(20));
         debouncer.Observe(Route("172.20.0.2", true), T0);
         debouncer.Observe(Route("172.20.0.3", true), T0);
-        debouncer.Observe(Route("172.20.0.2", false), T0.AddMilliseconds(1));
+        debouncer.Observe(Route("172.20.0.2", false), T0 + TimeSpan.FromMilliseconds(1));
 
         Assert.Equal([Route("172.20.0.3", true)], debouncer.Take());
 
-        debouncer.Observe(Route("172.20.0.2", false), T0.AddMilliseconds(10));
+        debouncer.Observe(Route("172.20.0.2", false), T0 + TimeSpan.FromMilliseconds(10));
         Assert.NotNull(debouncer.DueAt);
         Assert.Empty(debouncer.Take());
     }

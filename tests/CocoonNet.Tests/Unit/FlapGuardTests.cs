@@ -4,11 +4,18 @@ namespace CocoonNet.Tests.Unit;
 
 public sealed class FlapGuardTests
 {
+    /// <summary><see cref="Now"/> is the monotonic clock; the wall clock follows it, stepped by <see cref="WallStep"/>.</summary>
     private sealed class ManualClock : TimeProvider
     {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UnixEpoch;
+        public TimeSpan Now { get; set; } = TimeSpan.FromHours(1);
 
-        public override DateTimeOffset GetUtcNow() => Now;
+        public TimeSpan WallStep { get; set; }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Now.Ticks;
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch + Now + WallStep;
     }
 
     [Fact]
@@ -25,7 +32,7 @@ public sealed class FlapGuardTests
         Assert.False(guard.TryRepair("route 172.20.0.2/32", out var until, out var started));
         Assert.True(started);
         Assert.Equal(clock.Now + TimeSpan.FromSeconds(10), until);
-        Assert.Equal(until, guard.Holding["route 172.20.0.2/32"]);
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromSeconds(10), guard.Holding["route 172.20.0.2/32"]);
         Assert.True(guard.TryRepair("route 172.20.0.3/32", out _, out _));
 
         clock.Now += TimeSpan.FromSeconds(5);
@@ -61,5 +68,21 @@ public sealed class FlapGuardTests
         Assert.True(guard.TryRepair("bridge cni0 down", out _, out _));
         Assert.False(guard.TryRepair("bridge cni0 down", out until, out _));
         Assert.Equal(clock.Now + TimeSpan.FromSeconds(10), until);
+    }
+
+    [Fact]
+    public void A_wall_clock_stepped_back_does_not_lengthen_a_hold()
+    {
+        var clock = new ManualClock();
+        var guard = new FlapGuard(clock, limit: 1, window: TimeSpan.FromMinutes(1), baseBackoff: TimeSpan.FromSeconds(10));
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+        Assert.False(guard.TryRepair("route 172.20.0.2/32", out _, out _));
+
+        // NTP's first sync at boot steps the clock back an hour: the hold still ends 10 s after it started.
+        clock.WallStep = -TimeSpan.FromHours(1);
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromSeconds(10), guard.Holding["route 172.20.0.2/32"]);
+        clock.Now += TimeSpan.FromSeconds(10);
+        Assert.Empty(guard.Holding);
+        Assert.True(guard.TryRepair("route 172.20.0.2/32", out _, out _));
     }
 }

@@ -108,7 +108,8 @@ public sealed class StatusOutputTests : IDisposable
             Healthy = false,
             Problems = problems,
             Cloud = cloud,
-            Agent = new AgentSection(77, "2026-11-29T07:00:00Z", "serve", false, null, 0, 0, true, ["alias range 10.0.0.0/24 missing on nic0"], true),
+            Agent = new AgentSection(77, "2026-11-29T07:00:00Z", "serve", false, null, 0, 0, true, ["alias range 10.0.0.0/24 missing on nic0"], true,
+                [new AgentHeldSection("route 172.20.0.2/32", "2026-11-29T07:05:00Z")]),
         };
 
         Assert.Equal(["cloud drift: ENI eni-1 is detached (re-run init, or run the agent with --repair-cloud)"], problems);
@@ -120,6 +121,8 @@ public sealed class StatusOutputTests : IDisposable
         var text = StatusTextRenderer.Lines(report).ToList();
         Assert.Contains(text, l => l.StartsWith("Agent:", StringComparison.Ordinal) && l.EndsWith(", cloud drift: alias range 10.0.0.0/24 missing on nic0", StringComparison.Ordinal));
         Assert.Contains("Problem:    cloud drift: ENI eni-1 is detached (re-run init, or run the agent with --repair-cloud)", text);
+        Assert.Equal("route 172.20.0.2/32", (string)root["agent"]!["held"]![0]!["object"]!);
+        Assert.Contains(text, l => l.StartsWith("Held:       route 172.20.0.2/32: ", StringComparison.Ordinal) && l.EndsWith("until 2026-11-29T07:05:00Z", StringComparison.Ordinal));
         Assert.Contains(StatusTextRenderer.Lines(report with { Agent = report.Agent! with { CloudDrift = false, CloudDriftLines = [], CloudReachable = false } }),
             l => l.EndsWith(", cloud unreachable", StringComparison.Ordinal));
     }

@@ -4,7 +4,7 @@ namespace CocoonNet.Host.Agent.Drift;
 /// Gathers the observations of a burst of kernel events into one batch: due <see cref="Quiet"/> after the last
 /// event, but never later than <see cref="Cap"/> after the first, so a steady stream of events cannot hold a
 /// repair back. A later observation of the same object replaces an earlier one (a route deleted, then re-added,
-/// needs nothing). Pure: the caller supplies the clock.
+/// needs nothing). Pure: the caller supplies the (monotonic) clock.
 /// </summary>
 internal sealed class DriftDebouncer(TimeSpan quiet, TimeSpan cap)
 {
@@ -12,15 +12,15 @@ internal sealed class DriftDebouncer(TimeSpan quiet, TimeSpan cap)
     public static readonly TimeSpan DefaultCap = TimeSpan.FromMilliseconds(20);
 
     private readonly Dictionary<string, DriftObservation> _pending = new(StringComparer.Ordinal);
-    private DateTimeOffset _first;
-    private DateTimeOffset _last;
+    private TimeSpan _first;
+    private TimeSpan _last;
 
     public TimeSpan Quiet { get; } = quiet;
 
     public TimeSpan Cap { get; } = cap;
 
     /// <summary>When the pending burst is due; null when nothing is pending.</summary>
-    public DateTimeOffset? DueAt
+    public TimeSpan? DueAt
     {
         get
         {
@@ -35,7 +35,7 @@ internal sealed class DriftDebouncer(TimeSpan quiet, TimeSpan cap)
         }
     }
 
-    public void Observe(DriftObservation observation, DateTimeOffset now)
+    public void Observe(DriftObservation observation, TimeSpan now)
     {
         if (_pending.Count == 0)
         {

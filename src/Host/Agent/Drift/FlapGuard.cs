@@ -7,12 +7,13 @@ namespace CocoonNet.Host.Agent.Drift;
 /// same object within <see cref="Window"/> puts that object on hold, first for <see cref="BaseBackoff"/>, doubling
 /// each time it flaps again (up to <see cref="MaxBackoff"/>); when a hold ends, one repair goes ahead. An object
 /// quiet for a whole window starts over.
-/// <see cref="Holding"/> says which objects are held and until when (for status and metrics).
+/// <see cref="Holding"/> says which objects are held and until when (for status and metrics). Intervals are measured
+/// on the monotonic clock (<see cref="MonotonicTime"/>): a wall clock stepped back never lengthens a hold.
 /// </summary>
 internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? window = null, TimeSpan? baseBackoff = null, TimeSpan? maxBackoff = null)
 {
     private readonly Dictionary<string, History> _histories = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _holding = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _holding = new(StringComparer.Ordinal);
 
     public int Limit { get; } = limit;
 
@@ -22,23 +23,25 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
 
     public TimeSpan MaxBackoff { get; } = maxBackoff ?? TimeSpan.FromMinutes(10);
 
-    /// <summary>Objects on hold now, with the time their hold ends. Safe to read from any thread.</summary>
+    /// <summary>Objects on hold now, with the (wall-clock) time their hold ends. Safe to read from any thread.</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> Holding
     {
         get
         {
-            var now = time.GetUtcNow();
-            return _holding.Where(h => h.Value > now).ToDictionary(h => h.Key, h => h.Value, StringComparer.Ordinal);
+            var now = MonotonicTime.Now(time);
+            var wall = time.GetUtcNow();
+            return _holding.Where(h => h.Value > now).ToDictionary(h => h.Key, h => wall + (h.Value - now), StringComparer.Ordinal);
         }
     }
 
     /// <summary>
     /// Asks to repair <paramref name="key"/> now. True: go ahead (the repair is counted). False: the object is on
-    /// hold until <paramref name="heldUntil"/>; <paramref name="started"/> is true when this call put it on hold.
+    /// hold until <paramref name="heldUntil"/> (a <see cref="MonotonicTime"/> instant); <paramref name="started"/> is true
+    /// when this call put it on hold.
     /// </summary>
-    public bool TryRepair(string key, out DateTimeOffset heldUntil, out bool started)
+    public bool TryRepair(string key, out TimeSpan heldUntil, out bool started)
     {
-        var now = time.GetUtcNow();
+        var now = MonotonicTime.Now(time);
         started = false;
         if (!_histories.TryGetValue(key, out var history))
         {
@@ -46,9 +49,9 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
             _histories[key] = history;
         }
 
-        if (history.HeldUntil > now)
+        if (history.HeldUntil is { } until && until > now)
         {
-            heldUntil = history.HeldUntil;
+            heldUntil = until;
             return false;
         }
 
@@ -57,7 +60,7 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
             history.Repairs.Dequeue();
         }
 
-        if (history.Repairs.Count == 0 && now - history.HeldUntil >= Window)
+        if (history.Repairs.Count == 0 && (history.HeldUntil is not { } ended || now - ended >= Window))
         {
             history.Level = 0;
         }
@@ -76,10 +79,10 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
         {
             var backoff = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, BaseBackoff.Ticks << Math.Min(history.Level, 20)));
             history.Level++;
-            history.HeldUntil = now + backoff;
+            heldUntil = now + backoff;
+            history.HeldUntil = heldUntil;
             history.OnHold = true;
-            _holding[key] = history.HeldUntil;
-            heldUntil = history.HeldUntil;
+            _holding[key] = heldUntil;
             started = true;
             return false;
         }
@@ -92,11 +95,12 @@ internal sealed class FlapGuard(TimeProvider time, int limit = 5, TimeSpan? wind
 
     private sealed class History
     {
-        public Queue<DateTimeOffset> Repairs { get; } = new();
+        public Queue<TimeSpan> Repairs { get; } = new();
 
         public int Level { get; set; }
 
-        public DateTimeOffset HeldUntil { get; set; }
+        /// <summary>When the last hold ended or ends; null before the first.</summary>
+        public TimeSpan? HeldUntil { get; set; }
 
         public bool OnHold { get; set; }
     }

@@ -58,7 +58,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
     {
         var buffer = new byte[64 * 1024];
         var debouncer = new DriftDebouncer(Quiet, Cap);
-        var held = new Dictionary<string, (DriftObservation Observation, DateTimeOffset Until)>(StringComparer.Ordinal);
+        var held = new Dictionary<string, (DriftObservation Observation, TimeSpan Until)>(StringComparer.Ordinal);
         Task<int>? receive = null;
         try
         {
@@ -81,7 +81,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
                     }
 
                     var length = await completed.ConfigureAwait(false);
-                    var now = time.GetUtcNow();
+                    var now = MonotonicTime.Now(time);
                     foreach (var e in KernelEventDecoder.Decode(buffer.AsSpan(0, length)))
                     {
                         if (classifier.Classify(e) is { } observation)
@@ -111,7 +111,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
     }
 
     /// <summary>Waits for the receive, or until <paramref name="wake"/> when something is pending.</summary>
-    private async Task WaitAsync(Task<int> receive, DateTimeOffset? wake, CancellationToken cancellationToken)
+    private async Task WaitAsync(Task<int> receive, TimeSpan? wake, CancellationToken cancellationToken)
     {
         if (wake is not { } at)
         {
@@ -120,7 +120,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
             return;
         }
 
-        var delay = at - time.GetUtcNow();
+        var delay = at - MonotonicTime.Now(time);
         if (delay <= TimeSpan.Zero)
         {
             return;
@@ -133,9 +133,9 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private RepairBatch? Due(DriftDebouncer debouncer, Dictionary<string, (DriftObservation Observation, DateTimeOffset Until)> held)
+    private RepairBatch? Due(DriftDebouncer debouncer, Dictionary<string, (DriftObservation Observation, TimeSpan Until)> held)
     {
-        var now = time.GetUtcNow();
+        var now = MonotonicTime.Now(time);
         var candidates = new List<DriftObservation>();
         if (debouncer.DueAt <= now)
         {
@@ -149,6 +149,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
         }
 
         var repair = new List<DriftObservation>();
+        var holdStarted = false;
         foreach (var observation in candidates.DistinctBy(o => o.Key))
         {
             if (Flaps.TryRepair(observation.Key, out var until, out var started))
@@ -158,15 +159,17 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
             }
 
             held[observation.Key] = (observation, until);
+            holdStarted |= started;
             if (started)
             {
-                logger.Flapping(observation.Key, Flaps.Limit, Flaps.Window.TotalSeconds, until);
+                logger.Flapping(observation.Key, Flaps.Limit, Flaps.Window.TotalSeconds, MonotonicTime.ToWall(time, until));
             }
         }
 
         if (repair.Count == 0)
         {
-            return null;
+            // Nothing to repair, but a hold began: an empty batch, so the agent reports it now.
+            return holdStarted ? new RepairBatch(RepairScope.None, []) : null;
         }
 
         if (logger.IsEnabled(LogLevel.Debug))
@@ -177,7 +180,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
         return new RepairBatch(repair.Aggregate(RepairScope.None, (s, o) => s | o.Scope), repair.Select(o => o.Kind).ToList());
     }
 
-    private static DateTimeOffset? Earliest(DateTimeOffset? due, Dictionary<string, (DriftObservation Observation, DateTimeOffset Until)> held)
+    private static TimeSpan? Earliest(TimeSpan? due, Dictionary<string, (DriftObservation Observation, TimeSpan Until)> held)
     {
         var earliest = due;
         foreach (var (_, until) in held.Values)

@@ -1,0 +1,140 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using CocoonNet.Tests.Support;
+
+namespace CocoonNet.Tests.Release;
+
+/// <summary>Issue 12, "Release tarball": <c>make release</c> ships what runs, reproducibly, with install.sh and uninstall.sh that honour DESTDIR and PREFIX.</summary>
+public sealed class ReleaseTarballTests
+{
+    private static string TopDirectory => $"cocoon-net-{ReleaseArtifacts.Version}/";
+
+    [ReleaseFact("tarball")]
+    public void Tarball_installs_into_an_empty_root_and_the_linked_command_finds_its_plugins_there()
+    {
+        var work = ReleaseArtifacts.TemporaryDirectory("release-install");
+        try
+        {
+            Shell.Check("tar", "-C", work, "-xzf", ReleaseArtifacts.Tarball);
+            var root = Path.Combine(work, "root");
+            var install = Shell.Run(Path.Combine(work, TopDirectory, "install.sh"), [], new Dictionary<string, string> { ["DESTDIR"] = root },
+                TimeSpan.FromSeconds(120));
+            Assert.True(install.ExitCode == 0, install.ToString());
+
+            var link = new FileInfo(Path.Combine(root, "usr/bin/cocoon-net"));
+            Assert.Equal("../lib/cocoon-net/cocoon-net", link.LinkTarget);
+            Assert.Contains("\nExecStart=/usr/bin/cocoon-net agent\n", File.ReadAllText(Path.Combine(root, "usr/lib/systemd/system/cocoon-net.service")));
+            Assert.Contains("complete", File.ReadAllText(Path.Combine(root, "usr/share/bash-completion/completions/cocoon-net")));
+            Assert.True(File.Exists(Path.Combine(root, "usr/share/zsh/vendor-completions/_cocoon-net")));
+            Assert.True(File.Exists(Path.Combine(root, "usr/share/fish/vendor_completions.d/cocoon-net.fish")));
+            Assert.True(File.Exists(Path.Combine(root, "usr/share/man/man8/cocoon-net.8.gz")));
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(root, "*.wants", SearchOption.AllDirectories), _ => true);
+
+            // Started through the link, as a node runs it: the plugins come from beside the real program,
+            // here inside the root (never /usr/lib/cocoon-net of this machine), with no flag or variable.
+            var plugins = Shell.Run(link.FullName, ["plugins"], new Dictionary<string, string> { ["COCOON_NET_PLUGINS_DIR"] = "" });
+            Assert.True(plugins.ExitCode == 0, plugins.ToString());
+            Assert.Contains($"plugins directory: {Path.Combine(root, "usr/lib/cocoon-net/plugins")}\n", plugins.Stdout);
+            foreach (var name in new[] { "adopt", "gke", "volcengine" })
+            {
+                Assert.Matches($@"(?m)^{name}\s.*\sloaded$", plugins.Stdout);
+            }
+
+            // PREFIX moves the program, the link and the unit (whose ExecStart follows).
+            var local = Shell.Run(Path.Combine(work, TopDirectory, "install.sh"), [],
+                new Dictionary<string, string> { ["DESTDIR"] = root, ["PREFIX"] = "/usr/local" }, TimeSpan.FromSeconds(120));
+            Assert.True(local.ExitCode == 0, local.ToString());
+            Assert.True(File.Exists(Path.Combine(root, "usr/local/lib/cocoon-net/plugins/gke/CocoonNet.Providers.Gke.dll")));
+            Assert.Contains("\nExecStart=/usr/local/bin/cocoon-net agent\n",
+                File.ReadAllText(Path.Combine(root, "usr/local/lib/systemd/system/cocoon-net.service")));
+            Assert.Equal("../lib/cocoon-net/cocoon-net", new FileInfo(Path.Combine(root, "usr/local/bin/cocoon-net")).LinkTarget);
+
+            // uninstall.sh removes exactly that, for either prefix: no file is left.
+            foreach (var prefix in new[] { "/usr", "/usr/local" })
+            {
+                var uninstall = Shell.Run(Path.Combine(work, TopDirectory, "uninstall.sh"), [],
+                    new Dictionary<string, string> { ["DESTDIR"] = root, ["PREFIX"] = prefix });
+                Assert.True(uninstall.ExitCode == 0, uninstall.ToString());
+            }
+
+            Assert.Empty(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(root, "cocoon-net*", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [ReleaseFact("tarball")]
+    public void Install_script_refuses_arguments_and_a_relative_prefix_before_it_writes_anything()
+    {
+        var work = ReleaseArtifacts.TemporaryDirectory("release-bad-input");
+        try
+        {
+            Shell.Check("tar", "-C", work, "-xzf", ReleaseArtifacts.Tarball);
+            var script = Path.Combine(work, TopDirectory, "install.sh");
+            var root = Path.Combine(work, "root");
+
+            var argument = Shell.Run(script, ["--prefix=/opt"], new Dictionary<string, string> { ["DESTDIR"] = root });
+            Assert.Equal(2, argument.ExitCode);
+            Assert.StartsWith("Error: install.sh takes no arguments", argument.Stderr, StringComparison.Ordinal);
+
+            var relative = Shell.Run(script, [], new Dictionary<string, string> { ["DESTDIR"] = root, ["PREFIX"] = "usr" });
+            Assert.Equal(2, relative.ExitCode);
+            Assert.StartsWith("Error: PREFIX must be an absolute path", relative.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(root));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [ReleaseFact("tarball")]
+    public void Tarball_holds_only_what_runs_reproducibly_and_its_checksums_match()
+    {
+        var entries = new List<TarEntry>();
+        using (var file = File.OpenRead(ReleaseArtifacts.Tarball))
+        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+        using (var reader = new TarReader(gzip))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        var names = entries.Select(e => e.Name).ToList();
+        Assert.All(names, n => Assert.StartsWith(TopDirectory, n, StringComparison.Ordinal));
+        foreach (var expected in new[] { "install.sh", "uninstall.sh", "README.md", "LICENSE", "systemd/cocoon-net.service", "completions/cocoon-net.bash",
+                     "completions/cocoon-net.zsh", "completions/cocoon-net.fish", "man/cocoon-net.8", "lib/cocoon-net", "lib/plugins/adopt/CocoonNet.Providers.Adopt.dll",
+                     "lib/plugins/gke/CocoonNet.Providers.Gke.dll", "lib/plugins/volcengine/CocoonNet.Providers.Volcengine.dll" })
+        {
+            Assert.Contains(TopDirectory + expected, names);
+        }
+
+        Assert.DoesNotContain(names, n => n.EndsWith(".pdb", StringComparison.Ordinal) || n.EndsWith(".xml", StringComparison.Ordinal)
+            || n.EndsWith("/createdump", StringComparison.Ordinal) || n.Contains("/test-plugins/", StringComparison.Ordinal)
+            || n.Contains("/test-contracts/", StringComparison.Ordinal) || n.Contains("/emulators/", StringComparison.Ordinal)
+            || n.Contains("/packages/", StringComparison.Ordinal) || n.Contains("/obj/", StringComparison.Ordinal));
+
+        // Reproducible: sorted, root:root, one time stamp, nothing writable by group or others.
+        Assert.Equal(names.Order(StringComparer.Ordinal), names);
+        Assert.All(entries, e => Assert.True(e.Uid == 0 && e.Gid == 0, $"{e.Name} is owned by {e.Uid}:{e.Gid}"));
+        Assert.Single(entries.Select(e => e.ModificationTime).Distinct());
+        Assert.All(entries, e => Assert.False((e.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0, $"{e.Name} is writable by others"));
+        Assert.True((entries.Single(e => e.Name == TopDirectory + "install.sh").Mode & UnixFileMode.UserExecute) != 0);
+        Assert.True((entries.Single(e => e.Name == TopDirectory + "uninstall.sh").Mode & UnixFileMode.UserExecute) != 0);
+
+        // The unversioned name is the same release; each .sha256 checks its own file name (sha256sum -c).
+        Assert.Equal(File.ReadAllBytes(ReleaseArtifacts.Tarball), File.ReadAllBytes(ReleaseArtifacts.LatestTarball));
+        foreach (var tarball in new[] { ReleaseArtifacts.Tarball, ReleaseArtifacts.LatestTarball })
+        {
+            using var stream = File.OpenRead(tarball);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+            Assert.Equal($"{hash}  {Path.GetFileName(tarball)}\n", File.ReadAllText(tarball + ".sha256"));
+        }
+    }
+}
