@@ -65,7 +65,7 @@ internal sealed class KubernetesAgent(
                     // No Node read yet (the API away at start): the node pool.json records is served meanwhile.
                     if (NodeReconciler.Recorded(options.StateDirectory, time) is null)
                     {
-                        node = await changes.NextAsync(null, stop.Token).ConfigureAwait(false);
+                        node = await WaitAsync(changes, null, stop.Token).ConfigureAwait(false);
                         continue;
                     }
 
@@ -79,7 +79,7 @@ internal sealed class KubernetesAgent(
                     key = AnnotatedConfig.From(_claimed is { } claimed ? With(node.Annotations, ClusterNames.Subnet, claimed.ToString()) : node.Annotations).Key;
                     if (start is null)
                     {
-                        node = await changes.NextAsync(key, stop.Token).ConfigureAwait(false);
+                        node = await WaitAsync(changes, key, stop.Token).ConfigureAwait(false);
                         continue;
                     }
                 }
@@ -101,7 +101,7 @@ internal sealed class KubernetesAgent(
                 if (first == serving)
                 {
                     // The host ended on its own (bad input found by the start): reported, then wait for a change.
-                    node = await changes.NextAsync(key, stop.Token).ConfigureAwait(false);
+                    node = await WaitAsync(changes, key, stop.Token).ConfigureAwait(false);
                     continue;
                 }
 
@@ -267,6 +267,45 @@ internal sealed class KubernetesAgent(
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Waits for a configuration change with /healthz, /readyz and /metrics served meanwhile (not ready, the Node's
+    /// reason), so a pod's liveness probe does not restart an agent that only waits for its annotation.
+    /// </summary>
+    private async Task<ClusterNode> WaitAsync(NodeChanges changes, string? key, CancellationToken cancellationToken)
+    {
+        var loggers = commands.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+        var leaseFile = commands.GetService<Linux.HostPaths>()?.DnsmasqLeaseFile ?? "/nonexistent";
+        using var telemetry = new AgentTelemetry(options.Listen, leaseFile, new WaitingHealth(Publisher), time, loggers);
+        try
+        {
+            telemetry.Start();
+        }
+        catch (EndpointsException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        using var serve = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var serving = telemetry.ServeAsync(serve.Token);
+        try
+        {
+            return await changes.NextAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await serve.CancelAsync().ConfigureAwait(false);
+            await Quiet(serving).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Not ready while no host runs: the reason is the one the Node's condition gives.</summary>
+    private sealed class WaitingHealth(NodeStatusPublisher publisher) : IAgentHealth
+    {
+        public bool Ready => false;
+
+        public string Reason => publisher.Desired() is { Ready: false } verdict ? $"{verdict.Reason}: {verdict.Message}" : "starting";
     }
 
     private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> annotations, string key, string value) =>

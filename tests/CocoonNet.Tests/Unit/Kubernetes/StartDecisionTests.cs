@@ -24,10 +24,10 @@ public sealed class StartDecisionTests : IDisposable
         }
     }
 
-    private KubernetesAgent Agent(IPNetwork? range = null, IPNetwork? subnetFlag = null, string? mode = null)
+    private KubernetesAgent Agent(IPNetwork? range = null, IPNetwork? subnetFlag = null, string? mode = null, int port = 0)
     {
         var flags = new NodeInput(null, "node-a", subnetFlag, null, null, null, [], _state, false, null);
-        var options = new AgentOptions(AgentStartMode.Serve, null, _state, AgentOptions.DefaultResync, TimeSpan.Zero, false, new ListenAddress(IPAddress.Loopback, 0))
+        var options = new AgentOptions(AgentStartMode.Serve, null, _state, AgentOptions.DefaultResync, TimeSpan.Zero, false, new ListenAddress(IPAddress.Loopback, port))
         {
             Kubernetes = new KubernetesOptions("node-a", null, range, 24, "cocoon-net", KubernetesOptions.DefaultLeaseGcGrace, mode, flags),
         };
@@ -43,6 +43,43 @@ public sealed class StartDecisionTests : IDisposable
         var agent = Agent();
         Assert.Null(await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None));
         Assert.Equal("NotConfigured", agent.Publisher.Desired().Reason);
+    }
+
+    [Fact]
+    public async Task While_it_waits_for_its_annotation_the_agent_answers_probes_not_ready_with_the_reason()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var run = Agent(port: port).RunAsync(stop.Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        HttpResponseMessage? ready = null;
+        for (var i = 0; i < 100 && ready is null; i++)
+        {
+            try
+            {
+                ready = await http.GetAsync("readyz");
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.NotNull(ready);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("NotConfigured: no VM subnet", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
+        for (var i = 0; i < 50 && !_api.Statuses.Any(s => s.Update is { Ready: false, Reason: "NotConfigured" }); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(_api.Statuses, s => s.Update is { Ready: false, Reason: "NotConfigured" });
+        await stop.CancelAsync();
+        await run;
     }
 
     [Fact]
