@@ -28,6 +28,9 @@ internal sealed record AgentOptions(
     /// <summary>--service-manager (or COCOON_NET_SERVICE_MANAGER) was given: it wins over the mode pool.json records.</summary>
     public bool ServiceManagerGiven { get; init; }
 
+    /// <summary>The in-cluster mode (--kubernetes): the start is decided from the Node; null off it.</summary>
+    public Kubernetes.KubernetesOptions? Kubernetes { get; init; }
+
     public static readonly TimeSpan DefaultResync = TimeSpan.FromSeconds(60);
 
     public static readonly TimeSpan DefaultCloudCheck = TimeSpan.FromMinutes(10);

@@ -26,6 +26,12 @@ internal static class AgentRunner
 
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
     {
+        if (options.Kubernetes is not null)
+        {
+            // In-cluster: its own runner, so the Kubernetes client is loaded only in this mode.
+            return await Kubernetes.KubernetesAgent.RunAsync(commands, options, cancellationToken).ConfigureAwait(false);
+        }
+
         // Without --mode there must be a node to serve: refused before the host starts (no READY, no record).
         if (options.Mode == AgentStartMode.Serve)
         {
@@ -37,10 +43,7 @@ internal static class AgentRunner
             }
         }
 
-        using var singleton = AgentSingleton.TryAcquire(options.StateDirectory)
-            ?? throw new UsageException(
-                $"another cocoon-net agent{(new AgentRecordStore(commands.GetRequiredService<HostPaths>()).ReadLive() is { } running ? $" (pid {running.Pid})" : "")} "
-                + "already serves this node; stop it first ('systemctl stop cocoon-net', or kill it)");
+        using var singleton = Singleton(commands, options);
         using var host = Build(commands, options);
         // RunAsync disposes the host's container when it returns: what the loop left is taken first.
         var exit = host.Services.GetRequiredService<AgentExit>();
@@ -53,7 +56,15 @@ internal static class AgentRunner
         return ExitCodes.Success;
     }
 
-    public static IHost Build(IServiceProvider commands, AgentOptions options)
+    /// <summary>One agent per state directory: a second one is refused, naming the first.</summary>
+    public static AgentSingleton Singleton(IServiceProvider commands, AgentOptions options) =>
+        AgentSingleton.TryAcquire(options.StateDirectory)
+            ?? throw new UsageException(
+                $"another cocoon-net agent{(new AgentRecordStore(commands.GetRequiredService<HostPaths>()).ReadLive() is { } running ? $" (pid {running.Pid})" : "")} "
+                + "already serves this node; stop it first ('systemctl stop cocoon-net', or kill it)");
+
+    /// <summary>The agent's host; <paramref name="extra"/> adds or replaces services (the in-cluster mode's telemetry).</summary>
+    public static IHost Build(IServiceProvider commands, AgentOptions options, Action<IServiceCollection>? extra = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var services = builder.Services;
@@ -94,6 +105,7 @@ internal static class AgentRunner
 
         services.AddHostedService<EndpointsService>();
         services.AddHostedService<AgentLoop>();
+        extra?.Invoke(services);
         return builder.Build();
     }
 }

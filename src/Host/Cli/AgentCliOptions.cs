@@ -24,7 +24,7 @@ internal sealed class AgentCliOptions
 
     public Option<string?> NodeName { get; } = new("--node-name")
     {
-        Description = "Virtual node name (with --mode)",
+        Description = "Virtual node name (with --mode); with --kubernetes this Node's name (default: NODE_NAME)",
     };
 
     public Option<IPNetwork?> Subnet { get; } = new("--subnet")
@@ -59,6 +59,59 @@ internal sealed class AgentCliOptions
         CustomParser = ParseListen,
         HelpName = "HOST:PORT",
     };
+
+    public Option<bool> Kubernetes { get; } = new("--kubernetes")
+    {
+        Description = "Run in-cluster: configuration from this Node's annotations, status on the Node (default on when KUBERNETES_SERVICE_HOST is set; --kubernetes=false turns it off)",
+    };
+
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig")
+    {
+        Description = "Kubeconfig file for --kubernetes (default: KUBECONFIG, else the pod's service account)",
+        HelpName = "PATH",
+    };
+
+    public Option<IPNetwork?> ClusterVmCidr { get; } = new("--cluster-vm-cidr")
+    {
+        Description = "Allocate this node's VM subnet from CIDR (one Lease per subnet) when no --subnet or annotation gives it",
+        CustomParser = r => Renamed(r, "--cluster-vm-cidr"),
+        HelpName = "CIDR",
+    };
+
+    public Option<int?> NodeSubnetPrefix { get; } = new("--node-subnet-prefix")
+    {
+        Description = "Prefix length of each node's subnet from --cluster-vm-cidr (default 24)",
+        CustomParser = OptionValues.WholeNumber,
+        HelpName = "N",
+    };
+
+    public Option<string?> LeaseNamespace { get; } = new("--lease-namespace")
+    {
+        Description = "Namespace of the subnet leases (default: POD_NAMESPACE, else cocoon-net)",
+        HelpName = "NS",
+    };
+
+    public Option<TimeSpan?> LeaseGcGrace { get; } = new("--lease-gc-grace")
+    {
+        Description = "Delete a subnet lease whose node is gone after DURATION (default 10m)",
+        CustomParser = r => Duration(r, allowZero: false),
+        HelpName = "DURATION",
+    };
+
+    /// <summary>A CIDR flag parsed as --subnet is, its messages naming this flag.</summary>
+    private static IPNetwork? Renamed(ArgumentResult result, string name)
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        try
+        {
+            return Operations.NodeRequestValidator.ParseSubnet(token);
+        }
+        catch (Operations.UsageException e)
+        {
+            result.AddError(e.Message.Replace("--subnet", name, StringComparison.Ordinal));
+            return null;
+        }
+    }
 
     private static TimeSpan? Duration(ArgumentResult result, bool allowZero)
     {

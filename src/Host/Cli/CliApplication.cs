@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Reflection;
 using CocoonNet.Host.Agent;
+using CocoonNet.Host.Kubernetes;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Linux;
 using CocoonNet.Host.Logging;
@@ -154,10 +155,17 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var teardown = new Command("teardown", "Remove what cocoon-net created: cloud resources (init nodes), host configuration, state")
         {
-            _o.StateDir, _o.DryRun,
+            _o.StateDir, _o.DryRun, _a.Kubernetes, _a.Kubeconfig, _a.LeaseNamespace, _a.NodeName,
         };
-        teardown.SetAction((parse, ct) => Run(parse, (sp, paths) =>
-            sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct)));
+        teardown.SetAction((parse, ct) => Run(parse, async (sp, paths) =>
+        {
+            // --kubernetes (explicit here: a teardown is never implied): this node's subnet lease goes too.
+            var kubernetes = TeardownKubernetesFrom(parse);
+            var exit = await sp.GetRequiredService<TeardownOperation>().RunAsync(StateDirectory(parse, paths), parse.GetValue(_o.DryRun), ct).ConfigureAwait(false);
+            return exit != ExitCodes.Success || kubernetes is not { } k
+                ? exit
+                : await KubernetesTeardown.RunAsync(sp, k.Node, k.Kubeconfig, k.Namespace, parse.GetValue(_o.DryRun), ct).ConfigureAwait(false);
+        }));
 
         var plugins = new Command("plugins", "List discovered plugins: name, version, contract, platform, load status; with --verbose, their settings") { _o.Output };
         plugins.SetAction((parse, ct) => Run(parse, (sp, paths) =>
@@ -287,6 +295,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         {
             _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables,
             _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
+            _a.Kubernetes, _a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace,
         };
         agent.SetAction((parse, ct) => Run(parse, (sp, paths) => AgentRunner.RunAsync(sp, AgentOptionsFrom(parse, paths), ct)));
         return agent;
@@ -303,7 +312,13 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         };
         var stateDirectory = StateDirectory(parse, paths);
         NodeRequest? request = null;
-        if (mode == AgentStartMode.Serve)
+        var kubernetes = KubernetesFrom(parse, stateDirectory);
+        if (kubernetes is not null)
+        {
+            // In-cluster: the node flags (each wins over its annotation) are checked when the start is decided.
+            mode = AgentStartMode.Serve;
+        }
+        else if (mode == AgentStartMode.Serve)
         {
             Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables];
             if (nodeFlags.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given)
@@ -323,7 +338,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 mode == AgentStartMode.Init ? NodeRequestValidator.DefaultInitPoolSize : NodeRequestValidator.DefaultAdoptPoolSize);
         }
 
-        if (parse.GetValue(_a.RepairCloud) && mode == AgentStartMode.Adopt)
+        if (parse.GetValue(_a.RepairCloud) && (mode == AgentStartMode.Adopt || kubernetes?.Mode == "adopt"))
         {
             throw new UsageException("--repair-cloud is for init nodes: an adopted node's cloud side is never touched");
         }
@@ -339,8 +354,101 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         {
             ServiceManagerGiven = parse.GetResult(_o.ServiceManager) is not null
                 || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ServiceManagerVariable)),
+            Kubernetes = kubernetes,
         };
     }
+
+    /// <summary>
+    /// The in-cluster flags: on with --kubernetes, or when KUBERNETES_SERVICE_HOST is set and --kubernetes=false is
+    /// not given. Plain values only: the Kubernetes client is loaded when the mode runs, not here.
+    /// </summary>
+    private KubernetesOptions? KubernetesFrom(ParseResult parse, string stateDirectory)
+    {
+        var on = parse.GetResult(_a.Kubernetes) is null
+            ? !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(KubernetesOptions.ServiceHostVariable))
+            : parse.GetValue(_a.Kubernetes);
+        if (!on)
+        {
+            Option[] inCluster = [_a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace];
+            if (inCluster.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given)
+            {
+                throw new UsageException($"{given.Name} needs --kubernetes (the agent's in-cluster mode)");
+            }
+
+            return null;
+        }
+
+        var nodeName = KubernetesOptions.CheckNodeName(parse.GetValue(_a.NodeName), Environment.GetEnvironmentVariable("NODE_NAME"));
+        var range = parse.GetValue(_a.ClusterVmCidr);
+        var prefix = parse.GetValue(_a.NodeSubnetPrefix) ?? KubernetesOptions.DefaultNodeSubnetPrefix;
+        KubernetesOptions.CheckAllocation(range, prefix);
+        var kubeconfig = parse.GetValue(_a.Kubeconfig);
+        if (parse.GetResult(_a.Kubeconfig) is not null && string.IsNullOrWhiteSpace(kubeconfig))
+        {
+            throw new UsageException("--kubeconfig is empty: give a kubeconfig file, or leave the flag out (KUBECONFIG, else the pod's service account)");
+        }
+
+        var leaseNamespace = parse.GetValue(_a.LeaseNamespace)?.Trim();
+        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(leaseNamespace))
+        {
+            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
+        }
+
+        var mode = parse.GetValue(_a.Mode);
+        if (mode == "init" && parse.GetResult(_o.ManageIptables) is not null)
+        {
+            throw new UsageException("--manage-iptables is for --mode adopt (init always manages the rules)");
+        }
+
+        // A full set of node flags is checked now, as the start will: bad flags are exit 2 before anything runs.
+        var flags = new NodeInput(
+            parse.GetValue(_o.Platform), nodeName, parse.GetValue(_a.Subnet), parse.GetValue(_o.PoolSize), parse.GetValue(_o.Gateway),
+            parse.GetValue(_o.PrimaryNic), parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns, stateDirectory, false, parse.GetValue(_o.ManageIptables));
+        if (flags.Subnet is not null)
+        {
+            NodeRequestValidator.Validate(flags, NodeRequestValidator.DefaultAdoptPoolSize);
+        }
+
+        return new KubernetesOptions(
+            nodeName,
+            kubeconfig,
+            range,
+            prefix,
+            leaseNamespace ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace,
+            parse.GetValue(_a.LeaseGcGrace) ?? KubernetesOptions.DefaultLeaseGcGrace,
+            mode,
+            flags);
+    }
+
+    /// <summary>teardown's in-cluster flags: checked before the node's teardown changes anything.</summary>
+    private (string Node, string? Kubeconfig, string Namespace)? TeardownKubernetesFrom(ParseResult parse)
+    {
+        if (!parse.GetValue(_a.Kubernetes))
+        {
+            Option[] inCluster = [_a.Kubeconfig, _a.LeaseNamespace, _a.NodeName];
+            return inCluster.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given
+                ? throw new UsageException($"{given.Name} needs --kubernetes (release this node's subnet lease)")
+                : null;
+        }
+
+        var node = KubernetesOptions.CheckNodeName(parse.GetValue(_a.NodeName), Environment.GetEnvironmentVariable("NODE_NAME"));
+        var leaseNamespace = parse.GetValue(_a.LeaseNamespace)?.Trim();
+        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(leaseNamespace))
+        {
+            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
+        }
+
+        var kubeconfig = parse.GetValue(_a.Kubeconfig);
+        if (!string.IsNullOrWhiteSpace(kubeconfig) && !File.Exists(kubeconfig))
+        {
+            throw new UsageException($"kubeconfig {kubeconfig} does not exist: give --kubeconfig PATH, or run in a pod (in-cluster config)");
+        }
+
+        return (node, string.IsNullOrWhiteSpace(kubeconfig) ? null : kubeconfig,
+            leaseNamespace ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace);
+    }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>
     private string? PluginsDirectoryFlag(ParseResult parse)

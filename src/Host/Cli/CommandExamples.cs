@@ -38,12 +38,14 @@ internal static class CommandExamples
         [
             "cocoon-net teardown --dry-run   # list what would be removed",
             "cocoon-net teardown",
+            "cocoon-net teardown --kubernetes --node-name node-a   # also release its subnet lease",
         ],
         ["agent"] =
         [
             "cocoon-net agent                                    # serve the node in pool.json (after a reboot, say)",
             "cocoon-net agent --mode adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
             "cocoon-net agent --resync 30s --cloud-check 0 --listen 127.0.0.1:9100",
+            "cocoon-net agent --kubernetes --cluster-vm-cidr 172.20.0.0/16   # in a pod: configured from its Node",
         ],
         ["plugins"] =
         [

@@ -150,7 +150,7 @@ public sealed class ManifestStructureTests
         {
             ["cluster /nodes"] = new(StringComparer.Ordinal) { "get", "list", "watch", "patch" },
             ["cluster /nodes/status"] = new(StringComparer.Ordinal) { "patch" },
-            ["cocoon-net coordination.k8s.io/leases"] = new(StringComparer.Ordinal) { "create", "delete", "list" },
+            ["cocoon-net coordination.k8s.io/leases"] = new(StringComparer.Ordinal) { "create", "delete", "get", "list", "update" },
             ["default /events"] = new(StringComparer.Ordinal) { "create" },
         };
         Assert.Equal(expected.Select(e => $"{e.Key}: {string.Join(',', e.Value)}"), granted.Select(e => $"{e.Key}: {string.Join(',', e.Value)}"));

@@ -1,0 +1,80 @@
+using System.Net;
+using CocoonNet.Host.Net;
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Kubernetes;
+
+/// <summary>
+/// Fleet subnet allocation: a node claims the lowest free subnet of the cluster range by creating the Lease named
+/// for it. The API server refuses a second create of one name (409), so two nodes never get the same subnet,
+/// however they race; a lease this node already holds (a crash after the create) is reused.
+/// </summary>
+internal sealed class SubnetAllocator(INodeApi api, string leaseNamespace, TimeProvider time, ILogger logger)
+{
+    /// <summary>Claims (or finds) this node's subnet. <paramref name="avoid"/>: the node's own addresses (its VPC subnet).</summary>
+    public async Task<IPNetwork> ClaimAsync(string node, IPNetwork range, int prefix, IReadOnlyList<IPAddress> avoid, CancellationToken cancellationToken)
+    {
+        // One list first: skip what is taken (fewer 409s), and find a lease this node already holds.
+        var leases = await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false);
+        var taken = new List<IPNetwork>();
+        foreach (var lease in leases)
+        {
+            if (ClusterNames.SubnetOf(lease.Name) is not { } subnet)
+            {
+                continue;
+            }
+
+            if (lease.Holder == node && subnet.PrefixLength == prefix && Inside(range, subnet))
+            {
+                logger.SubnetReused(subnet, lease.Name);
+                return subnet;
+            }
+
+            taken.Add(subnet);
+        }
+
+        foreach (var candidate in Candidates(range, prefix))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (taken.Any(t => Overlap(t, candidate)) || avoid.Any(candidate.Contains))
+            {
+                continue;
+            }
+
+            var name = ClusterNames.LeaseName(candidate);
+            var now = time.GetUtcNow();
+            if (await api.CreateLeaseAsync(leaseNamespace, new SubnetLease(name, node, now, now, null), cancellationToken).ConfigureAwait(false))
+            {
+                logger.SubnetClaimed(candidate, name);
+                return candidate;
+            }
+
+            // Taken meanwhile: ours only if this node created it before (a crash between create and annotate).
+            if (await api.GetLeaseAsync(leaseNamespace, name, cancellationToken).ConfigureAwait(false) is { } existing && existing.Holder == node)
+            {
+                logger.SubnetReused(candidate, name);
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"no free /{prefix} left in {range} (leases in namespace {leaseNamespace}): widen --cluster-vm-cidr, or delete the leases of nodes that are gone");
+    }
+
+    /// <summary>The range's subnets of the prefix, lowest first.</summary>
+    public static IEnumerable<IPNetwork> Candidates(IPNetwork range, int prefix)
+    {
+        var first = (ulong)Ipv4.ToUInt32(range.BaseAddress);
+        var end = first + (1UL << (32 - range.PrefixLength));
+        var step = 1UL << (32 - prefix);
+        for (var at = first; at < end; at += step)
+        {
+            yield return new IPNetwork(Ipv4.FromUInt32((uint)at), prefix);
+        }
+    }
+
+    private static bool Inside(IPNetwork range, IPNetwork subnet) =>
+        subnet.PrefixLength >= range.PrefixLength && range.Contains(subnet.BaseAddress);
+
+    private static bool Overlap(IPNetwork a, IPNetwork b) => a.Contains(b.BaseAddress) || b.Contains(a.BaseAddress);
+}

@@ -1,0 +1,144 @@
+using CocoonNet.Tests.Support;
+using k8s;
+using k8s.Models;
+using static CocoonNet.Tests.Integration.AgentInNamespacesTests;
+
+namespace CocoonNet.Tests.Integration.Kubernetes;
+
+/// <summary>
+/// Issue 12, in-cluster mode: the agent in a sandbox node configured from its Node's annotations (the API emulator in
+/// the outside namespace), its condition and extended resource read back with the official client, repairs and DHCP
+/// while the API is unreachable, and a re-configuration (pool size, then subnet) from an annotation change.
+/// </summary>
+[Collection(NamespaceCollection.Name)]
+public sealed class InClusterAgentInNamespacesTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [PrivilegedFact]
+    public async Task The_node_is_configured_published_repaired_offline_and_reconfigured_from_its_annotations()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new KubeEmulatorInNamespace(sandbox);
+        using var client = emulator.Client();
+        await client.CoreV1.CreateNodeAsync(new V1Node
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "sandbox",
+                Annotations = new Dictionary<string, string>
+                {
+                    ["cocoonstack.io/vm-subnet"] = "172.20.0.0/24",
+                    ["cocoonstack.io/vm-mode"] = "adopt",
+                    ["cocoonstack.io/vm-pool-size"] = "20",
+                },
+            },
+        });
+
+        using var agent = new AgentProcess(sandbox,
+            ["--kubernetes", "--kubeconfig", emulator.Kubeconfig, "--manage-iptables", "--resync", "10m"],
+            new Dictionary<string, string> { ["NODE_NAME"] = "sandbox" });
+        Assert.True(agent.WaitForReady(), agent.Output);
+        Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 20, Limit), agent.Output);
+
+        // The condition and the extended resource, as the API returns them.
+        var published = await Until(client, n => Condition(n) is { Status: "True" } && Resource(n) == "20", agent);
+        Assert.Equal("Reconciled", Condition(published)!.Reason);
+        Assert.Equal("20", published.Status.Allocatable["cocoonstack.io/vm-ip"].ToString());
+
+        // The API away: the node is still repaired and its VM still renews.
+        var vm = sandbox.AddVm();
+        var address = sandbox.Dhcp(vm);
+        Assert.True(address is not null, agent.Output);
+        emulator.Unreachable(true);
+        sandbox.InNamespace(sandbox.Node, "ip", "route", "del", $"{address}/32", "dev", "cni0");
+        Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 20, TimeSpan.FromSeconds(5)), agent.Output);
+        Assert.Equal(address, sandbox.Dhcp(vm));
+        emulator.Unreachable(false);
+
+        // Back: a new pool size re-configures the node and is published.
+        await client.CoreV1.PatchNodeAsync(new V1Patch("""{"metadata":{"annotations":{"cocoonstack.io/vm-pool-size":"30"}}}""", V1Patch.PatchType.MergePatch), "sandbox");
+        Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 30, Limit), agent.Output);
+        await Until(client, n => Condition(n) is { Status: "True" } && Resource(n) == "30", agent);
+
+        // A new subnet: the old one is torn down first, then the node is set up on the new one.
+        await client.CoreV1.PatchNodeAsync(new V1Patch("""{"metadata":{"annotations":{"cocoonstack.io/vm-subnet":"172.20.1.0/24"}}}""", V1Patch.PatchType.MergePatch), "sandbox");
+        Assert.True(Eventually(() => sandbox.InNamespace(sandbox.Node, "ip", "-4", "addr", "show", "dev", "cni0").Contains("172.20.1.1/24", StringComparison.Ordinal)
+            && !sandbox.InNamespace(sandbox.Node, "ip", "-4", "addr", "show", "dev", "cni0").Contains("172.20.0.1/24", StringComparison.Ordinal)
+            && sandbox.RoutesWithProtocol("204").Count == 30, Limit), agent.Output);
+        await Until(client, n => Condition(n) is { Status: "True" }, agent);
+        var events = await client.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.Reason == "SubnetChanged" && e.InvolvedObject.Name == "sandbox" && e.InvolvedObject.Kind == "Node");
+        Assert.False(agent.HasExited, agent.Output);
+    }
+
+    [PrivilegedFact]
+    public async Task A_claimed_subnet_an_orphan_collected_and_teardown_releases_the_lease()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new KubeEmulatorInNamespace(sandbox);
+        using var client = emulator.Client();
+        await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "sandbox" } });
+        var old = DateTime.UtcNow.AddHours(-1);
+        await client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "vm-subnet-172-20-0-0-24", Labels = new Dictionary<string, string> { ["cocoonstack.io/vm-subnet-lease"] = "true" } },
+            Spec = new V1LeaseSpec { HolderIdentity = "gone", AcquireTime = old, RenewTime = old },
+        }, "cocoon-net");
+
+        string claimed;
+        using (var agent = new AgentProcess(sandbox,
+            ["--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig, "--cluster-vm-cidr", "172.20.0.0/16", "--pool-size", "10",
+             "--lease-gc-grace", "2s", "--manage-iptables", "--resync", "10m"]))
+        {
+            Assert.True(agent.WaitForReady(), agent.Output);
+            // A subnet is claimed (172.20.1.0/24: 172.20.0.0/24 is held, unless the GC was quicker), annotated and served.
+            var node = await client.CoreV1.ReadNodeAsync("sandbox");
+            claimed = node.Metadata.Annotations["cocoonstack.io/vm-subnet"];
+            Assert.Contains(claimed, (string[])["172.20.0.0/24", "172.20.1.0/24"]);
+            Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 10, Limit), agent.Output);
+            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseOf(claimed), "cocoon-net");
+            Assert.Equal("sandbox", lease.Spec.HolderIdentity);
+
+            // The orphan is collected once the grace (2 s) is over.
+            Assert.True(Eventually(() => !client.CoordinationV1.ListNamespacedLease("cocoon-net").Items.Any(l => l.Spec.HolderIdentity == "gone"), Limit),
+                agent.Output);
+            Assert.True(agent.Terminate(TimeSpan.FromSeconds(10)), agent.Output);
+        }
+
+        var teardown = sandbox.CocoonNet("teardown", "--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig);
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Contains($"lease     - cocoon-net/{LeaseOf(claimed)}", teardown.ToString(), StringComparison.Ordinal);
+        Assert.Empty((await client.CoordinationV1.ListNamespacedLeaseAsync("cocoon-net")).Items);
+        var after = await client.CoreV1.ReadNodeAsync("sandbox");
+        Assert.False(after.Metadata.Annotations?.ContainsKey("cocoonstack.io/vm-subnet") ?? false);
+        Assert.Empty(sandbox.RoutesWithProtocol("204"));
+    }
+
+    private static string LeaseOf(string subnet) => "vm-subnet-" + subnet.Replace('.', '-').Replace('/', '-');
+
+    private static V1NodeCondition? Condition(V1Node node) => node.Status?.Conditions?.SingleOrDefault(c => c.Type == "CocoonNetReady");
+
+    private static string? Resource(V1Node node) =>
+        node.Status?.Capacity?.TryGetValue("cocoonstack.io/vm-ip", out var q) == true ? q.ToString() : null;
+
+    private static async Task<V1Node> Until(k8s.Kubernetes client, Func<V1Node, bool> condition, AgentProcess agent)
+    {
+        var deadline = DateTime.UtcNow + Limit;
+        V1Node node;
+        do
+        {
+            node = await client.CoreV1.ReadNodeAsync("sandbox");
+            if (condition(node))
+            {
+                return node;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"the node never matched; last status: {KubernetesJson.Serialize(node.Status)}\n{agent.Output}");
+        return node;
+    }
+}
