@@ -145,6 +145,19 @@ internal sealed class KubernetesAgent(
 
         var flags = _k.Flags;
         var subnet = flags.Subnet ?? annotated.Subnet;
+        if (subnet is { } given && _k.ClusterVmCidr is { } cluster && SubnetAllocator.Overlaps(cluster, given))
+        {
+            // A hand-set subnet inside the cluster range holds its Lease like a claimed one: no other node is given it,
+            // and a node annotated with a subnet another node holds is refused, never configured.
+            var holder = await new SubnetAllocator(api, _k.LeaseNamespace, time, logger).HoldAsync(node.Name, given, cancellationToken).ConfigureAwait(false);
+            if (holder is not null)
+            {
+                return Refuse("SubnetConflict",
+                    $"VM subnet {given} is held by node {holder} (lease {ClusterNames.LeaseName(given)} in namespace {_k.LeaseNamespace}): "
+                    + $"annotate another subnet, or remove {ClusterNames.Subnet} to have one allocated", recorded);
+            }
+        }
+
         if (subnet is null && _k.ClusterVmCidr is { } range)
         {
             var allocator = new SubnetAllocator(api, _k.LeaseNamespace, time, logger);

@@ -61,6 +61,37 @@ internal sealed class SubnetAllocator(INodeApi api, string leaseNamespace, TimeP
             $"no free /{prefix} left in {range} (leases in namespace {leaseNamespace}): widen --cluster-vm-cidr, or delete the leases of nodes that are gone");
     }
 
+    /// <summary>
+    /// A subnet given by hand (annotation or flag) inside the cluster range takes its Lease too, so the allocator never
+    /// hands it to another node. Null when this node holds it (now or before); else the node that holds it.
+    /// </summary>
+    public async Task<string?> HoldAsync(string node, IPNetwork subnet, CancellationToken cancellationToken)
+    {
+        var name = ClusterNames.LeaseName(subnet);
+        foreach (var lease in await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false))
+        {
+            // Another node's lease of another size over some of the same addresses (a /23 against /24s).
+            if (lease.Name != name && lease.Holder != node && ClusterNames.SubnetOf(lease.Name) is { } other && Overlap(other, subnet))
+            {
+                return lease.Holder ?? lease.Name;
+            }
+        }
+
+        var now = time.GetUtcNow();
+        if (await api.CreateLeaseAsync(leaseNamespace, new SubnetLease(name, node, now, now, null), cancellationToken).ConfigureAwait(false))
+        {
+            logger.SubnetClaimed(subnet, name);
+            return null;
+        }
+
+        // A lease deleted between the create and this read (teardown, GC) is free: the next decision takes it.
+        var holder = (await api.GetLeaseAsync(leaseNamespace, name, cancellationToken).ConfigureAwait(false))?.Holder;
+        return holder == node ? null : holder ?? "(released meanwhile; retrying)";
+    }
+
+    /// <summary>Whether <paramref name="subnet"/> shares addresses with <paramref name="range"/>.</summary>
+    public static bool Overlaps(IPNetwork range, IPNetwork subnet) => Overlap(range, subnet);
+
     /// <summary>The range's subnets of the prefix, lowest first.</summary>
     public static IEnumerable<IPNetwork> Candidates(IPNetwork range, int prefix)
     {

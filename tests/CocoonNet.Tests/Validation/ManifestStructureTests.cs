@@ -184,6 +184,10 @@ public sealed class ManifestStructureTests
         Assert.Equal("metadata.namespace", (string?)env["POD_NAMESPACE"]["valueFrom"]!["fieldRef"]!["fieldPath"]);
         Assert.Equal("status.podIP", (string?)env["POD_IP"]["valueFrom"]!["fieldRef"]!["fieldPath"]);
         Assert.Equal("process", (string?)env["COCOON_NET_SERVICE_MANAGER"]["value"]);
+        // The unit's memory setting (packaging/systemd/cocoon-net.service) holds in the pod too.
+        Assert.Equal("0", (string?)env["DOTNET_TieredCompilation"]["value"]);
+        Assert.Contains("Environment=DOTNET_TieredCompilation=0",
+            File.ReadAllText(Path.Combine(Support.TestEnvironment.RepositoryRoot, "packaging", "systemd", "cocoon-net.service")), StringComparison.Ordinal);
     }
 
     [Fact]

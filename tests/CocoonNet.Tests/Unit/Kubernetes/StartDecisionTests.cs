@@ -112,6 +112,35 @@ public sealed class StartDecisionTests : IDisposable
         Assert.Single(_api.Leases);
     }
 
+    [Fact]
+    public async Task A_hand_set_subnet_inside_the_cluster_range_holds_its_lease_so_it_is_never_allocated_again()
+    {
+        Annotate(("cocoonstack.io/vm-subnet", "172.20.0.0/24"));
+        var agent = Agent(range: IPNetwork.Parse("172.20.0.0/16"));
+        Assert.Equal("172.20.0.0/24", (await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None))!.Request!.Subnet.ToString());
+        Assert.Equal(("vm-subnet-172-20-0-0-24", "node-a"), (Assert.Single(_api.Leases).Name, Assert.Single(_api.Leases).Holder));
+
+        // A node allocating from the range skips it.
+        _api.AddNode("node-b", IPAddress.Parse("10.0.0.9"));
+        var other = await new SubnetAllocator(_api, "cocoon-net", TimeProvider.System, NullLogger.Instance)
+            .ClaimAsync("node-b", IPNetwork.Parse("172.20.0.0/16"), 24, [], CancellationToken.None);
+        Assert.Equal("172.20.1.0/24", other.ToString());
+    }
+
+    [Theory]
+    [InlineData("172.20.1.0/24")]
+    [InlineData("172.20.0.0/23")]
+    public async Task A_hand_set_subnet_another_node_holds_is_refused_on_the_node(string annotated)
+    {
+        _api.PutLease(new SubnetLease("vm-subnet-172-20-1-0-24", "node-b", null, null, null));
+        Annotate(("cocoonstack.io/vm-subnet", annotated));
+        var agent = Agent(range: IPNetwork.Parse("172.20.0.0/16"));
+        Assert.Null(await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None));
+        Assert.Equal("SubnetConflict", agent.Publisher.Desired().Reason);
+        Assert.Contains("held by node node-b", agent.Publisher.Desired().Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_api.Leases, l => l.Holder == "node-a");
+    }
+
     [Theory]
     [InlineData("cocoonstack.io/vm-subnet", "172.21.4.1/24", "annotation cocoonstack.io/vm-subnet: 172.21.4.1/24 has host bits set; did you mean 172.21.4.0/24?")]
     [InlineData("cocoonstack.io/vm-pool-size", "9999",
