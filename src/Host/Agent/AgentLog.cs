@@ -53,6 +53,9 @@ internal static partial class AgentLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "memory released while idle: RSS {BeforeMiB:F1} -> {AfterMiB:F1} MiB ({UnmappedMiB:F1} MiB of clean code pages unmapped from {Mappings} mappings; they stay in the page cache)")]
     public static partial void MemoryReleased(this ILogger logger, double beforeMiB, double afterMiB, double unmappedMiB, int mappings);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "giving idle memory back failed: {Reason} (the agent keeps running; it no longer tries)")]
+    public static partial void MemoryReleaseFailed(this ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "agent stopping: network, dnsmasq and state are left as they are")]
     public static partial void Stopping(this ILogger logger);
 }

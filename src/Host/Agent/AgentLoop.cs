@@ -180,7 +180,22 @@ internal sealed class AgentLoop(
             }
 
             released = finished;
-            var trim = WorkingSet.Trim(AppContext.BaseDirectory);
+            WorkingSet.TrimResult trim;
+            try
+            {
+                trim = WorkingSet.Trim(AppContext.BaseDirectory);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Giving memory back is an optimisation: whatever the runtime or the kernel refuses (no madvise
+                // in this libc, /proc unreadable) must not end the agent that keeps the node's network. Said once,
+                // then this source waits for the stop: it must not complete either, since any source that ends,
+                // ends the agent (Task.WhenAny below).
+                logger.MemoryReleaseFailed(e.Message);
+                await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken).ConfigureAwait(false);
+                return;
+            }
+
             if (logger.IsEnabled(LogLevel.Debug))
             {
                 logger.MemoryReleased(trim.RssBeforeKib / 1024.0, trim.RssAfterKib / 1024.0, trim.UnmappedKib / 1024.0, trim.Mappings);

@@ -23,7 +23,15 @@ internal static partial class WorkingSet
     private const int MADV_DONTNEED = 4;
 
     /// <summary>One mapping of /proc/self/smaps: its range, permissions, path and resident/private sizes.</summary>
-    internal sealed record Mapping(ulong Start, ulong End, string Permissions, string Path, long RssKib, long AnonymousKib, long PrivateDirtyKib, string VmFlags);
+    /// <remarks>
+    /// The sizes a mapping's safety depends on (Anonymous, Private_Dirty, Swap) are -1 until their line is read: a
+    /// kernel that does not print one, or a record cut short, leaves the mapping not droppable.
+    /// </remarks>
+    internal sealed record Mapping(ulong Start, ulong End, string Permissions, string Path, long RssKib, long AnonymousKib, long PrivateDirtyKib, string VmFlags)
+    {
+        /// <summary>Swapped-out pages: in a private mapping these are copied-on-write pages, counted in no other field.</summary>
+        public long SwapKib { get; init; } = -1;
+    }
 
     /// <summary>What a trim did: resident memory before and after, and the file pages unmapped.</summary>
     internal readonly record struct TrimResult(long RssBeforeKib, long RssAfterKib, long UnmappedKib, int Mappings);
@@ -64,14 +72,16 @@ internal static partial class WorkingSet
     /// <summary>
     /// True when unmapping every page of <paramref name="m"/> loses nothing: a file under <paramref name="root"/> (not
     /// a deleted file, a memfd or a pseudo mapping like [heap]), readable but not writable, with no private page (a
-    /// copy-on-write page in a private mapping is counted as anonymous), not locked or I/O memory.
+    /// copy-on-write page in a private mapping is counted as anonymous while resident and as swap once swapped out:
+    /// dropping a swapped copy, e.g. of the relocated read-only data of libcoreclr.so, would bring back the file's
+    /// unrelocated bytes), not locked or I/O memory. Every one of these sizes must have been read (not -1).
     /// </summary>
     public static bool Droppable(Mapping m, string root) =>
         m.RssKib > 0
         && Under(m.Path, root)
         && !m.Path.EndsWith(" (deleted)", StringComparison.Ordinal)
         && m.Permissions.Length == 4 && m.Permissions[0] == 'r' && m.Permissions[1] == '-'
-        && m.AnonymousKib == 0 && m.PrivateDirtyKib == 0
+        && m.AnonymousKib == 0 && m.PrivateDirtyKib == 0 && m.SwapKib == 0
         && !HasFlag(m.VmFlags, "lo") && !HasFlag(m.VmFlags, "io") && !HasFlag(m.VmFlags, "pf") && !HasFlag(m.VmFlags, "dd");
 
     /// <summary>Parses smaps text: a header line per mapping, then <c>Key: value kB</c> lines and <c>VmFlags:</c>.</summary>
@@ -144,6 +154,10 @@ internal static partial class WorkingSet
             {
                 current = current with { PrivateDirtyKib = Kib(value) };
             }
+            else if (key.SequenceEqual("Swap"u8))
+            {
+                current = current with { SwapKib = Kib(value) };
+            }
             else if (key.SequenceEqual("VmFlags"u8))
             {
                 current = current with { VmFlags = System.Text.Encoding.ASCII.GetString(value) };
@@ -204,13 +218,14 @@ internal static partial class WorkingSet
         }
 
         var path = System.Text.Encoding.UTF8.GetString(rest[slash..].TrimEnd((byte)' '));
-        return Under(path, root) ? new Mapping(start, end, System.Text.Encoding.ASCII.GetString(rest[..4]), path, 0, 0, 0, "") : null;
+        return Under(path, root) ? new Mapping(start, end, System.Text.Encoding.ASCII.GetString(rest[..4]), path, 0, -1, -1, "") : null;
     }
 
     private static long Kib(ReadOnlySpan<byte> value)
     {
         var number = value.EndsWith(" kB"u8) ? value[..^3] : value;
-        return long.TryParse(number.Trim((byte)' '), NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : 0;
+        // -1 (unknown) for what does not parse: never read as "no such pages".
+        return long.TryParse(number.Trim((byte)' '), NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : -1;
     }
 
     private static long Kib(string value)

@@ -60,6 +60,38 @@ public sealed class DebPackageTests
         }
     }
 
+    [Fact]
+    public void Purge_removes_the_enablement_link_an_administrator_made_and_remove_keeps_it()
+    {
+        // The package's own postrm, run as dpkg runs it under an installation root (DPKG_ROOT): no systemd is
+        // reloaded there and nothing outside the root is touched.
+        var root = Directory.CreateTempSubdirectory("cocoon-net-postrm-").FullName;
+        try
+        {
+            var wants = Path.Combine(root, "etc/systemd/system/multi-user.target.wants");
+            Directory.CreateDirectory(wants);
+            var link = Path.Combine(wants, "cocoon-net.service");
+            var other = Path.Combine(wants, "other.service");
+            File.CreateSymbolicLink(link, "/usr/lib/systemd/system/cocoon-net.service");
+            File.CreateSymbolicLink(other, "/usr/lib/systemd/system/other.service");
+            var postrm = Path.Combine(TestEnvironment.RepositoryRoot, "packaging/deb/postrm");
+            var env = new Dictionary<string, string> { ["DPKG_ROOT"] = root };
+
+            var remove = Shell.Run("sh", [postrm, "remove"], env);
+            Assert.True(remove.ExitCode == 0, remove.ToString());
+            Assert.NotNull(new FileInfo(link).LinkTarget);
+
+            var purge = Shell.Run("sh", [postrm, "purge"], env);
+            Assert.True(purge.ExitCode == 0, purge.ToString());
+            Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);
+            Assert.NotNull(new FileInfo(other).LinkTarget);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     /// <summary>A maintainer script without its comments (which say what it does not do).</summary>
     private static string Code(string script) =>
         string.Join('\n', File.ReadAllLines(script).Where(l => !l.TrimStart().StartsWith('#')));

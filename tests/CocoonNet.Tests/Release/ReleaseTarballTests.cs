@@ -68,6 +68,63 @@ public sealed class ReleaseTarballTests
     }
 
     [ReleaseFact("tarball")]
+    public void Install_script_never_writes_through_a_link_planted_in_the_destination_and_completes_an_interrupted_swap()
+    {
+        var work = ReleaseArtifacts.TemporaryDirectory("release-links");
+        try
+        {
+            Shell.Check("tar", "-C", work, "-xzf", ReleaseArtifacts.Tarball);
+            var root = Path.Combine(work, "root");
+            var outside = Path.Combine(work, "outside");
+            Directory.CreateDirectory(outside);
+            var victim = Path.Combine(outside, "victim");
+            File.WriteAllText(victim, "untouched\n");
+            var units = Path.Combine(root, "usr/lib/systemd/system");
+            var man = Path.Combine(root, "usr/share/man/man8");
+            var completions = Path.Combine(root, "usr/share/bash-completion/completions");
+            foreach (var dir in new[] { units, man, completions, Path.Combine(root, "usr/lib/cocoon-net.old") })
+            {
+                Directory.CreateDirectory(dir);
+            }
+
+            // Links where install.sh writes files (to a file outside, and to a directory outside), and the state
+            // an install killed between its two renames leaves: lib/cocoon-net.old and no lib/cocoon-net.
+            File.CreateSymbolicLink(Path.Combine(units, "cocoon-net.service"), victim);
+            File.CreateSymbolicLink(Path.Combine(units, "cocoon-net.service.new"), victim);
+            File.CreateSymbolicLink(Path.Combine(man, "cocoon-net.8.gz"), outside);
+            File.CreateSymbolicLink(Path.Combine(completions, "cocoon-net"), victim);
+            File.WriteAllText(Path.Combine(root, "usr/lib/cocoon-net.old/marker"), "old\n");
+
+            var install = Shell.Run(Path.Combine(work, TopDirectory, "install.sh"), [], new Dictionary<string, string> { ["DESTDIR"] = root },
+                TimeSpan.FromSeconds(120));
+            Assert.True(install.ExitCode == 0, install.ToString());
+
+            Assert.Equal("untouched\n", File.ReadAllText(victim));
+            Assert.Equal(["victim"], Directory.EnumerateFileSystemEntries(outside).Select(e => Path.GetFileName(e)));
+            foreach (var file in new[] { Path.Combine(units, "cocoon-net.service"), Path.Combine(man, "cocoon-net.8.gz"), Path.Combine(completions, "cocoon-net") })
+            {
+                Assert.Null(new FileInfo(file).LinkTarget);
+                Assert.True(new FileInfo(file).Length > 0, file);
+            }
+
+            Assert.Contains("\nExecStart=/usr/bin/cocoon-net agent\n", File.ReadAllText(Path.Combine(units, "cocoon-net.service")));
+            Assert.True(File.Exists(Path.Combine(root, "usr/lib/cocoon-net/cocoon-net")));
+            Assert.False(Directory.Exists(Path.Combine(root, "usr/lib/cocoon-net.old")));
+            Assert.Empty(Directory.EnumerateFiles(root, ".cocoon-net.*", SearchOption.AllDirectories));
+
+            var odd = Shell.Run(Path.Combine(work, TopDirectory, "install.sh"), [],
+                new Dictionary<string, string> { ["DESTDIR"] = Path.Combine(work, "odd"), ["PREFIX"] = "/opt/a#b" });
+            Assert.Equal(2, odd.ExitCode);
+            Assert.StartsWith("Error: PREFIX may hold only", odd.Stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(work, "odd")));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [ReleaseFact("tarball")]
     public void Install_script_refuses_arguments_and_a_relative_prefix_before_it_writes_anything()
     {
         var work = ReleaseArtifacts.TemporaryDirectory("release-bad-input");

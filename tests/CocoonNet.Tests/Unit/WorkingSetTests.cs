@@ -16,40 +16,50 @@ public sealed class WorkingSetTests
         Rss:                 512 kB
         Private_Dirty:         0 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd ex mr mw me
         7f0000100000-7f0000200000 rw-p 00100000 08:01 11 /usr/lib/cocoon-net/cocoon-net.r2r.dll
         Rss:                 300 kB
         Private_Dirty:        40 kB
         Anonymous:            40 kB
+        Swap:                  0 kB
         VmFlags: rd wr mr mw me ac
         7f0000200000-7f0000210000 r--p 00000000 08:01 12 /usr/lib/cocoon-net/libcoreclr.so
         Rss:                  64 kB
         Private_Dirty:         8 kB
         Anonymous:             8 kB
+        Swap:                  0 kB
         VmFlags: rd mr mw me ac
         7f0000210000-7f0000220000 r--s 00000000 08:01 13 /usr/lib/cocoon-net/System.Private.CoreLib.dll
         Rss:                  32 kB
+        Private_Dirty:         0 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd sh mr mw me ms
         7f0000220000-7f0000230000 rw-s 00000000 00:01 14 /memfd:doublemapper (deleted)
         Rss:                  64 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd wr sh mr mw me ms
         7f0000230000-7f0000240000 r-xp 00000000 08:01 15 /usr/lib/x86_64-linux-gnu/libc.so.6
         Rss:                  64 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd ex mr mw me
         7f0000240000-7f0000250000 rw-p 00000000 00:00 0
         Rss:                  64 kB
         Anonymous:            64 kB
+        Swap:                  0 kB
         VmFlags: rd wr mr mw me ac
         7f0000250000-7f0000260000 r-xp 00000000 08:01 16 /usr/lib/cocoon-net/plugins/my plugin/x.dll
         Rss:                   4 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd ex mr mw me lo
         7f0000260000-7f0000270000 r-xp 00000000 08:01 17 /usr/lib/cocoon-net/plugins/gke/old.dll (deleted)
         Rss:                   4 kB
         Anonymous:             0 kB
+        Swap:                  0 kB
         VmFlags: rd ex mr mw me
         """;
 
@@ -71,6 +81,43 @@ public sealed class WorkingSetTests
         // Not: the writable data section (its written pages would be lost), the relocated read-only part (copied
         // pages), a locked mapping, a deleted file.
         Assert.Equal(["/usr/lib/cocoon-net/cocoon-net.r2r.dll r-xp", "/usr/lib/cocoon-net/System.Private.CoreLib.dll r--s"], droppable);
+    }
+
+    [Fact]
+    public void A_read_only_mapping_with_swapped_out_copies_or_sizes_the_kernel_did_not_print_is_never_trimmed()
+    {
+        // libcoreclr.so's relocated read-only data (RELRO) on a node with swap: its copied pages are swapped out, so
+        // Anonymous is 0; dropping them would bring back the file's unrelocated bytes. Then a record without Swap and
+        // one with a size that does not parse: unknown is not zero.
+        const string swapped = """
+            7f0000200000-7f0000210000 r--p 00000000 08:01 12 /usr/lib/cocoon-net/libcoreclr.so
+            Rss:                  32 kB
+            Private_Dirty:         0 kB
+            Anonymous:             0 kB
+            Swap:                 16 kB
+            VmFlags: rd mr mw me ac
+            7f0000210000-7f0000220000 r-xp 00000000 08:01 13 /usr/lib/cocoon-net/libclrjit.so
+            Rss:                  32 kB
+            Private_Dirty:         0 kB
+            Anonymous:             0 kB
+            VmFlags: rd ex mr mw me
+            7f0000220000-7f0000230000 r-xp 00000000 08:01 14 /usr/lib/cocoon-net/libSystem.Native.so
+            Rss:                  32 kB
+            Private_Dirty:         0 kB
+            Anonymous:             x kB
+            Swap:                  0 kB
+            VmFlags: rd ex mr mw me
+            7f0000230000-7f0000240000 r-xp 00000000 08:01 15 /usr/lib/cocoon-net/cocoon-net
+            Rss:                  32 kB
+            Private_Dirty:         0 kB
+            Anonymous:             0 kB
+            Swap:                  0 kB
+            VmFlags: rd ex mr mw me
+            """;
+        var mappings = WorkingSet.Parse(new MemoryStream(Encoding.UTF8.GetBytes(swapped)), "/usr/lib/cocoon-net");
+
+        Assert.Equal(4, mappings.Count);
+        Assert.Equal(["/usr/lib/cocoon-net/cocoon-net"], mappings.Where(m => WorkingSet.Droppable(m, "/usr/lib/cocoon-net")).Select(m => m.Path));
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public sealed class ManifestStructureTests
 
         var expected = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal)
         {
-            ["cluster /nodes"] = new(StringComparer.Ordinal) { "get", "list", "watch", "patch" },
+            ["cluster /nodes"] = new(StringComparer.Ordinal) { "get", "watch", "patch" },
             ["cluster /nodes/status"] = new(StringComparer.Ordinal) { "patch" },
             ["cocoon-net coordination.k8s.io/leases"] = new(StringComparer.Ordinal) { "create", "delete", "get", "list", "update" },
             ["default /events"] = new(StringComparer.Ordinal) { "create" },
