@@ -168,7 +168,18 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
     public Task<bool> CreateLeaseAsync(string ns, SubnetLease lease, CancellationToken cancellationToken) =>
         Call(async ct =>
         {
-            await _client.CoordinationV1.CreateNamespacedLeaseAsync(ToLease(ns, lease), ns, cancellationToken: ct).ConfigureAwait(false);
+            try
+            {
+                await _client.CoordinationV1.CreateNamespacedLeaseAsync(ToLease(ns, lease), ns, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (ApiRetry.Status(e) == HttpStatusCode.NotFound)
+            {
+                // A create's 404 is the namespace missing (a list there is just empty): read as "taken" it would try
+                // every subnet of the range, then say the range is full.
+                throw new InvalidOperationException(
+                    $"namespace {ns} for the subnet leases does not exist: create it (the manifests do), or give --lease-namespace", e);
+            }
+
             return true;
         }, false, cancellationToken, HttpStatusCode.Conflict);
 
