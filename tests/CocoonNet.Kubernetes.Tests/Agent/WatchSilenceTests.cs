@@ -72,7 +72,8 @@ public sealed class WatchSilenceTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var api = new KubernetesNodeApi(
             new k8s.Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{port}", HttpClientTimeout = Timeout.InfiniteTimeSpan }),
-            TimeProvider.System, NullLogger.Instance) { WatchLimit = TimeSpan.FromSeconds(2) };
+            TimeProvider.System, NullLogger.Instance)
+        { WatchLimit = TimeSpan.FromSeconds(2) };
         var seen = new List<string>();
         try
         {
