@@ -210,6 +210,14 @@ internal sealed class KubernetesAgent(
             }
         }
 
+        if (_k.ClusterVmCidr is not null)
+        {
+            // A node moved to another subnet (its annotation changed) lets go of the old one's lease, after the host
+            // part is torn down: renewed with the rest, it would keep that subnet from every other node for good.
+            await new LeaseKeeper(api, _k.LeaseNamespace, time, logger).ReleaseAsync(node.Name, cancellationToken, keep: ClusterNames.LeaseName(vmSubnet))
+                .ConfigureAwait(false);
+        }
+
         Publisher.Override(null);
         return options with { Mode = mode, Request = request };
     }

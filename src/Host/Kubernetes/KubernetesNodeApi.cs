@@ -58,6 +58,15 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
         return new KubernetesNodeApi(new k8s.Kubernetes(config), time, logger);
     }
 
+    /// <summary>
+    /// How long one watch may last before it is given up and listed again: the server ends it after timeoutSeconds
+    /// (WatchSeconds), so a watch still open well after that is a connection that went silent (an API server or a
+    /// path gone without a reset), which nothing else would notice (the client's timeout is off for watches).
+    /// </summary>
+    internal TimeSpan WatchLimit { get; init; } = TimeSpan.FromSeconds(WatchSeconds + 30);
+
+    private const int WatchSeconds = 300;
+
     public void Dispose() => _client.Dispose();
 
     public Task<ClusterNode?> GetNodeAsync(string name, CancellationToken cancellationToken) =>
@@ -92,6 +101,8 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
     /// <summary>One list-and-watch; returns why it ended (null: the server closed the watch).</summary>
     private async Task<string?> PumpAsync(string name, System.Threading.Channels.ChannelWriter<ClusterNode> writer, CancellationToken cancellationToken)
     {
+        using var limit = new CancellationTokenSource(WatchLimit, _time);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
             var node = await _retry.ExecuteAsync(async ct => await _client.CoreV1.ReadNodeAsync(name, cancellationToken: ct).ConfigureAwait(false), cancellationToken)
@@ -101,8 +112,8 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
                 fieldSelector: $"metadata.name={name}",
                 resourceVersion: node.Metadata.ResourceVersion,
                 allowWatchBookmarks: true,
-                timeoutSeconds: 300,
-                cancellationToken: cancellationToken);
+                timeoutSeconds: WatchSeconds,
+                cancellationToken: watching.Token);
             await foreach (var (type, changed) in watch.ConfigureAwait(false))
             {
                 if (type is WatchEventType.Added or WatchEventType.Modified && changed?.Metadata?.Name == name)
@@ -112,6 +123,10 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
             }
 
             return null;
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && limit.IsCancellationRequested)
+        {
+            return $"no end of the watch from the API server after {Agent.Durations.Format(WatchLimit)}";
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -168,7 +183,18 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
     public Task<bool> CreateLeaseAsync(string ns, SubnetLease lease, CancellationToken cancellationToken) =>
         Call(async ct =>
         {
-            await _client.CoordinationV1.CreateNamespacedLeaseAsync(ToLease(ns, lease), ns, cancellationToken: ct).ConfigureAwait(false);
+            try
+            {
+                await _client.CoordinationV1.CreateNamespacedLeaseAsync(ToLease(ns, lease), ns, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (ApiRetry.Status(e) == HttpStatusCode.NotFound)
+            {
+                // A create's 404 is the namespace missing (a list there is just empty): read as "taken" it would try
+                // every subnet of the range, then say the range is full.
+                throw new InvalidOperationException(
+                    $"namespace {ns} for the subnet leases does not exist: create it (the manifests do), or give --lease-namespace", e);
+            }
+
             return true;
         }, false, cancellationToken, HttpStatusCode.Conflict);
 

@@ -40,11 +40,14 @@ internal sealed class LeaseKeeper(INodeApi api, string leaseNamespace, TimeProvi
         return deleted;
     }
 
-    /// <summary>Deletes this node's leases (teardown): only those it holds, each at the resourceVersion read.</summary>
-    public async Task<IReadOnlyList<string>> ReleaseAsync(string node, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes this node's leases (teardown; with <paramref name="keep"/>, a move to another subnet): only those it
+    /// holds, each at the resourceVersion read.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReleaseAsync(string node, CancellationToken cancellationToken, string? keep = null)
     {
         var released = new List<string>();
-        foreach (var lease in (await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false)).Where(l => l.Holder == node))
+        foreach (var lease in (await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false)).Where(l => l.Holder == node && l.Name != keep))
         {
             if (lease.ResourceVersion is { } version && await api.DeleteLeaseAsync(leaseNamespace, lease.Name, version, cancellationToken).ConfigureAwait(false))
             {

@@ -45,6 +45,12 @@ internal sealed class SubnetAllocator(INodeApi api, string leaseNamespace, TimeP
             var now = time.GetUtcNow();
             if (await api.CreateLeaseAsync(leaseNamespace, new SubnetLease(name, node, now, now, null), cancellationToken).ConfigureAwait(false))
             {
+                if (await RivalAsync(node, candidate, name, cancellationToken).ConfigureAwait(false) is { } rival)
+                {
+                    taken.Add(rival.Subnet);
+                    continue;
+                }
+
                 logger.SubnetClaimed(candidate, name);
                 return candidate;
             }
@@ -80,13 +86,51 @@ internal sealed class SubnetAllocator(INodeApi api, string leaseNamespace, TimeP
         var now = time.GetUtcNow();
         if (await api.CreateLeaseAsync(leaseNamespace, new SubnetLease(name, node, now, now, null), cancellationToken).ConfigureAwait(false))
         {
+            if (await RivalAsync(node, subnet, name, cancellationToken).ConfigureAwait(false) is { } rival)
+            {
+                return rival.Holder;
+            }
+
             logger.SubnetClaimed(subnet, name);
             return null;
         }
 
-        // A lease deleted between the create and this read (teardown, GC) is free: the next decision takes it.
+        // A lease deleted between the create and this read (teardown, GC) is free: thrown as transient, so the
+        // decision is retried with backoff (a refusal would wait for an annotation change that may never come).
         var holder = (await api.GetLeaseAsync(leaseNamespace, name, cancellationToken).ConfigureAwait(false))?.Holder;
-        return holder == node ? null : holder ?? "(released meanwhile; retrying)";
+        return holder == node
+            ? null
+            : holder ?? throw new InvalidOperationException($"lease {name} in namespace {leaseNamespace} was released while this node tried to take it");
+    }
+
+    /// <summary>
+    /// After a create: another node's lease of another size over some of the same addresses. Their names differ, so
+    /// the API server's name lock cannot see the clash (a /23 set by hand racing a /24 claim). Of two such creates,
+    /// the later one's list sees the earlier lease, so at least one backs off: its own lease is deleted (at the
+    /// resourceVersion listed) and the rival's subnet and holder are returned.
+    /// </summary>
+    private async Task<(IPNetwork Subnet, string Holder)?> RivalAsync(string node, IPNetwork subnet, string name, CancellationToken cancellationToken)
+    {
+        SubnetLease? own = null;
+        (IPNetwork Subnet, string Holder)? rival = null;
+        foreach (var lease in await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false))
+        {
+            if (lease.Name == name)
+            {
+                own = lease;
+            }
+            else if (lease.Holder != node && ClusterNames.SubnetOf(lease.Name) is { } other && Overlap(other, subnet))
+            {
+                rival ??= (other, lease.Holder ?? lease.Name);
+            }
+        }
+
+        if (rival is not null && own is { Holder: var holder, ResourceVersion: { } version } && holder == node)
+        {
+            await api.DeleteLeaseAsync(leaseNamespace, name, version, cancellationToken).ConfigureAwait(false);
+        }
+
+        return rival;
     }
 
     /// <summary>Whether <paramref name="subnet"/> shares addresses with <paramref name="range"/>.</summary>

@@ -72,4 +72,19 @@ public sealed class SubnetAllocationTests
         var left = (await client.CoordinationV1.ListNamespacedLeaseAsync("cocoon-net", cancellationToken: cts.Token)).Items;
         Assert.Equal("alive", Assert.Single(left).Spec.HolderIdentity);
     }
+
+    [Fact]
+    public async Task A_missing_lease_namespace_is_one_clear_error_not_a_full_range()
+    {
+        await using var emulator = await KubeEmulator.StartAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        using var api = Api(emulator);
+        // What the API server answers a create in a namespace that does not exist (a list there is 200, empty).
+        await emulator.FailAsync(404, count: 100, verb: "create", path: "/apis/coordination.k8s.io/v1/namespaces/nowhere/leases",
+            message: "namespaces \"nowhere\" not found");
+        var allocator = new SubnetAllocator(api, "nowhere", TimeProvider.System, NullLogger.Instance);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => allocator.ClaimAsync("me", Range, 24, [], cts.Token));
+        Assert.StartsWith("namespace nowhere for the subnet leases does not exist", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await emulator.CountAsync("create", "/apis/coordination.k8s.io/v1/namespaces/nowhere/leases"));
+    }
 }

@@ -25,6 +25,9 @@ internal sealed class FakeNodeApi : INodeApi
 
     public int CreateConflicts;
 
+    /// <summary>Run after a create was refused (409), before the caller reads the lease: e.g. a teardown releasing it.</summary>
+    public Action<string>? AfterConflict { get; set; }
+
     public IReadOnlyList<SubnetLease> Leases
     {
         get
@@ -105,6 +108,12 @@ internal sealed class FakeNodeApi : INodeApi
             if (_leases.ContainsKey(lease.Name))
             {
                 CreateConflicts++;
+                if (AfterConflict is { } after)
+                {
+                    _leases.Remove(lease.Name);
+                    after(lease.Name);
+                }
+
                 return false;
             }
 

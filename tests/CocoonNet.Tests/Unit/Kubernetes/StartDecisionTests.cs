@@ -128,6 +128,22 @@ public sealed class StartDecisionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("172.20.5.0/24")] // another subnet of the range: its lease is taken, the old one let go
+    [InlineData("10.50.0.0/24")] // outside the range: no lease needed, the old one let go
+    public async Task A_node_moved_to_another_subnet_releases_the_old_lease_and_leaves_other_nodes_alone(string annotated)
+    {
+        var agent = Agent(range: IPNetwork.Parse("172.20.0.0/16"));
+        Assert.Equal("172.20.1.0/24", (await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None))!.Request!.Subnet.ToString());
+        _api.PutLease(new SubnetLease("vm-subnet-172-20-9-0-24", "node-b", null, null, null));
+
+        Annotate(("cocoonstack.io/vm-subnet", annotated));
+        Assert.Equal(annotated, (await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None))!.Request!.Subnet.ToString());
+        var held = _api.Leases.Where(l => l.Holder == "node-a").Select(l => l.Name).ToList();
+        Assert.Equal(annotated.StartsWith("172.20.", StringComparison.Ordinal) ? ["vm-subnet-172-20-5-0-24"] : [], held);
+        Assert.Contains(_api.Leases, l => l.Holder == "node-b");
+    }
+
+    [Theory]
     [InlineData("172.20.1.0/24")]
     [InlineData("172.20.0.0/23")]
     public async Task A_hand_set_subnet_another_node_holds_is_refused_on_the_node(string annotated)

@@ -78,4 +78,44 @@ public sealed class SubnetAllocatorTests
             Assert.Equal(name, ClusterNames.LeaseName(IPNetwork.Parse(subnet)));
         }
     }
+
+    [Fact]
+    public async Task A_wider_subnet_set_by_hand_racing_a_claim_never_overlaps_it()
+    {
+        // The /23 and the /24 leases have different names, so the API server's name lock alone lets both creates
+        // succeed: the check after the create must make one of them back off.
+        for (var round = 0; round < 30; round++)
+        {
+            var api = new FakeNodeApi();
+            var hand = IPNetwork.Parse("172.20.0.0/23");
+            var hold = Allocator(api).HoldAsync("hand", hand, CancellationToken.None);
+            var claim = Allocator(api).ClaimAsync("auto", Range, 24, [], CancellationToken.None);
+            var holder = await hold;
+            var claimed = await claim;
+            var held = api.Leases.Select(l => (l.Holder, Subnet: ClusterNames.SubnetOf(l.Name)!.Value)).ToList();
+            Assert.DoesNotContain(held, a => held.Any(b => a.Holder != b.Holder && SubnetAllocator.Overlaps(a.Subnet, b.Subnet)));
+            Assert.Contains(held, l => l.Holder == "auto" && l.Subnet == claimed);
+            if (holder is null)
+            {
+                Assert.False(SubnetAllocator.Overlaps(hand, claimed));
+            }
+            else
+            {
+                Assert.Equal("auto", holder);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_subnet_released_while_taking_it_is_a_transient_failure_not_a_conflict()
+    {
+        var api = new FakeNodeApi();
+        api.PutLease(new SubnetLease("vm-subnet-172-20-5-0-24", "gone", null, null, null));
+        api.AfterConflict = _ => { }; // the lease is released between the refused create and the read
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Allocator(api).HoldAsync("me", IPNetwork.Parse("172.20.5.0/24"), CancellationToken.None));
+        Assert.Contains("was released", e.Message, StringComparison.Ordinal);
+        api.AfterConflict = null;
+        Assert.Null(await Allocator(api).HoldAsync("me", IPNetwork.Parse("172.20.5.0/24"), CancellationToken.None));
+    }
 }
