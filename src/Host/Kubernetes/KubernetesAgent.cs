@@ -344,20 +344,25 @@ internal sealed class KubernetesAgent(
     private async Task LeasesAsync(CancellationToken cancellationToken)
     {
         var keeper = new LeaseKeeper(api, _k.LeaseNamespace, time, logger);
-        var interval = _k.LeaseGcGrace < LeaseInterval ? _k.LeaseGcGrace / 2 : LeaseInterval;
+        // Half the grace when it is short (tests), never more often than once a second.
+        var interval = _k.LeaseGcGrace < LeaseInterval ? TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, _k.LeaseGcGrace.Ticks / 2)) : LeaseInterval;
         var delay = FirstBackoff;
+        var wait = interval;
         while (true)
         {
-            await Task.Delay(Durations.Jittered(interval, _random), time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Durations.Jittered(wait, _random), time, cancellationToken).ConfigureAwait(false);
             try
             {
                 await keeper.RenewAsync(_k.NodeName, cancellationToken).ConfigureAwait(false);
                 await keeper.CollectAsync(_k.NodeName, _k.LeaseGcGrace, cancellationToken).ConfigureAwait(false);
                 delay = FirstBackoff;
+                wait = interval;
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                // A renewal that failed is tried again soon (backoff), not a whole interval later.
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
+                wait = delay < interval ? delay : interval;
                 delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
             }
         }

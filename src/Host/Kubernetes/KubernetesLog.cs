@@ -17,6 +17,10 @@ internal static partial class KubernetesLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "watching the node failed, watching again in {Delay}: {Reason}")]
     public static partial void WatchFailed(this ILogger logger, string delay, string reason);
 
+    // The API server ends every watch after its timeoutSeconds: routine, not worth a warning.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "the node watch ended; watching again in {Delay}")]
+    public static partial void WatchEnded(this ILogger logger, string delay);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "publishing the node status failed, retrying in {Delay}: {Reason}")]
     public static partial void PublishFailed(this ILogger logger, string delay, string reason);
 

@@ -89,7 +89,17 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
 
             var failure = await pump.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            _logger.WatchFailed(Agent.Durations.Format(delay), failure ?? "the watch ended");
+            if (failure is null)
+            {
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    _logger.WatchEnded(Agent.Durations.Format(delay));
+                }
+            }
+            else
+            {
+                _logger.WatchFailed(Agent.Durations.Format(delay), failure);
+            }
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             delay = delay * 2 < MaxWatchBackoff ? delay * 2 : MaxWatchBackoff;
         }
