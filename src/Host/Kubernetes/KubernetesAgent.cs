@@ -25,6 +25,9 @@ internal sealed class KubernetesAgent(
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the recorded node is served between two attempts of a failing decision, at least.</summary>
+    private static readonly TimeSpan MinServe = TimeSpan.FromSeconds(5);
+
     /// <summary>The agent renews its lease's renewTime this often; the GC of orphan leases runs at about the same pace.</summary>
     public static readonly TimeSpan LeaseInterval = TimeSpan.FromMinutes(5);
 
@@ -74,7 +77,11 @@ internal sealed class KubernetesAgent(
                 else
                 {
                     Publisher.Node(node);
-                    start = await DecideRetryingAsync(node, stop.Token).ConfigureAwait(false);
+                    (start, var stopped) = await DecideRetryingAsync(node, stop.Token).ConfigureAwait(false);
+                    if (stopped)
+                    {
+                        return; // SIGTERM / SIGINT while the recorded node was served between attempts
+                    }
                     // The annotation a claim just set is this start's own, not a change to start again for.
                     key = AnnotatedConfig.From(_claimed is { } claimed ? With(node.Annotations, ClusterNames.Subnet, claimed.ToString()) : node.Annotations).Key;
                     if (start is null)
@@ -222,22 +229,45 @@ internal sealed class KubernetesAgent(
         return options with { Mode = mode, Request = request };
     }
 
-    /// <summary>The decision, its API calls (a subnet claim, the annotation) retried with backoff while the API is away.</summary>
-    private async Task<AgentOptions?> DecideRetryingAsync(ClusterNode node, CancellationToken cancellationToken)
+    /// <summary>
+    /// The decision, its API calls (a lease, a subnet claim, the annotation) retried with backoff while they fail.
+    /// Between attempts the node pool.json records is served (repairs, DHCP, probes), so an API that answers the Node
+    /// but fails the rest (gone a moment later, a lease permission missing) never leaves the node unserved. No host
+    /// runs during an attempt, so a subnet change's teardown never meets a running loop. <c>Stopped</c>: a signal
+    /// ended the agent while it served.
+    /// </summary>
+    private async Task<(AgentOptions? Start, bool Stopped)> DecideRetryingAsync(ClusterNode node, CancellationToken cancellationToken)
     {
         var delay = FirstBackoff;
         while (true)
         {
             try
             {
-                return await DecideAsync(node, cancellationToken).ConfigureAwait(false);
+                return (await DecideAsync(node, cancellationToken).ConfigureAwait(false), false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UsageException)
             {
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
-                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-                delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
             }
+
+            if (NodeReconciler.Recorded(options.StateDirectory, time) is null)
+            {
+                await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // At least MinServe, so the host is not started and stopped every second.
+                using var until = new CancellationTokenSource(delay > MinServe ? delay : MinServe, time);
+                using var serve = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, until.Token);
+                if (await ServeAsync(options with { Mode = AgentStartMode.Serve, Request = null }, serve.Token).ConfigureAwait(false))
+                {
+                    return (null, true);
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Models;
@@ -113,6 +114,42 @@ public sealed class InClusterAgentInNamespacesTests
         var after = await client.CoreV1.ReadNodeAsync("sandbox");
         Assert.False(after.Metadata.Annotations?.ContainsKey("cocoonstack.io/vm-subnet") ?? false);
         Assert.Empty(sandbox.RoutesWithProtocol("204"));
+    }
+
+    [PrivilegedFact]
+    public async Task While_the_api_answers_the_node_but_refuses_its_lease_the_recorded_node_is_served_and_repaired()
+    {
+        using var sandbox = new Sandbox();
+        using var emulator = new KubeEmulatorInNamespace(sandbox);
+        using var client = emulator.Client();
+        await client.CoreV1.CreateNodeAsync(new V1Node
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "sandbox",
+                Annotations = new Dictionary<string, string> { ["cocoonstack.io/vm-subnet"] = "172.20.0.0/24", ["cocoonstack.io/vm-mode"] = "adopt", ["cocoonstack.io/vm-pool-size"] = "10" },
+            },
+        });
+        string[] flags = ["--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig, "--cluster-vm-cidr", "172.20.0.0/16", "--manage-iptables", "--resync", "10m"];
+        using (var first = new AgentProcess(sandbox, flags))
+        {
+            Assert.True(first.WaitForReady(), first.Output);
+            Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 10, Limit), first.Output);
+            Assert.True(first.Terminate(TimeSpan.FromSeconds(10)), first.Output);
+        }
+
+        // The lease API refuses (a missing permission): the decision cannot finish, the node in pool.json is served.
+        emulator.Control.PostAsJsonAsync("_control/faults/fail", new { status = 403, count = 100000, path = "/apis/coordination.k8s.io" }).Result.EnsureSuccessStatusCode();
+        using var agent = new AgentProcess(sandbox, flags);
+        Assert.True(agent.WaitForReady(), agent.Output);
+        sandbox.InNamespace(sandbox.Node, "ip", "route", "del", "172.20.0.2/32", "dev", "cni0");
+        Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 10, TimeSpan.FromSeconds(5)), agent.Output);
+
+        // The API whole again: the decision goes through and the node is published as reconciled.
+        (await emulator.Control.DeleteAsync("_control/faults")).EnsureSuccessStatusCode();
+        await Until(client, n => Condition(n) is { Status: "True" } && Resource(n) == "10", agent);
+        Assert.Equal("sandbox", (await client.CoordinationV1.ReadNamespacedLeaseAsync("vm-subnet-172-20-0-0-24", "cocoon-net")).Spec.HolderIdentity);
+        Assert.False(agent.HasExited, agent.Output);
     }
 
     private static string LeaseOf(string subnet) => "vm-subnet-" + subnet.Replace('.', '-').Replace('/', '-');
