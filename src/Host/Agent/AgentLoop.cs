@@ -122,7 +122,7 @@ internal sealed class AgentLoop(
                 logger.StartFailed(options.ModeName, Reason(e), Durations.Format(delay));
                 Status($"start failed, retrying in {Durations.Format(delay)}: {Reason(e)}");
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                delay = Next(delay);
+                delay = Durations.Doubled(delay, MaxBackoff);
             }
         }
 
@@ -363,7 +363,7 @@ internal sealed class AgentLoop(
             {
                 logger.DhcpBackoff(Durations.Format(delay), paths.DnsmasqLogFile);
                 await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                delay = Next(delay);
+                delay = Durations.Doubled(delay, MaxBackoff);
             }
             else
             {
@@ -559,7 +559,6 @@ internal sealed class AgentLoop(
     private static string Reason(Exception e) =>
         string.Join("; ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
-    private static TimeSpan Next(TimeSpan delay) => delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
 }
 
 /// <summary>Why the agent ended on its own (bad input found at start), for the command's exit code and Error: line.</summary>

@@ -66,6 +66,9 @@ internal static class Durations
         : value.TotalMilliseconds % 1_000 == 0 ? $"{value.TotalSeconds:0}s"
         : $"{value.TotalMilliseconds:0}ms";
 
+    /// <summary>The next delay of a backoff: twice <paramref name="delay"/>, at most <paramref name="max"/>.</summary>
+    public static TimeSpan Doubled(TimeSpan delay, TimeSpan max) => delay * 2 < max ? delay * 2 : max;
+
     /// <summary>
     /// <paramref name="interval"/> moved by up to ±10%, so the agents of many nodes started together (a fleet
     /// reboot) do not re-plan or poll the cloud in lock-step.

@@ -388,12 +388,6 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             throw new UsageException("--kubeconfig is empty: give a kubeconfig file, or leave the flag out (KUBECONFIG, else the pod's service account)");
         }
 
-        var leaseNamespace = parse.GetValue(_a.LeaseNamespace)?.Trim();
-        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(leaseNamespace))
-        {
-            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
-        }
-
         var mode = parse.GetValue(_a.Mode);
         if (mode == "init" && parse.GetResult(_o.ManageIptables) is not null)
         {
@@ -414,7 +408,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             kubeconfig,
             range,
             prefix,
-            leaseNamespace ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace,
+            LeaseNamespace(parse),
             parse.GetValue(_a.LeaseGcGrace) ?? KubernetesOptions.DefaultLeaseGcGrace,
             mode,
             flags);
@@ -432,11 +426,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         }
 
         var node = KubernetesOptions.CheckNodeName(parse.GetValue(_a.NodeName), Environment.GetEnvironmentVariable("NODE_NAME"));
-        var leaseNamespace = parse.GetValue(_a.LeaseNamespace)?.Trim();
-        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(leaseNamespace))
-        {
-            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
-        }
+        var leaseNamespace = LeaseNamespace(parse);
 
         var kubeconfig = parse.GetValue(_a.Kubeconfig);
         if (!string.IsNullOrWhiteSpace(kubeconfig) && !File.Exists(kubeconfig))
@@ -444,8 +434,19 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             throw new UsageException($"kubeconfig {kubeconfig} does not exist: give --kubeconfig PATH, or run in a pod (in-cluster config)");
         }
 
-        return (node, string.IsNullOrWhiteSpace(kubeconfig) ? null : kubeconfig,
-            leaseNamespace ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace);
+        return (node, string.IsNullOrWhiteSpace(kubeconfig) ? null : kubeconfig, leaseNamespace);
+    }
+
+    /// <summary>Where the subnet leases live: --lease-namespace, else the pod's namespace (POD_NAMESPACE), else cocoon-net.</summary>
+    private string LeaseNamespace(ParseResult parse)
+    {
+        var given = parse.GetValue(_a.LeaseNamespace)?.Trim();
+        if (parse.GetResult(_a.LeaseNamespace) is not null && string.IsNullOrEmpty(given))
+        {
+            throw new UsageException("--lease-namespace is empty: give a namespace such as cocoon-net");
+        }
+
+        return given ?? NullIfBlank(Environment.GetEnvironmentVariable("POD_NAMESPACE")) ?? KubernetesOptions.DefaultNamespace;
     }
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -267,7 +267,7 @@ internal sealed class KubernetesAgent(
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
+            delay = Durations.Doubled(delay, MaxBackoff);
         }
     }
 
@@ -393,7 +393,7 @@ internal sealed class KubernetesAgent(
                 // A renewal that failed is tried again soon (backoff), not a whole interval later.
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
                 wait = delay < interval ? delay : interval;
-                delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
+                delay = Durations.Doubled(delay, MaxBackoff);
             }
         }
     }

@@ -101,7 +101,7 @@ internal sealed class KubernetesNodeApi : INodeApi, IDisposable
                 _logger.WatchFailed(Agent.Durations.Format(delay), failure);
             }
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            delay = delay * 2 < MaxWatchBackoff ? delay * 2 : MaxWatchBackoff;
+            delay = Agent.Durations.Doubled(delay, MaxWatchBackoff);
         }
     }
 

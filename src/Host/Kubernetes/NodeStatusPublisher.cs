@@ -103,7 +103,7 @@ internal sealed class NodeStatusPublisher(INodeApi api, string nodeName, TimePro
                     }
                     catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                     {
-                        delay = delay * 2 < MaxBackoff ? delay * 2 : MaxBackoff;
+                        delay = Durations.Doubled(delay, MaxBackoff);
                         retryAt = now + delay;
                         logger.PublishFailed(Durations.Format(delay), e.Message);
                     }
