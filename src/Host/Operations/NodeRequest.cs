@@ -115,7 +115,7 @@ internal static class NodeRequestValidator
                     : $"--subnet {text} is not an IPv4 CIDR (expected a.b.c.d/len, e.g. 172.20.100.0/24)");
         }
 
-        if (prefix > 30)
+        if (prefix > VmSubnetRules.LongestPrefix)
         {
             throw new UsageException($"--subnet {text} is too small: use /30 or shorter (a gateway plus at least one VM address)");
         }
@@ -124,6 +124,11 @@ internal static class NodeRequestValidator
         if (!network.BaseAddress.Equals(address))
         {
             throw new UsageException($"--subnet {text} has host bits set; did you mean {network}?");
+        }
+
+        if (VmSubnetRules.Problem(network) is { } problem)
+        {
+            throw new UsageException($"--subnet {text} {problem}");
         }
 
         return network;
