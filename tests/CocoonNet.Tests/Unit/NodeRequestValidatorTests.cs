@@ -45,6 +45,16 @@ public sealed class NodeRequestValidatorTests
     [InlineData("172.20.100.5/24", "--subnet 172.20.100.5/24 has host bits set; did you mean 172.20.100.0/24?")]
     [InlineData("10.0.0.0/31", "--subnet 10.0.0.0/31 is too small: use /30 or shorter (a gateway plus at least one VM address)")]
     [InlineData("10.0.0.0/33", "--subnet 10.0.0.0/33 is not an IPv4 CIDR (expected a.b.c.d/len, e.g. 172.20.100.0/24)")]
+    [InlineData("0.0.0.0/0", "--subnet 0.0.0.0/0 is too large: use /8 or longer")]
+    [InlineData("10.0.0.0/7", "--subnet 10.0.0.0/7 is too large: use /8 or longer")]
+    [InlineData("0.0.0.0/8", "--subnet 0.0.0.0/8 overlaps 0.0.0.0/8 (\"this network\"): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("127.0.0.0/8", "--subnet 127.0.0.0/8 overlaps 127.0.0.0/8 (loopback): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("127.1.2.0/24", "--subnet 127.1.2.0/24 overlaps 127.0.0.0/8 (loopback): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("169.254.0.0/16", "--subnet 169.254.0.0/16 overlaps 169.254.0.0/16 (link-local, the metadata server): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("169.254.169.252/30", "--subnet 169.254.169.252/30 overlaps 169.254.0.0/16 (link-local, the metadata server): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("224.0.0.0/4", "--subnet 224.0.0.0/4 is too large: use /8 or longer")]
+    [InlineData("239.1.0.0/16", "--subnet 239.1.0.0/16 overlaps 224.0.0.0/4 (multicast): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    [InlineData("255.255.255.0/24", "--subnet 255.255.255.0/24 overlaps 240.0.0.0/4 (reserved and broadcast): use a private range such as 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
     public void Bad_subnets_are_explained(string subnet, string message) => Assert.Equal(message, Error(Input(subnet: subnet)));
 
     [Theory]
