@@ -227,6 +227,10 @@ const allowed = {
   "renewing its own Lease": leaseRequest("UPDATE", subnetLease, { object: renewed(self).updated, oldObject: renewed(self).old }),
   "teardown (or a move) deletes its own Lease": leaseRequest("DELETE", subnetLease, { oldObject: lease(subnetLease, self) }),
   "an Event about its own Node": event(self),
+};
+
+// Requests the policy never evaluates: nobody else's, and no other kind of request.
+const ignored = {
   "another service account is not looked at (a controller relabels any node)": patchNode({
     on: other, userInfo: user(null, "system:serviceaccount:kube-system:node-controller"), change: (n) => { n.metadata.labels.zone = "b"; },
   }),
@@ -234,8 +238,8 @@ const allowed = {
     on: other, userInfo: { username: "admin", groups: ["system:masters", "system:authenticated"] },
     change: (n) => { n.spec.taints = [{ key: "maintenance", effect: "NoSchedule" }]; },
   }),
-  "another node's agent token is not looked at in a request the policy does not match (a Node read)": {
-    request: request({ resource: "nodes", kind: "Node", name: other, operation: "CONNECT", userInfo: user(self) }), object: null, oldObject: null,
+  "a request the policy does not match (a CONNECT to a node, e.g. nodes/proxy)": {
+    request: request({ resource: "nodes", subResource: "proxy", kind: "NodeProxyOptions", name: other, operation: "CONNECT", userInfo: user(self) }), object: null, oldObject: null,
   },
 };
 
@@ -289,6 +293,14 @@ for (const [name, { request: r, object, oldObject }] of Object.entries(allowed))
     const decision = admit(policy, r, object, oldObject);
     assert.deepEqual(decision.errors, []);
     assert.deepEqual(decision.denials, []);
+    assert.equal(decision.allowed, true);
+  });
+}
+
+for (const [name, { request: r, object, oldObject }] of Object.entries(ignored)) {
+  test(`not evaluated: ${name}`, () => {
+    const decision = admit(policy, r, object, oldObject);
+    assert.equal(decision.matched, false);
     assert.equal(decision.allowed, true);
   });
 }
