@@ -113,14 +113,16 @@ uninstall: ## Remove exactly what install put in place (run 'cocoon-net teardown
 	rm -f $(UNITDIR)/cocoon-net.service
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
-# The Kubernetes manifests' schema check: node + the validator's pinned npm packages (tests/manifests/package-lock.json).
+# The Kubernetes manifests' schema check and the admission policy's CEL test: node + the pinned npm packages
+# (tests/manifests/package-lock.json: kubernetes-models, yaml, @bufbuild/cel).
 # npm ci only when node_modules is missing or older than the lock file (npm writes node_modules/.package-lock.json).
 manifests-deps: ## Install the manifests validator's pinned packages (npm ci in tests/manifests)
 	@cd tests/manifests && if [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
 	  npm ci --no-audit --no-fund --loglevel=error; fi
 
-manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown Job) against the Kubernetes API schemas, unknown fields rejected
+manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown Job) against the Kubernetes API schemas, unknown fields rejected; evaluate the admission policy's CEL on the agent's requests
 	node tests/manifests/validate.mjs deploy/kubernetes
+	node --test tests/manifests/policy.test.mjs
 
 release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + the unversioned name): program, plugins, unit, completions, install.sh
 	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)

@@ -14,6 +14,10 @@ internal static partial class KubernetesLog
     [LoggerMessage(Level = LogLevel.Information, Message = "this node already holds VM subnet {Subnet} (lease {Lease})")]
     public static partial void SubnetReused(this ILogger logger, System.Net.IPNetwork subnet, string lease);
 
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "orphan lease {Lease} (node {Node} is gone): the API server refused to delete it (a node may delete only its own leases); delete it with: kubectl -n {Namespace} delete lease {Lease}")]
+    public static partial void OrphanRefused(this ILogger logger, string lease, string node, string @namespace);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "watching the node failed, watching again in {Delay}: {Reason}")]
     public static partial void WatchFailed(this ILogger logger, string delay, string reason);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Kubernetes;
@@ -5,6 +6,9 @@ namespace CocoonNet.Host.Kubernetes;
 /// <summary>The leases over time: this node renews its own; any node deletes those of nodes that are gone; teardown releases its own.</summary>
 internal sealed class LeaseKeeper(INodeApi api, string leaseNamespace, TimeProvider time, ILogger logger)
 {
+    // Orphans whose delete was refused, so each is reported once rather than at every pass.
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+
     public async Task RenewAsync(string node, CancellationToken cancellationToken)
     {
         foreach (var lease in (await api.ListLeasesAsync(leaseNamespace, cancellationToken).ConfigureAwait(false)).Where(l => l.Holder == node))
@@ -29,11 +33,27 @@ internal sealed class LeaseKeeper(INodeApi api, string leaseNamespace, TimeProvi
                 continue;
             }
 
-            if (await api.GetNodeAsync(holder, cancellationToken).ConfigureAwait(false) is null
-                && await api.DeleteLeaseAsync(leaseNamespace, lease.Name, version, cancellationToken).ConfigureAwait(false))
+            if (await api.GetNodeAsync(holder, cancellationToken).ConfigureAwait(false) is not null)
             {
-                logger.OrphanDeleted(lease.Name, holder);
-                deleted++;
+                continue;
+            }
+
+            try
+            {
+                if (await api.DeleteLeaseAsync(leaseNamespace, lease.Name, version, cancellationToken).ConfigureAwait(false))
+                {
+                    logger.OrphanDeleted(lease.Name, holder);
+                    deleted++;
+                }
+            }
+            catch (Exception e) when (ApiRetry.Status(e) == HttpStatusCode.Forbidden)
+            {
+                // The admission policy (deploy/kubernetes/admission-policy) lets a node delete only the leases it
+                // holds: an orphan is then the administrator's to delete, and this node's own renewal goes on.
+                if (_refused.Add(lease.Name))
+                {
+                    logger.OrphanRefused(lease.Name, holder, leaseNamespace);
+                }
             }
         }
 

@@ -24,8 +24,9 @@ public sealed class ManifestSchemaTests
         var result = Validate(Manifests.Directory);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        // Every document was checked, the teardown Job (a subdirectory) included.
-        var documents = Manifests.LoadDirectory(Manifests.Directory).Count + Manifests.Load(Manifests.TeardownJob).Count;
+        // Every document was checked, the teardown Job and the admission policy (subdirectories) included.
+        var documents = Manifests.LoadDirectory(Manifests.Directory).Count + Manifests.Load(Manifests.TeardownJob).Count
+            + Manifests.LoadDirectory(Manifests.AdmissionPolicyDirectory).Count;
         Assert.Equal($"manifests: {documents} document(s) valid", result.Stdout.Trim());
     }
 

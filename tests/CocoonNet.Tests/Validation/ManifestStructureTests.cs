@@ -37,20 +37,28 @@ public sealed class ManifestStructureTests
     private static List<string> Strings(JsonNode? array) => array?.AsArray().Select(n => (string)n!).ToList() ?? [];
 
     [Fact]
-    public void The_kustomization_lists_every_manifest_and_not_the_teardown_job()
+    public void The_kustomization_lists_every_manifest_and_the_admission_policy_and_not_the_teardown_job()
     {
         var kustomization = Assert.Single(Objects, o => o.Kind == "Kustomization");
         var listed = Strings(kustomization.Json["resources"]).Order(StringComparer.Ordinal);
-        var files = Directory.GetFiles(Manifests.Directory, "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml").Order(StringComparer.Ordinal);
+        var files = Directory.GetFiles(Manifests.Directory, "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml")
+            .Append("admission-policy").Order(StringComparer.Ordinal);
         Assert.Equal(files, listed);
         Assert.Null(kustomization.Json["namespace"]); // a namespace transformer would move the Events Role out of "default"
+
+        var policy = Assert.Single(Manifests.LoadDirectory(Manifests.AdmissionPolicyDirectory), o => o.Kind == "Kustomization");
+        Assert.Equal(
+            Directory.GetFiles(Manifests.AdmissionPolicyDirectory, "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml").Order(StringComparer.Ordinal),
+            Strings(policy.Json["resources"]).Order(StringComparer.Ordinal));
+        Assert.Null(policy.Json["namespace"]);
     }
 
     [Fact]
     public void Docs_kubernetes_md_names_every_manifest_file()
     {
         var docs = File.ReadAllText(Path.Combine(Support.TestEnvironment.RepositoryRoot, "docs", "kubernetes.md"));
-        foreach (var file in Directory.GetFiles(Manifests.Directory, "*.yaml").Select(Path.GetFileName).Append("teardown/job.yaml"))
+        var policy = Directory.GetFiles(Manifests.AdmissionPolicyDirectory, "*.yaml").Select(f => "admission-policy/" + Path.GetFileName(f));
+        foreach (var file in Directory.GetFiles(Manifests.Directory, "*.yaml").Select(Path.GetFileName).Append("teardown/job.yaml").Concat(policy))
         {
             Assert.Contains(file!, docs, StringComparison.Ordinal);
         }

@@ -29,6 +29,9 @@ internal static class Manifests
 
     public static string TeardownJob => Path.Combine(Directory, "teardown", "job.yaml");
 
+    /// <summary>The admission policy's own kustomization (its own directory: a cluster older than 1.30 leaves it out).</summary>
+    public static string AdmissionPolicyDirectory => Path.Combine(Directory, "admission-policy");
+
     /// <summary>Every document of every *.yaml directly in <paramref name="directory"/> (not its subdirectories).</summary>
     public static IReadOnlyList<ManifestObject> LoadDirectory(string directory) =>
         System.IO.Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal).SelectMany(Load).ToList();

@@ -25,6 +25,9 @@ internal sealed class FakeNodeApi : INodeApi
 
     public int CreateConflicts;
 
+    /// <summary>When set, deleting a lease another node holds is refused (403), as the admission policy does.</summary>
+    public string? DeletesOnlyHeldBy { get; set; }
+
     /// <summary>Run after a create was refused (409), before the caller reads the lease: e.g. a teardown releasing it.</summary>
     public Action<string>? AfterConflict { get; set; }
 
@@ -142,6 +145,14 @@ internal sealed class FakeNodeApi : INodeApi
         Check();
         lock (_gate)
         {
+            if (DeletesOnlyHeldBy is { } self && _leases.TryGetValue(name, out var held) && held.Holder != self)
+            {
+                throw new k8s.Autorest.HttpOperationException("Operation returned an invalid status code 'Forbidden'")
+                {
+                    Response = new k8s.Autorest.HttpResponseMessageWrapper(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden), ""),
+                };
+            }
+
             return Task.FromResult(_leases.TryGetValue(name, out var lease) && lease.ResourceVersion == resourceVersion && _leases.Remove(name));
         }
     }

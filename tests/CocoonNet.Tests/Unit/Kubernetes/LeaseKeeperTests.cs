@@ -1,4 +1,5 @@
 using CocoonNet.Host.Kubernetes;
+using CocoonNet.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CocoonNet.Tests.Unit.Kubernetes;
@@ -21,6 +22,24 @@ public sealed class LeaseKeeperTests
         Assert.Equal(1, await keeper.CollectAsync("me", TimeSpan.FromMinutes(10), CancellationToken.None));
         Assert.DoesNotContain(api.Leases, l => l.Holder == "gone");
         Assert.Equal(3, api.Leases.Count);
+    }
+
+    [Fact]
+    public async Task An_orphan_whose_delete_is_refused_is_left_said_once_and_the_collection_goes_on()
+    {
+        var api = new FakeNodeApi { DeletesOnlyHeldBy = "me" };
+        api.PutLease(new SubnetLease("vm-subnet-172-20-0-0-24", "gone", Now.AddMinutes(-30), Now.AddMinutes(-20), null));
+        api.PutLease(new SubnetLease("vm-subnet-172-20-3-0-24", "me", Now.AddMinutes(-30), Now.AddMinutes(-30), null));
+        var logger = new ListLogger<LeaseKeeper>();
+        var keeper = new LeaseKeeper(api, "cocoon-net", TimeProvider.System, logger);
+
+        Assert.Equal(0, await keeper.CollectAsync("me", TimeSpan.FromMinutes(10), CancellationToken.None));
+        Assert.Equal(0, await keeper.CollectAsync("me", TimeSpan.FromMinutes(10), CancellationToken.None));
+
+        Assert.Equal(2, api.Leases.Count);
+        var line = Assert.Single(logger.Lines);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, line.Level);
+        Assert.Contains("kubectl -n cocoon-net delete lease vm-subnet-172-20-0-0-24", line.Message, StringComparison.Ordinal);
     }
 
     [Fact]
