@@ -131,8 +131,10 @@ internal static class PluginCatalog
         {
             return Failed($"insecure: {e.Message} (or pass --allow-insecure-plugins)", contract);
         }
-        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException)
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException
+            or InvalidOperationException)
         {
+            // InvalidOperationException: the runtime's resolver refusing a .deps.json the shape check let through.
             return Failed($"cannot load {Path.GetFileName(mainAssembly)}: {OneLine(e.Message)}", contract);
         }
 
