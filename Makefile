@@ -56,6 +56,11 @@ test-plugins: build pack ## Packages (make pack), the sample plugin against this
 	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
 	    -p:ContractDir=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ \
 	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done
+	@# The same plugin hanging in its entry point's constructor or in ConfigureServices, for the deadline tests.
+	@for v in acme-hangs:CONSTRUCTOR acme-hangs-services:SERVICES; do \
+	  name=$${v%%:*}; $(DOTNET) build tests/SamplePlugin/Acme.CocoonNet.Plugin.csproj -c $(CONFIG) -o $(OUT)/test-plugins/$$name --nologo -v quiet \
+	    -p:ContractDir=$(abspath $(OUT)) -p:AcmeHang=$${v#*:} -p:BaseIntermediateOutputPath=$(abspath $(OUT))/obj/$$name/ \
+	    -p:BaseOutputPath=$(abspath $(OUT))/obj/$$name/bin/ || exit 1; done
 	$(DOTNET) build tests/Emulators/Gce/CocoonNet.Emulators.Gce.csproj -c $(CONFIG) -o $(OUT)/emulators/gce --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Volcengine/CocoonNet.Emulators.Volcengine.csproj -c $(CONFIG) -o $(OUT)/emulators/volcengine --nologo -v quiet
 	$(DOTNET) build tests/Emulators/Kubernetes/CocoonNet.Emulators.Kubernetes.csproj -c $(CONFIG) -o $(OUT)/emulators/kubernetes --nologo -v quiet
@@ -147,8 +152,9 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	@# node + npm: the Kubernetes manifests' schema check (make manifests-check). Only when missing: a node from
 	@# another source (e.g. NodeSource's nodejs, which carries npm and conflicts with Debian's npm) is kept.
 	@# lintian: make deb (and its test) checks the package with it; mmdebstrap, umoci: make image.
+	@# acl: setfacl, with which the plugin permission tests grant another user write by ACL.
 	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 

@@ -6,6 +6,10 @@ namespace Acme.CocoonNet.Plugin;
 /// <summary>Entry point: names the plugin and registers its private services.</summary>
 public sealed class AcmePlugin : ICocoonNetPlugin
 {
+#if HANG_IN_CONSTRUCTOR
+    public AcmePlugin() => Thread.Sleep(Timeout.Infinite);
+
+#endif
     public string Name => "acme";
 
     public string Version => "0.3.1";
@@ -39,6 +43,9 @@ public sealed class AcmePlugin : ICocoonNetPlugin
 
     public void ConfigureServices(IServiceCollection services)
     {
+#if HANG_IN_SERVICES
+        Thread.Sleep(Timeout.Infinite);
+#endif
         // The regression case of the silent override: a public settings class the plugin registers itself must
         // be the one the provider gets (the host's scan used to re-register every public class as itself).
 #if CONTRACT_2_0

@@ -1,6 +1,5 @@
 using System.Reflection;
 using CocoonNet.Abstractions;
-using McMaster.NETCore.Plugins.Loader;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -44,7 +43,7 @@ internal static class PluginCatalog
             return [];
         }
 
-        var rootProblem = allowInsecure ? null : FileOwnership.WhyTreeWritableByNonRoot(directory);
+        var rootProblem = allowInsecure ? null : FileOwnership.WhyTreeWritableByOthers(directory);
         var plugins = new List<DiscoveredPlugin>();
         foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
         {
@@ -79,7 +78,7 @@ internal static class PluginCatalog
         var insecure = rootProblem ?? (allowInsecure ? null : WhyFolderInsecure(folder));
         if (insecure is not null)
         {
-            return Failed($"insecure: {insecure} (fix ownership/permissions, or pass --allow-insecure-plugins)");
+            return Failed($"insecure: {insecure} (or pass --allow-insecure-plugins)");
         }
 
         var mainAssembly = FindMainAssembly(folder);
@@ -87,6 +86,18 @@ internal static class PluginCatalog
         {
             return Failed("no plugin assembly (expected one <Name>.deps.json with its <Name>.dll)");
         }
+
+        // Everything that reads the plugin's files or runs its code: a FIFO put where a file belongs, or an
+        // entry point that never returns, costs the deadline, not the command.
+        return PluginDeadline.TryRun(name, () => Open(folder, name, mainAssembly, allowInsecure), out var opened)
+            ? opened
+            : Failed($"did not load within {PluginDeadline.Shown}: its entry point (or a read of its files) never returned");
+    }
+
+    /// <summary>Reads, loads and creates the plugin's entry point; runs under <see cref="PluginDeadline"/>.</summary>
+    private static DiscoveredPlugin Open(string folder, string name, string mainAssembly, bool allowInsecure)
+    {
+        DiscoveredPlugin Failed(string error, Version? contract = null) => new(folder, name, "", contract, null, error, null, null);
 
         var depsFile = Path.ChangeExtension(mainAssembly, ".deps.json");
         if (File.Exists(depsFile) && DepsFile.WhyInvalid(depsFile) is { } invalid)
@@ -113,11 +124,17 @@ internal static class PluginCatalog
         Type[] types;
         try
         {
-            assembly = CreateLoadContext(mainAssembly).LoadFromAssemblyPath(mainAssembly);
+            assembly = new PluginLoadContext(mainAssembly, checkFiles: !allowInsecure).LoadChecked(mainAssembly);
             types = assembly.GetExportedTypes();
         }
-        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException)
+        catch (PluginFileException e)
         {
+            return Failed($"insecure: {e.Message} (or pass --allow-insecure-plugins)", contract);
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException
+            or InvalidOperationException)
+        {
+            // InvalidOperationException: the runtime's resolver refusing a .deps.json the shape check let through.
             return Failed($"cannot load {Path.GetFileName(mainAssembly)}: {OneLine(e.Message)}", contract);
         }
 
@@ -196,29 +213,10 @@ internal static class PluginCatalog
     private static string OneLine(string message) =>
         string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
-    /// <summary>
-    /// McMaster's load context for one plugin folder. Every assembly the host also has (the contract, the
-    /// DI and logging abstractions, Options, Http, ...) resolves to the host's copy, so the contract's types
-    /// are the host's; anything else comes from the plugin's folder by its .deps.json.
-    /// <para>
-    /// Built directly rather than through PluginLoader, and without naming shared types: PluginLoader reads
-    /// every runtimeconfig.json next to the host with the reflection-based JSON serializer (for dev-time
-    /// probing paths an installed plugin never has), and a shared type makes McMaster load the whole
-    /// transitive closure of its assembly's references up front (about twenty framework assemblies).
-    /// Avoiding both took a plugin load from about 60 ms to 11 ms. PreferDefaultLoadContext shares the same
-    /// assemblies lazily, on first use.
-    /// </para>
-    /// </summary>
-    private static System.Runtime.Loader.AssemblyLoadContext CreateLoadContext(string mainAssembly) =>
-        new AssemblyLoadContextBuilder()
-            .SetMainAssemblyPath(mainAssembly)
-            .PreferDefaultLoadContext(true)
-            .Build();
-
     private static string? WhyFolderInsecure(string folder) =>
-        FileOwnership.WhyWritableByNonRoot(folder)
+        FileOwnership.WhyWritableByOthers(folder)
         ?? Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
-            .Select(FileOwnership.WhyWritableByNonRoot)
+            .Select(FileOwnership.WhyWritableByOthers)
             .FirstOrDefault(reason => reason is not null);
 
     private static string? FindMainAssembly(string folder)

@@ -38,9 +38,15 @@ internal static class PluginContainer
 
         try
         {
-            instance.ConfigureServices(services);
+            // Abandoned at the deadline, the plugin's thread may go on adding to this collection: it is
+            // thrown away with the exception, never built.
+            if (!PluginDeadline.TryRun(plugin.Name, () => { instance.ConfigureServices(services); return true; }, out _))
+            {
+                throw new PluginConfigurationException(
+                    $"plugin {plugin.Name} did not register its services within {PluginDeadline.Shown} (its ConfigureServices never returned); it is skipped: remove or fix it");
+            }
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or PluginConfigurationException))
         {
             throw new PluginConfigurationException($"plugin {plugin.Name} failed to register its services: {e.Message}", e);
         }

@@ -10,15 +10,32 @@ namespace CocoonNet.Host.Plugins;
 internal sealed class PluginContainers(IServiceProvider host, IPluginSettingsSource settings) : IAsyncDisposable
 {
     private readonly Dictionary<string, ServiceProvider> _built = new(StringComparer.Ordinal);
+
+    // A plugin that failed once fails the same way again: its ConfigureServices is not run (nor waited for) twice.
+    private readonly Dictionary<string, PluginConfigurationException> _failed = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public IServiceProvider For(DiscoveredPlugin plugin)
     {
         lock (_gate)
         {
+            if (_failed.TryGetValue(plugin.Name, out var failure))
+            {
+                throw new PluginConfigurationException(failure.Message, failure);
+            }
+
             if (!_built.TryGetValue(plugin.Name, out var container))
             {
-                container = PluginContainer.Build(plugin, host, settings);
+                try
+                {
+                    container = PluginContainer.Build(plugin, host, settings);
+                }
+                catch (PluginConfigurationException e)
+                {
+                    _failed[plugin.Name] = e;
+                    throw;
+                }
+
                 _built[plugin.Name] = container;
             }
 
