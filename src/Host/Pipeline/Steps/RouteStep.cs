@@ -69,10 +69,17 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         return Task.FromResult(plan);
     }
 
-    /// <summary>Local-table routes inside <paramref name="subnet"/> on a device other than the bridge.</summary>
+    /// <summary>
+    /// Local-table routes inside <paramref name="subnet"/> on a device other than the bridge that another program added
+    /// (the sweep's and the drift watch's one predicate). Never loopback's, nor one the kernel made for an address:
+    /// those are the node's own, and a subnet that reaches them (a bad pool.json, a node whose addresses changed) must
+    /// not take them away.
+    /// </summary>
     public static IEnumerable<RouteInfo> ForeignLocalRoutes(IEnumerable<RouteInfo> localTable, IPNetwork subnet, int bridgeIndex) =>
         localTable.Where(r => r.Table == RouteConstants.TableLocal
                               && r.OutputIndex != bridgeIndex
+                              && r.OutputIndex != RouteConstants.LoopbackIndex
+                              && r.Protocol != RouteConstants.ProtocolKernel
                               && r.PrefixLength >= subnet.PrefixLength
                               && subnet.Contains(r.Destination));
 
