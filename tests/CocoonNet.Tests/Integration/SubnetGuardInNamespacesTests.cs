@@ -95,6 +95,25 @@ public sealed class SubnetGuardInNamespacesTests
         Assert.False(agent.HasExited, agent.Output);
     }
 
+    [PrivilegedFact]
+    public void The_agent_refuses_to_serve_a_recorded_subnet_that_now_holds_an_address_of_the_node()
+    {
+        using var sandbox = new Sandbox();
+        var node = sandbox.Node;
+        var adopt = sandbox.CocoonNet("adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--pool-size", "5", "--manage-iptables");
+        Assert.True(adopt.ExitCode == 0, adopt.ToString());
+        sandbox.InNamespace(node, "ip", "link", "add", "gag0", "type", "veth", "peer", "name", "gag1");
+        sandbox.InNamespace(node, "ip", "link", "set", "gag0", "up");
+        sandbox.InNamespace(node, "ip", "addr", "add", "172.20.0.200/32", "dev", "gag0");
+        var before = NodeNetwork(sandbox);
+
+        using var agent = new AgentProcess(sandbox, ["--resync", "10m"]);
+        Assert.True(Eventually(() => agent.HasExited, TimeSpan.FromSeconds(30)), agent.Output);
+        Assert.True(agent.ExitCode == 2, agent.Output);
+        Assert.Contains("pool.json subnet 172.20.0.0/24 contains 172.20.0.200, an address of this node on gag0", agent.Output, StringComparison.Ordinal);
+        Assert.Equal(before, NodeNetwork(sandbox));
+    }
+
     /// <summary>The node namespace's addresses and every route of its local and main tables, as text.</summary>
     internal static string NodeNetwork(Sandbox sandbox) =>
         sandbox.InNamespace(sandbox.Node, "ip", "-4", "-o", "addr", "show")
