@@ -11,6 +11,7 @@ namespace CocoonNet.Host.Pipeline.Steps;
 /// route in table <c>local</c> inside the VM subnet on a device other than cni0: the kernel would take those
 /// addresses for the node's own and never forward to the VMs (GKE's newer guest agent adds one, protocol 66,
 /// for the alias range, and may add it again at any time). Such routes are not cocoon-net's: nothing to undo.
+/// Loopback's routes and the ones the kernel made for an address are never among them (see <see cref="ForeignLocalRoutes"/>).
 /// </summary>
 internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 {
