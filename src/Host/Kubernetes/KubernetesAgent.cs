@@ -176,7 +176,9 @@ internal sealed class KubernetesAgent(
         if (subnet is null && _k.ClusterVmCidr is { } range)
         {
             var allocator = new SubnetAllocator(api, _k.LeaseNamespace, time, logger);
-            var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, node.Addresses, cancellationToken).ConfigureAwait(false);
+            // The node's live addresses and next hops too: the Node lists only the addresses kubelet reports.
+            var avoid = node.Addresses.Concat(NodeRequestLiveCheck.Addresses(Kernel)).ToList();
+            var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, avoid, cancellationToken).ConfigureAwait(false);
             await api.PatchAnnotationsAsync(node.Name, new Dictionary<string, string?> { [ClusterNames.Subnet] = claimed.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
             Publisher.Note(new NodeEventNote("SubnetAllocated", $"cocoon-net claimed VM subnet {claimed} (lease {ClusterNames.LeaseName(claimed)})", false));
@@ -284,8 +286,9 @@ internal sealed class KubernetesAgent(
         }
     }
 
-    private string? LiveRefusal(IPNetwork subnet, string source) =>
-        NodeRequestLiveCheck.Refusal(commands.GetRequiredService<Linux.IKernelNetwork>(), subnet, source);
+    private Linux.IKernelNetwork Kernel => commands.GetRequiredService<Linux.IKernelNetwork>();
+
+    private string? LiveRefusal(IPNetwork subnet, string source) => NodeRequestLiveCheck.Refusal(Kernel, subnet, source);
 
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)

@@ -13,25 +13,29 @@ namespace CocoonNet.Host.Operations;
 internal static class NodeRequestLiveCheck
 {
     /// <summary>Null when <paramref name="subnet"/> is clear of the node, else the end of a sentence naming the conflict.</summary>
-    public static string? Conflict(IKernelNetwork kernel, IPNetwork subnet)
+    public static string? Conflict(IKernelNetwork kernel, IPNetwork subnet) =>
+        Occupied(kernel).Where(o => subnet.Contains(o.Address)).Select(o => $"contains {o.Address}, {o.What}").FirstOrDefault();
+
+    /// <summary>The node's addresses and next hops no VM subnet may hold (an allocator skips subnets holding any).</summary>
+    public static IReadOnlyList<IPAddress> Addresses(IKernelNetwork kernel) => Occupied(kernel).Select(o => o.Address).ToList();
+
+    /// <summary>Every address on a device but cni0, then every next hop of a main-table route not through cni0, each said in words.</summary>
+    private static IEnumerable<(IPAddress Address, string What)> Occupied(IKernelNetwork kernel)
     {
         var names = kernel.ListLinks().ToDictionary(l => l.Index, l => l.Name);
         string Device(int index) => names.TryGetValue(index, out var name) ? name : $"link {index}";
         bool Ours(int index) => names.TryGetValue(index, out var name) && name == HostSpec.Bridge;
 
-        foreach (var address in kernel.ListAddresses().Where(a => !Ours(a.Index) && subnet.Contains(a.Address)))
+        foreach (var address in kernel.ListAddresses().Where(a => !Ours(a.Index)))
         {
-            return $"contains {address.Address}, an address of this node on {Device(address.Index)}";
+            yield return (address.Address, $"an address of this node on {Device(address.Index)}");
         }
 
-        foreach (var route in kernel.ListRoutes(RouteConstants.TableMain)
-                     .Where(r => r.Gateway is { } hop && !Ours(r.OutputIndex) && subnet.Contains(hop)))
+        foreach (var route in kernel.ListRoutes(RouteConstants.TableMain).Where(r => r.Gateway is not null && !Ours(r.OutputIndex)))
         {
             var destination = route.PrefixLength == 0 ? "default route" : $"route to {route.Destination}/{route.PrefixLength}";
-            return $"contains {route.Gateway}, the next hop of this node's {destination} on {Device(route.OutputIndex)}";
+            yield return (route.Gateway!, $"the next hop of this node's {destination} on {Device(route.OutputIndex)}");
         }
-
-        return null;
     }
 
     /// <summary>

@@ -126,6 +126,17 @@ public sealed class StartDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_claim_skips_subnets_holding_the_nodes_live_addresses_or_next_hops()
+    {
+        // The Node lists 172.20.0.9; the kernel also has 172.20.1.5 on eth0 and a route via 172.20.2.1.
+        _kernel.ListAddresses().Returns([new AddressInfo(2, IPAddress.Parse("172.20.1.5"), 24)]);
+        _kernel.ListRoutes(RouteConstants.TableMain).Returns(
+            [new RouteInfo(IPAddress.Any, 0, 2, RouteConstants.TableMain, 3, 0, RouteConstants.TypeUnicast, IPAddress.Parse("172.20.2.1"))]);
+        var start = await Agent(range: IPNetwork.Parse("172.20.0.0/16")).DecideAsync(_api.Nodes["node-a"], CancellationToken.None);
+        Assert.Equal("172.20.3.0/24", start!.Request!.Subnet.ToString());
+    }
+
+    [Fact]
     public async Task A_hand_set_subnet_inside_the_cluster_range_holds_its_lease_so_it_is_never_allocated_again()
     {
         Annotate(("cocoonstack.io/vm-subnet", "172.20.0.0/24"));
