@@ -100,7 +100,8 @@ internal sealed class AgentCloudCheck(
                 (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
                 stateDirectory,
                 DryRun: false,
-                ManageIptables: null),
+                ManageIptables: null,
+                SubnetSource: $"{PoolStateStore.FileName} subnet"),
             NodeRequestValidator.DefaultInitPoolSize);
 }
 

@@ -16,14 +16,20 @@ internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, NodeR
         {
             AgentStartMode.Init => await init.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
             AgentStartMode.Adopt => await adopt.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
-            _ => await reconciler.ReconcileAsync(options.StateDirectory, StepSelection.All, cancellationToken).ConfigureAwait(false)
-                ? ExitCodes.Success
-                : throw NoState(options.StateDirectory),
+            _ => await ServeRecordedAsync(options, cancellationToken).ConfigureAwait(false),
         };
         if (exit != ExitCodes.Success)
         {
             throw new ExitCodeException(exit, $"agent --mode {options.ModeName} failed (exit {exit})");
         }
+    }
+
+    private async Task<int> ServeRecordedAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        reconciler.CheckRecorded(options.StateDirectory);
+        return await reconciler.ReconcileAsync(options.StateDirectory, StepSelection.All, cancellationToken).ConfigureAwait(false)
+            ? ExitCodes.Success
+            : throw NoState(options.StateDirectory);
     }
 
     /// <summary>The agent without --mode on a node never set up (or torn down): exit 4, as status.</summary>

@@ -30,6 +30,19 @@ internal sealed class NodeReconciler(
     public static PoolState? Recorded(string stateDirectory, TimeProvider time) =>
         new PoolStateStore(stateDirectory, time).LoadProvisioned();
 
+    /// <summary>
+    /// The recorded subnet against the live node, before the agent's first reconcile of it changes anything: a usage
+    /// error naming pool.json when the node's own addresses or next hops lie inside it. Nothing recorded: nothing to check.
+    /// </summary>
+    public void CheckRecorded(string stateDirectory)
+    {
+        var store = new PoolStateStore(stateDirectory, time);
+        if (store.LoadProvisioned() is { } state && IPNetwork.TryParse(state.Subnet, out var subnet))
+        {
+            setup.CheckSubnet(subnet, $"{store.Path} subnet");
+        }
+    }
+
     /// <summary>Runs <paramref name="only"/> of the host plan for the recorded node; false when there is no node to serve any more.</summary>
     public async Task<bool> ReconcileAsync(string stateDirectory, StepSelection only, CancellationToken cancellationToken)
     {

@@ -152,6 +152,14 @@ internal sealed class KubernetesAgent(
 
         var flags = _k.Flags;
         var subnet = flags.Subnet ?? annotated.Subnet;
+        var source = flags.Subnet is not null ? "--subnet" : $"annotation {ClusterNames.Subnet}";
+        // Checked against the live node before a lease is held or the old subnet torn down: a subnet holding the node's
+        // own addresses is refused like a malformed one, and the node keeps serving the subnet it has.
+        if (subnet is { } wanted && LiveRefusal(wanted, source) is { } refusal)
+        {
+            return Refuse("InvalidAnnotation", refusal, recorded);
+        }
+
         if (subnet is { } given && _k.ClusterVmCidr is { } cluster && SubnetAllocator.Overlaps(cluster, given))
         {
             // A hand-set subnet inside the cluster range holds its Lease like a claimed one: no other node is given it,
@@ -168,12 +176,19 @@ internal sealed class KubernetesAgent(
         if (subnet is null && _k.ClusterVmCidr is { } range)
         {
             var allocator = new SubnetAllocator(api, _k.LeaseNamespace, time, logger);
-            var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, node.Addresses, cancellationToken).ConfigureAwait(false);
+            // The node's live addresses and next hops too: the Node lists only the addresses kubelet reports.
+            var avoid = node.Addresses.Concat(NodeRequestLiveCheck.Addresses(Kernel)).ToList();
+            var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, avoid, cancellationToken).ConfigureAwait(false);
             await api.PatchAnnotationsAsync(node.Name, new Dictionary<string, string?> { [ClusterNames.Subnet] = claimed.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
             Publisher.Note(new NodeEventNote("SubnetAllocated", $"cocoon-net claimed VM subnet {claimed} (lease {ClusterNames.LeaseName(claimed)})", false));
             subnet = claimed;
             _claimed = claimed;
+            source = "--cluster-vm-cidr claim";
+            if (LiveRefusal(claimed, source) is { } refused)
+            {
+                return Refuse("InvalidAnnotation", refused, recorded);
+            }
         }
 
         var modeName = _k.Mode ?? annotated.Mode;
@@ -196,7 +211,7 @@ internal sealed class KubernetesAgent(
         try
         {
             request = NodeRequestValidator.Validate(
-                flags with { Subnet = vmSubnet, PoolSize = flags.PoolSize ?? annotated.PoolSize, Platform = flags.Platform ?? annotated.Platform },
+                flags with { Subnet = vmSubnet, SubnetSource = source, PoolSize = flags.PoolSize ?? annotated.PoolSize, Platform = flags.Platform ?? annotated.Platform },
                 mode == AgentStartMode.Init ? NodeRequestValidator.DefaultInitPoolSize : NodeRequestValidator.DefaultAdoptPoolSize);
         }
         catch (UsageException e)
@@ -270,6 +285,10 @@ internal sealed class KubernetesAgent(
             delay = Durations.Doubled(delay, MaxBackoff);
         }
     }
+
+    private Linux.IKernelNetwork Kernel => commands.GetRequiredService<Linux.IKernelNetwork>();
+
+    private string? LiveRefusal(IPNetwork subnet, string source) => NodeRequestLiveCheck.Refusal(Kernel, subnet, source);
 
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)

@@ -57,6 +57,12 @@ internal static class RouteConstants
     public const byte TypeUnicast = 1;
     public const byte TypeLocal = 2;
 
+    /// <summary>RTPROT_KERNEL: a route the kernel made itself, e.g. the local route of an address on a device.</summary>
+    public const byte ProtocolKernel = 2;
+
+    /// <summary>The loopback device's index, the same in every network namespace (the kernel's LOOPBACK_IFINDEX).</summary>
+    public const int LoopbackIndex = 1;
+
     /// <summary>
     /// The routing protocol id that marks routes cocoon-net owns (<c>ip route show proto 204</c>), so
     /// re-runs and teardown touch only their own routes.

@@ -18,9 +18,13 @@ internal sealed record NodeInput(
     IReadOnlyList<IPAddress> Dns,
     string StateDirectory,
     bool DryRun,
-    bool? ManageIptables);
+    bool? ManageIptables,
+    string SubnetSource = "--subnet");
 
-/// <summary>Validated init/adopt input: every value is well-formed and consistent.</summary>
+/// <summary>
+/// Validated init/adopt input: every value is well-formed and consistent. <see cref="SubnetSource"/> names where the
+/// subnet came from (a flag, an annotation, pool.json) for the live check's message.
+/// </summary>
 internal sealed record NodeRequest(
     string? Platform,
     string NodeName,
@@ -30,7 +34,8 @@ internal sealed record NodeRequest(
     IReadOnlyList<IPAddress> Dns,
     string StateDirectory,
     bool DryRun,
-    bool? ManageIptables)
+    bool? ManageIptables,
+    string SubnetSource = "--subnet")
 {
     public IPNetwork Subnet => Pool.Subnet;
 
@@ -94,7 +99,7 @@ internal static class NodeRequestValidator
         }
 
         return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, input.Dns,
-            Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables);
+            Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables, input.SubnetSource);
     }
 
     public static IPNetwork ParseSubnet(string? text)

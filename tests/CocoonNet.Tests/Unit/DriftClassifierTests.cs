@@ -62,6 +62,17 @@ public sealed class DriftClassifierTests
     }
 
     [Fact]
+    public void A_local_route_the_kernel_made_for_an_address_or_one_on_loopback_is_never_drift()
+    {
+        // The node's own: an address inside the subnet on eth0 (a pool.json that bypassed every check), a range on lo.
+        var classifier = New();
+        Assert.Null(classifier.Classify(new RouteEvent(false, 255, IPAddress.Parse("172.20.0.9"), 32, Primary, 2, 2)));
+        Assert.Null(classifier.Classify(new RouteEvent(true, 255, IPAddress.Parse("172.20.0.9"), 32, Primary, 2, 2)));
+        Assert.Null(classifier.Classify(new RouteEvent(false, 255, IPAddress.Parse("172.20.0.64"), 26, 1, 3, 2)));
+        Assert.True(classifier.Classify(new RouteEvent(false, 255, IPAddress.Parse("172.20.0.9"), 32, Primary, 66, 2))!.Value.Drifted);
+    }
+
+    [Fact]
     public void The_bridge_deleted_or_set_down_is_bridge_drift_but_its_re_creation_is_not()
     {
         var classifier = New();

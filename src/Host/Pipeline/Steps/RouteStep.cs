@@ -11,6 +11,7 @@ namespace CocoonNet.Host.Pipeline.Steps;
 /// route in table <c>local</c> inside the VM subnet on a device other than cni0: the kernel would take those
 /// addresses for the node's own and never forward to the VMs (GKE's newer guest agent adds one, protocol 66,
 /// for the alias range, and may add it again at any time). Such routes are not cocoon-net's: nothing to undo.
+/// Loopback's routes and the ones the kernel made for an address are never among them (see <see cref="ForeignLocalRoutes"/>).
 /// </summary>
 internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 {
@@ -69,10 +70,17 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         return Task.FromResult(plan);
     }
 
-    /// <summary>Local-table routes inside <paramref name="subnet"/> on a device other than the bridge.</summary>
+    /// <summary>
+    /// Local-table routes inside <paramref name="subnet"/> on a device other than the bridge that another program added
+    /// (the sweep's and the drift watch's one predicate). Never loopback's, nor one the kernel made for an address:
+    /// those are the node's own, and a subnet that reaches them (a bad pool.json, a node whose addresses changed) must
+    /// not take them away.
+    /// </summary>
     public static IEnumerable<RouteInfo> ForeignLocalRoutes(IEnumerable<RouteInfo> localTable, IPNetwork subnet, int bridgeIndex) =>
         localTable.Where(r => r.Table == RouteConstants.TableLocal
                               && r.OutputIndex != bridgeIndex
+                              && r.OutputIndex != RouteConstants.LoopbackIndex
+                              && r.Protocol != RouteConstants.ProtocolKernel
                               && r.PrefixLength >= subnet.PrefixLength
                               && subnet.Contains(r.Destination));
 

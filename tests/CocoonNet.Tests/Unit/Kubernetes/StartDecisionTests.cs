@@ -2,9 +2,11 @@ using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Kubernetes;
+using CocoonNet.Host.Linux;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
 
 namespace CocoonNet.Tests.Unit.Kubernetes;
 
@@ -14,7 +16,17 @@ public sealed class StartDecisionTests : IDisposable
     private readonly string _state = Path.Combine(Path.GetTempPath(), $"cocoon-k8s-{Guid.NewGuid():N}");
     private readonly FakeNodeApi _api = new();
 
-    public StartDecisionTests() => _api.AddNode("node-a", IPAddress.Parse("172.20.0.9"));
+    /// <summary>The node's live network: eth0 holds 10.128.0.5/20, its default route goes via 10.128.0.1.</summary>
+    private readonly IKernelNetwork _kernel = Substitute.For<IKernelNetwork>();
+
+    public StartDecisionTests()
+    {
+        _api.AddNode("node-a", IPAddress.Parse("172.20.0.9"));
+        _kernel.ListLinks().Returns([new LinkInfo("lo", 1, "", true, "", 0), new LinkInfo("eth0", 2, "", true, "", 0)]);
+        _kernel.ListAddresses().Returns([new AddressInfo(1, IPAddress.Loopback, 8), new AddressInfo(2, IPAddress.Parse("10.128.0.5"), 20)]);
+        _kernel.ListRoutes(RouteConstants.TableMain).Returns(
+            [new RouteInfo(IPAddress.Any, 0, 2, RouteConstants.TableMain, 3, 0, RouteConstants.TypeUnicast, IPAddress.Parse("10.128.0.1"))]);
+    }
 
     public void Dispose()
     {
@@ -31,7 +43,8 @@ public sealed class StartDecisionTests : IDisposable
         {
             Kubernetes = new KubernetesOptions("node-a", null, range, 24, "cocoon-net", KubernetesOptions.DefaultLeaseGcGrace, mode, flags),
         };
-        return new KubernetesAgent(_api, new ServiceCollection().BuildServiceProvider(), options, TimeProvider.System, NullLogger.Instance);
+        var services = new ServiceCollection().AddSingleton(_kernel).BuildServiceProvider();
+        return new KubernetesAgent(_api, services, options, TimeProvider.System, NullLogger.Instance);
     }
 
     private void Annotate(params (string Key, string Value)[] annotations) =>
@@ -113,6 +126,17 @@ public sealed class StartDecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_claim_skips_subnets_holding_the_nodes_live_addresses_or_next_hops()
+    {
+        // The Node lists 172.20.0.9; the kernel also has 172.20.1.5 on eth0 and a route via 172.20.2.1.
+        _kernel.ListAddresses().Returns([new AddressInfo(2, IPAddress.Parse("172.20.1.5"), 24)]);
+        _kernel.ListRoutes(RouteConstants.TableMain).Returns(
+            [new RouteInfo(IPAddress.Any, 0, 2, RouteConstants.TableMain, 3, 0, RouteConstants.TypeUnicast, IPAddress.Parse("172.20.2.1"))]);
+        var start = await Agent(range: IPNetwork.Parse("172.20.0.0/16")).DecideAsync(_api.Nodes["node-a"], CancellationToken.None);
+        Assert.Equal("172.20.3.0/24", start!.Request!.Subnet.ToString());
+    }
+
+    [Fact]
     public async Task A_hand_set_subnet_inside_the_cluster_range_holds_its_lease_so_it_is_never_allocated_again()
     {
         Annotate(("cocoonstack.io/vm-subnet", "172.20.0.0/24"));
@@ -167,5 +191,26 @@ public sealed class StartDecisionTests : IDisposable
         var agent = Agent();
         Assert.Null(await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None));
         Assert.Equal(new NodeStatusPublisher.Verdict(false, "InvalidAnnotation", message), agent.Publisher.Desired());
+    }
+
+    [Theory]
+    [InlineData("10.128.0.0/20", "annotation cocoonstack.io/vm-subnet 10.128.0.0/20 contains 10.128.0.5, an address of this node on eth0")]
+    [InlineData("10.128.0.0/30", "annotation cocoonstack.io/vm-subnet 10.128.0.0/30 contains 10.128.0.1, the next hop of this node's default route on eth0")]
+    public async Task An_annotated_subnet_holding_the_nodes_own_addresses_is_refused_before_any_lease_or_teardown(string annotated, string message)
+    {
+        Annotate(("cocoonstack.io/vm-subnet", annotated), ("cocoonstack.io/vm-mode", "adopt"));
+        var agent = Agent(range: IPNetwork.Parse("10.0.0.0/8"));
+        Assert.Null(await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None));
+        Assert.Equal(new NodeStatusPublisher.Verdict(false, "InvalidAnnotation", $"{message}: choose a VM subnet outside the node's own networks"),
+            agent.Publisher.Desired());
+        Assert.Empty(_api.Leases);
+    }
+
+    [Fact]
+    public async Task A_subnet_flag_holding_the_nodes_own_addresses_is_refused_naming_the_flag()
+    {
+        var agent = Agent(subnetFlag: IPNetwork.Parse("10.128.0.0/24"), mode: "adopt");
+        Assert.Null(await agent.DecideAsync(_api.Nodes["node-a"], CancellationToken.None));
+        Assert.StartsWith("--subnet 10.128.0.0/24 contains 10.128.0.5, an address of this node on eth0", agent.Publisher.Desired().Message, StringComparison.Ordinal);
     }
 }
