@@ -87,16 +87,24 @@ internal sealed class AgentSingleton : IDisposable
     }
 
     /// <summary>
-    /// Teardown's last step. An agent that was the first of cocoon-net on the node made <c>/run/cocoon-net</c> for
-    /// its lock, so the dhcp step found it there and did not record it as cocoon-net's: removed here once empty,
-    /// unless it is a mount point (the DaemonSet's hostPath volume).
+    /// Teardown's last step. An agent that was the first of cocoon-net on the node made <c>/run/cocoon-net</c> (and
+    /// any missing parent) for its lock, so the dhcp step found it there and did not record it as cocoon-net's:
+    /// removed here once empty, up to the root, stopping at a mount point (the DaemonSet's hostPath volume, /run).
     /// </summary>
     public static void RemoveRunDirectory(HostPaths paths)
     {
-        RootOnlyDirectory.TryRemove(LockDirectory(paths));
-        if (Posix.Lstat(paths.RunDirectory) == FileKind.Directory && !MountPoints.Read().Contains(paths.RunDirectory))
+        _ = RootOnlyDirectory.TryRemove(LockDirectory(paths));
+        var mountPoints = MountPoints.Read();
+        var root = Path.TrimEndingDirectorySeparator(paths.Root);
+        for (var directory = paths.RunDirectory;
+             directory.Length > root.Length && directory.StartsWith(root, StringComparison.Ordinal)
+                 && Posix.Lstat(directory) == FileKind.Directory && !mountPoints.Contains(directory);
+             directory = Path.GetDirectoryName(directory)!)
         {
-            RootOnlyDirectory.TryRemove(paths.RunDirectory);
+            if (!RootOnlyDirectory.TryRemove(directory))
+            {
+                return;
+            }
         }
     }
 
@@ -106,7 +114,7 @@ internal sealed class AgentSingleton : IDisposable
         try
         {
             Posix.Unlink(_path);
-            RootOnlyDirectory.TryRemove(Path.GetDirectoryName(_path)!);
+            _ = RootOnlyDirectory.TryRemove(Path.GetDirectoryName(_path)!);
         }
         catch (IOException)
         {

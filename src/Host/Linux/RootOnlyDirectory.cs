@@ -47,8 +47,8 @@ internal static partial class RootOnlyDirectory
         Check(path) is { } named && Stat(handle) is { } open
         && named.Device == open.Device && named.Inode == open.Inode;
 
-    /// <summary>rmdir(2) when empty; anything else (gone, not empty, busy) leaves it.</summary>
-    public static void TryRemove(string path) => _ = RmdirRaw(path);
+    /// <summary>rmdir(2) when empty; anything else (gone, not empty, busy) leaves it and is false.</summary>
+    public static bool TryRemove(string path) => RmdirRaw(path) == 0;
 
     private static void Require(string path, Status status, bool isDirectory)
     {
