@@ -88,10 +88,11 @@ public sealed class AgentLifecycleInNamespacesTests
         Directory.CreateDirectory(directory);
         Shell.Check("chown", $"{Nobody}:{Nobody}", directory);
 
-        var result = sandbox.CocoonNet(["agent", .. AgentAdopt]);
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Equal([$"Error: {directory} belongs to uid {Nobody}, not to root: another user could hold the agent's lock; remove it (rm -r {directory}) and retry"],
-            result.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)));
+        using var agent = new AgentProcess(sandbox, AgentAdopt);
+        Assert.True(Eventually(() => agent.HasExited, TimeSpan.FromSeconds(30)), $"the agent started\n{agent.Output}");
+        Assert.True(agent.ExitCode == 1, agent.Output);
+        Assert.Contains($"Error: {directory} belongs to uid {Nobody}, not to root: another user could hold the agent's lock; remove it (rm -r {directory}) and retry",
+            agent.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("cni0", sandbox.Links(sandbox.Node));
     }
 
