@@ -106,7 +106,10 @@ public sealed class AgentLifecycleInNamespacesTests
     {
         using var sandbox = new Sandbox();
         Assert.Equal(0, sandbox.CocoonNet(["adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--manage-iptables"]).ExitCode);
+        // Connecting only once the listener is up (LISTEN on 127.0.0.1:9092 = 0100007F:2384): a connection that
+        // arrives while HttpListener starts can fail its start (a race inside the runtime's listener).
         const string Delete = """
+            until grep -q ':2384 00000000:0000 0A' /proc/net/tcp; do sleep 0.01; done; sleep 0.05
             until busybox wget -qO- http://127.0.0.1:9092/readyz >/dev/null 2>&1; do :; done
             for ip in 172.20.0.2 172.20.0.100 172.20.0.254; do ip route del "$ip/32" dev cni0; done
             """;
