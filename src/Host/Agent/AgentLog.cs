@@ -56,6 +56,9 @@ internal static partial class AgentLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "giving idle memory back failed: {Reason} (the agent keeps running; it no longer tries)")]
     public static partial void MemoryReleaseFailed(this ILogger logger, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "SIGHUP: a full resync now (the agent keeps running)")]
+    public static partial void Hangup(this ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "agent stopping: network, dnsmasq and state are left as they are")]
     public static partial void Stopping(this ILogger logger);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Dhcp;
@@ -15,8 +16,9 @@ namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// The agent: starts the node (the init/adopt operation, or a full reconcile of pool.json), tells systemd it is
-/// ready only once that succeeded, then reconciles on every trigger — the resync timer, drift batches, dnsmasq
-/// exiting, the cloud check — one at a time, through the one pipeline. Stopping it changes nothing on the node.
+/// ready only once that succeeded and the drift watch is subscribed, then reconciles on every trigger — the resync
+/// timer, drift batches, dnsmasq exiting, the cloud check, SIGHUP — one at a time, through the one pipeline.
+/// Stopping it changes nothing on the node.
 /// </summary>
 internal sealed class AgentLoop(
     AgentOptions options,
@@ -50,6 +52,7 @@ internal sealed class AgentLoop(
     private readonly Channel<AgentTrigger> _triggers = Channel.CreateUnbounded<AgentTrigger>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Random _random = new();
     private readonly Lock _gate = new();
+    private readonly Lock _healthGate = new();
 
     /// <summary>A reconcile running longer than this is stuck: the watchdog stops being fed, and systemd restarts the agent.</summary>
     public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(2);
@@ -64,6 +67,12 @@ internal sealed class AgentLoop(
 
     // Why the host is degraded while the flap guard holds objects back; empty when none is.
     private volatile string _held = "";
+
+    // Why DHCP is down (process mode: dnsmasq exited and is not back yet, or in restart backoff); empty when it serves.
+    private volatile string _dhcpDown = "";
+
+    // Set once the drift watch has subscribed: before, a change to the node would go unseen until the next resync.
+    private volatile bool _watched;
     private AgentRecord _record = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -103,6 +112,14 @@ internal sealed class AgentLoop(
         }
 
         using var watchdog = StartWatchdog(stoppingToken);
+        // SIGHUP's default ends the process (exit 129, agent.json left behind); here it asks for a full resync, which a
+        // signal during the start queues for right after it.
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            logger.Hangup();
+            _ = _triggers.Writer.TryWrite(AgentTrigger.Full());
+        });
 
         // The first reconcile must succeed before systemd hears READY=1; a failure is retried with backoff.
         var delay = FirstBackoff;
@@ -131,14 +148,12 @@ internal sealed class AgentLoop(
         Describe(state);
         ReportHeld();
         telemetry.Drift("dhcp", false);
-        notifier.Notify(ServiceState.Ready);
-        logger.Ready();
-        Status("ready: the node matches pool.json");
 
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sources = new List<Task>
         {
             ResyncAsync(stoppingToken),
-            DriftAsync(state, stoppingToken),
+            DriftAsync(state, subscribed, stoppingToken),
         };
         if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
         {
@@ -153,8 +168,22 @@ internal sealed class AgentLoop(
         sources.Add(ReleaseMemoryWhenQuietAsync(stoppingToken));
 
         var consumer = ConsumeAsync(stoppingToken);
-        // Any source that fails (not by stopping) ends the agent: systemd restarts it (Restart=always).
-        var first = await Task.WhenAny(sources.Append(consumer)).ConfigureAwait(false);
+        var running = sources.Append(consumer).ToList();
+
+        // Ready (systemd, /readyz, the Node's condition) only once the drift watch is subscribed: from then on a
+        // change to the node is seen and repaired, so a probe that passed never hides one until the next resync.
+        var first = await Task.WhenAny(running.Append(subscribed.Task)).ConfigureAwait(false);
+        if (first == subscribed.Task)
+        {
+            _watched = true;
+            UpdateHealth();
+            notifier.Notify(ServiceState.Ready);
+            logger.Ready();
+            Status("ready: the node matches pool.json");
+            // Any source that fails (not by stopping) ends the agent: systemd restarts it (Restart=always).
+            first = await Task.WhenAny(running).ConfigureAwait(false);
+        }
+
         await first.ConfigureAwait(false);
     }
 
@@ -287,7 +316,7 @@ internal sealed class AgentLoop(
     /// Watches the node as pool.json describes it; when a full reconcile finds that description changed (an init or
     /// adopt run alongside, a cloud repair: other addresses, ENIs or subnet), the watch starts over on the new one.
     /// </summary>
-    private async Task DriftAsync(PoolState state, CancellationToken stoppingToken)
+    private async Task DriftAsync(PoolState state, TaskCompletionSource subscribed, CancellationToken stoppingToken)
     {
         while (true)
         {
@@ -296,7 +325,10 @@ internal sealed class AgentLoop(
             _watching = new WatchedNode(ScopeKey(state), watch);
             try
             {
-                await foreach (var batch in drift.WatchAsync(scope, watch.Token).ConfigureAwait(false))
+                // Subscribed when WatchAsync returns, before the first batch is asked for.
+                var batches = drift.WatchAsync(scope, watch.Token);
+                subscribed.TrySetResult();
+                await foreach (var batch in batches.ConfigureAwait(false))
                 {
                     if (batch.Scope == RepairScope.None)
                     {
@@ -358,6 +390,8 @@ internal sealed class AgentLoop(
             }
 
             telemetry.Drift("dhcp", true);
+            _dhcpDown = $"{AgentHealth.DhcpDown}: dnsmasq-cni is not running; the agent restarts it (log: {paths.DnsmasqLogFile})";
+            UpdateHealth();
 
             if (lastRestart is { } last && Stopwatch.GetElapsedTime(last) < QuickDeath)
             {
@@ -376,6 +410,8 @@ internal sealed class AgentLoop(
             {
                 telemetry.DhcpRestarted();
                 telemetry.Drift("dhcp", false);
+                _dhcpDown = "";
+                UpdateHealth();
                 Update(r => r with { DhcpRestarts = r.DhcpRestarts + 1 });
                 WriteRecord();
             }
@@ -508,15 +544,24 @@ internal sealed class AgentLoop(
     }
 
     /// <summary>
-    /// Ready once the last reconcile succeeded and no host object is held back. Cloud drift is not counted: it is
-    /// reported (status, metrics) while the host keeps serving the VMs it can, and a load balancer pulling the node
-    /// would not bring the cloud back.
+    /// Ready once the last reconcile succeeded, the drift watch is subscribed, DHCP serves and no host object is held
+    /// back. DHCP down comes first: VMs get no address whatever else is right, and it is what <c>status</c> exits 3
+    /// for. Cloud drift is not counted: it is reported (status, metrics) while the host keeps serving the VMs it can,
+    /// and a load balancer pulling the node would not bring the cloud back.
     /// </summary>
-    private void UpdateHealth() =>
-        health.Set(_record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
-            : _held.Length > 0 ? _held
-            : _record.LastReconcile is null ? "starting: the first reconcile has not finished"
-            : "");
+    private void UpdateHealth()
+    {
+        // One writer at a time, so a reason computed from older facts never overwrites a newer one.
+        lock (_healthGate)
+        {
+            health.Set(_dhcpDown.Length > 0 ? _dhcpDown
+                : _record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
+                : _held.Length > 0 ? _held
+                : _record.LastReconcile is null ? "starting: the first reconcile has not finished"
+                : !_watched ? "starting: the drift watch is not subscribed yet"
+                : "");
+        }
+    }
 
     private void Update(Func<AgentRecord, AgentRecord> change)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Composition;
@@ -26,6 +27,9 @@ internal static class AgentRunner
 
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
     {
+        // SIGHUP never ends the agent: while a loop runs it asks for a full resync (AgentLoop); between two (the
+        // in-cluster agent waiting for its annotations) there is nothing to resync.
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
         if (options.Kubernetes is not null)
         {
             // In-cluster: its own runner, so the Kubernetes client is loaded only in this mode.
@@ -58,7 +62,7 @@ internal static class AgentRunner
 
     /// <summary>One agent per state directory: a second one is refused, naming the first.</summary>
     public static AgentSingleton Singleton(IServiceProvider commands, AgentOptions options) =>
-        AgentSingleton.TryAcquire(options.StateDirectory)
+        AgentSingleton.TryAcquire(commands.GetRequiredService<HostPaths>(), options.StateDirectory)
             ?? throw new UsageException(
                 $"another cocoon-net agent{(new AgentRecordStore(commands.GetRequiredService<HostPaths>()).ReadLive() is { } running ? $" (pid {running.Pid})" : "")} "
                 + "already serves this node; stop it first ('systemctl stop cocoon-net', or kill it)");

@@ -37,6 +37,9 @@ internal sealed class KubernetesAgent(
     // The subnet the last decision claimed (and annotated), null when it claimed none.
     private IPNetwork? _claimed;
 
+    // The configuring annotations of the last decision: messages quote them only as AnnotationText shows them.
+    private IReadOnlyList<string> _annotated = [];
+
     public NodeStatusPublisher Publisher { get; } = new(api, options.Kubernetes!.NodeName, time, logger);
 
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
@@ -118,7 +121,7 @@ internal sealed class KubernetesAgent(
                 {
                     if (logger.IsEnabled(LogLevel.Information))
                     {
-                        logger.Reconfiguring(AnnotatedConfig.From(node.Annotations).Key);
+                        logger.Reconfiguring(AnnotationText.In(AnnotatedConfig.From(node.Annotations).Key, Configuring(node.Annotations)));
                     }
 
                     Publisher.Note(new NodeEventNote("Reconfiguring", "cocoon-net: the node's configuration annotations changed; starting again with the new values", false));
@@ -143,6 +146,7 @@ internal sealed class KubernetesAgent(
     public async Task<AgentOptions?> DecideAsync(ClusterNode node, CancellationToken cancellationToken)
     {
         _claimed = null;
+        _annotated = Configuring(node.Annotations);
         var annotated = AnnotatedConfig.From(node.Annotations);
         var recorded = NodeReconciler.Recorded(options.StateDirectory, time);
         if (annotated.Problem is { } problem)
@@ -293,6 +297,7 @@ internal sealed class KubernetesAgent(
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)
     {
+        message = AnnotationText.In(message, _annotated);
         logger.NotConfigured(message);
         Publisher.Override(new NodeStatusPublisher.Verdict(false, reason, message));
         Publisher.Note(new NodeEventNote(reason, message, true));
@@ -377,6 +382,9 @@ internal sealed class KubernetesAgent(
 
         public string Reason => publisher.Desired() is { Ready: false } verdict ? $"{verdict.Reason}: {verdict.Message}" : "starting";
     }
+
+    private static List<string> Configuring(IReadOnlyDictionary<string, string> annotations) =>
+        ClusterNames.Configuration.Select(k => annotations.TryGetValue(k, out var v) ? v : null).OfType<string>().ToList();
 
     private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> annotations, string key, string value) =>
         new(annotations, StringComparer.Ordinal) { [key] = value };

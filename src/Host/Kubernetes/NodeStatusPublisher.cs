@@ -65,6 +65,7 @@ internal sealed class NodeStatusPublisher(INodeApi api, string nodeName, TimePro
         var reason = health.Reason;
         return health.Ready ? new Verdict(true, "Reconciled", "the node matches pool.json")
             : reason.StartsWith("starting", StringComparison.Ordinal) ? new Verdict(false, "Starting", reason)
+            : reason.StartsWith(AgentHealth.DhcpDown, StringComparison.Ordinal) ? new Verdict(false, "DhcpDown", reason)
             : reason.Contains("reconcile failed", StringComparison.Ordinal) ? new Verdict(false, "ReconcileFailed", reason)
             : new Verdict(false, "Degraded", reason);
     }
@@ -92,7 +93,7 @@ internal sealed class NodeStatusPublisher(INodeApi api, string nodeName, TimePro
                     var changedAt = last is null || last.Ready != desired.Ready ? now : transition;
                     try
                     {
-                        await api.PatchStatusAsync(nodeName, new NodeStatusUpdate(desired.Ready, desired.Reason, desired.Message, now, changedAt, pool), cancellationToken)
+                        await api.PatchStatusAsync(nodeName, new NodeStatusUpdate(desired.Ready, desired.Reason, AnnotationText.Message(desired.Message), now, changedAt, pool), cancellationToken)
                             .ConfigureAwait(false);
                         last = desired;
                         lastPool = pool;
@@ -155,7 +156,7 @@ internal sealed class NodeStatusPublisher(INodeApi api, string nodeName, TimePro
 
                 try
                 {
-                    await api.CreateEventAsync(node, note, cancellationToken).ConfigureAwait(false);
+                    await api.CreateEventAsync(node, note with { Message = AnnotationText.Message(note.Message) }, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {

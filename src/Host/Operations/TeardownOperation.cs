@@ -155,6 +155,7 @@ internal sealed class TeardownOperation(
         if (!dryRun)
         {
             CrashPoints.Around("state-delete", store.Delete);
+            AgentSingleton.RemoveRunDirectory(paths);
             output.Line($"cocoon-net teardown complete ({state.Platform})");
         }
 
