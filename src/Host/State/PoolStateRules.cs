@@ -97,29 +97,71 @@ internal static class PoolStateRules
             return $"field \"ips\" holds {ips.Count} addresses, more than the {pool.Count} the subnet {pool.Subnet} has for VMs";
         }
 
-        var seen = new HashSet<IPAddress>(ips.Count);
+        // Integer math and no allocation per address: every command and every agent reconcile loads the file.
+        var network = Ipv4.Network(pool.Subnet);
+        var broadcast = Ipv4.Broadcast(pool.Subnet);
+        var gateway = Ipv4.ToUInt32(pool.Gateway);
+        var seen = new HashSet<uint>(ips.Count);
         foreach (var text in ips)
         {
-            if (!Ipv4.TryParseStrict(text, out var ip))
+            if (!TryParseAddress(text, out var ip))
             {
                 return Bad("ips", text, "is not an IPv4 address");
             }
 
-            if (!pool.Contains(ip))
+            var why = ip < network || ip > broadcast ? $"is outside the subnet {pool.Subnet}"
+                : ip == network ? $"is the network address of {pool.Subnet}"
+                : ip == broadcast ? $"is the broadcast address of {pool.Subnet}"
+                : ip == gateway ? "is the gateway"
+                : !seen.Add(ip) ? "is listed twice"
+                : null;
+            if (why is not null)
             {
-                var why = !pool.Subnet.Contains(ip) ? $"is outside the subnet {pool.Subnet}"
-                    : ip.Equals(pool.Gateway) ? "is the gateway"
-                    : $"is the {HostRole(ip, pool.Subnet)} address of {pool.Subnet}";
                 return Bad("ips", text, why);
-            }
-
-            if (!seen.Add(ip))
-            {
-                return Bad("ips", text, "is listed twice");
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A strict dotted quad (as <see cref="Ipv4.TryParseStrict"/>: four parts of 1-3 digits, no leading zero, each at
+    /// most 255) straight to its host-order value.
+    /// </summary>
+    private static bool TryParseAddress(string text, out uint value)
+    {
+        value = 0;
+        uint part = 0;
+        int digits = 0, dots = 0;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++dots > 3)
+                {
+                    return false;
+                }
+
+                value = (value << 8) | part;
+                (part, digits) = (0, 0);
+            }
+            else if (char.IsAsciiDigit(c) && digits < 3 && !(digits == 1 && part == 0))
+            {
+                part = (part * 10) + (uint)(c - '0');
+                digits++;
+                if (part > 255)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        value = (value << 8) | part;
+        return dots == 3 && digits > 0;
     }
 
     private static string? Settings(StateMap? settings)

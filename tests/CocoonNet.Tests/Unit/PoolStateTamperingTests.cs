@@ -57,6 +57,12 @@ public sealed class PoolStateTamperingTests : IDisposable
         ["400k ips"] = (s => s with { Ips = [.. Many(400_000)] }, "ips", "holds 400000 addresses, more than the 253"),
         ["more than the subnet holds"] = (s => s with { Subnet = "172.20.0.0/30", Ips = ["172.20.0.2", "172.20.0.3"] }, "ips", "more than the 1 the subnet"),
         ["ip in a lax form"] = (s => s with { Ips = ["172.20.0.010"] }, "ips", "is not an IPv4 address"),
+        ["ip of three parts"] = (s => s with { Ips = ["172.20.2"] }, "ips", "is not an IPv4 address"),
+        ["ip of five parts"] = (s => s with { Ips = ["172.20.0.2.1"] }, "ips", "is not an IPv4 address"),
+        ["ip with a trailing dot"] = (s => s with { Ips = ["172.20.0.2."] }, "ips", "is not an IPv4 address"),
+        ["ip part over 255"] = (s => s with { Ips = ["172.20.0.256"] }, "ips", "is not an IPv4 address"),
+        ["ip with a space"] = (s => s with { Ips = [" 172.20.0.2"] }, "ips", "is not an IPv4 address"),
+        ["ip empty"] = (s => s with { Ips = [""] }, "ips", "is not an IPv4 address"),
         ["loopback subnet"] = (s => s with { Subnet = "127.0.0.0/8", Gateway = "127.0.0.1", Ips = [] }, "subnet", "overlaps 127.0.0.0/8"),
         ["link-local subnet"] = (s => s with { Subnet = "169.254.0.0/16", Gateway = "", Ips = [] }, "subnet", "link-local"),
         ["subnet /31"] = (s => s with { Subnet = "172.20.0.0/31", Gateway = "", Ips = [] }, "subnet", "is too small"),
@@ -143,8 +149,9 @@ public sealed class PoolStateTamperingTests : IDisposable
         // Upstream's file: no mode, no plugin, no footprint; an older file without a gateway.
         Assert.NotNull(Write(Valid with { Mode = "", Plugin = null, PluginVersion = null, Settings = null, Cloud = null, Host = new() }).Load());
         Assert.NotNull(Write(Valid with { Gateway = "", Ips = ["172.20.0.2"] }).Load());
-        // A full /24: every host but the gateway.
+        // A full /24: every host but the gateway; addresses with a 0 part and a part of 255.
         Assert.NotNull(Write(Valid with { Ips = [.. Many(253)] }).Load());
+        Assert.NotNull(Write(Valid with { Subnet = "10.0.0.0/8", Gateway = "10.0.0.1", Ips = ["10.0.0.2", "10.255.0.0", "10.0.255.255", "10.1.0.9"] }).Load());
         // A subnet at both ends of the accepted range, and a gateway other than the first host.
         Assert.NotNull(Write(Valid with { Subnet = "10.0.0.0/8", Gateway = "10.0.0.9", Ips = ["10.0.0.1"] }).Load());
         Assert.NotNull(Write(Valid with { Subnet = "172.20.0.0/30", Ips = ["172.20.0.2"] }).Load());
