@@ -159,10 +159,6 @@ internal static class IptablesArguments
     public static string Interface(string name) =>
         NodeRequestValidator.IsInterfaceName(name) ? name : throw Refused($"interface {ConfigText.Quote(name)} is not an interface name");
 
-    /// <summary><paramref name="argument"/> when it is one argument: not empty, no white space, no control character.</summary>
-    public static string Argument(string argument) =>
-        ConfigText.IsToken(argument) ? argument : throw Refused($"argument {ConfigText.Quote(argument)} is not one word");
-
     /// <summary>
     /// A whole transaction: every line a table header, COMMIT, or a command on a chain of cocoon-net's (a jump to
     /// one, for a built-in chain), with no control character inside a line.
