@@ -12,12 +12,22 @@ internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, NodeR
 {
     public async Task RunAsync(AgentOptions options, CancellationToken cancellationToken)
     {
-        var exit = options.Mode switch
+        int exit;
+        try
         {
-            AgentStartMode.Init => await init.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
-            AgentStartMode.Adopt => await adopt.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
-            _ => await ServeRecordedAsync(options, cancellationToken).ConfigureAwait(false),
-        };
+            exit = options.Mode switch
+            {
+                AgentStartMode.Init => await init.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
+                AgentStartMode.Adopt => await adopt.RunAsync(options.Request!, cancellationToken).ConfigureAwait(false),
+                _ => await ServeRecordedAsync(options, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        catch (PoolStateInvalidException e)
+        {
+            // Only a person can fix the file: retrying would keep the agent "starting" for ever, unnoticed.
+            throw new ExitCodeException(ExitCodes.Failure, e.Message);
+        }
+
         if (exit != ExitCodes.Success)
         {
             throw new ExitCodeException(exit, $"agent --mode {options.ModeName} failed (exit {exit})");

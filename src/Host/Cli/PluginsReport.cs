@@ -33,7 +33,7 @@ internal sealed class PluginsReport
                 settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or UsageException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PoolStateInvalidException or UsageException)
         {
             // Not readable by this user, or not cocoon-net's: values are shown without the recorded layer.
         }

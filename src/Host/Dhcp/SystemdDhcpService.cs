@@ -1,4 +1,5 @@
 using CocoonNet.Host.Linux;
+using CocoonNet.Host.Text;
 
 namespace CocoonNet.Host.Dhcp;
 
@@ -21,7 +22,7 @@ internal sealed class SystemdDhcpService(HostPaths paths, IProcessRunner runner)
         StartLimitIntervalSec=0
 
         [Service]
-        ExecStart={DnsmasqPath()} --keep-in-foreground --conf-file={paths.DnsmasqConfigFile} --pid-file=
+        ExecStart={Word(DnsmasqPath())} --keep-in-foreground --conf-file={Word(paths.DnsmasqConfigFile)} --pid-file=
         Restart=always
         RestartSec=1
 
@@ -82,6 +83,16 @@ internal sealed class SystemdDhcpService(HostPaths paths, IProcessRunner runner)
             await Check(cancellationToken, "daemon-reload").ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A path as one ExecStart word: systemd splits the line at white space and expands <c>%</c> specifiers and
+    /// <c>$</c> variables, and a line break would start a directive of its own.
+    /// </summary>
+    private static string Word(string path) =>
+        ConfigText.IsToken(path) && !path.Any(c => c is '%' or '$' or '\\' or '"' or '\'' or ';')
+            ? path
+            : throw new InvalidOperationException(
+                $"refusing to write {Unit}: path {ConfigText.Quote(path)} has white space, control characters or characters systemd interprets; use a plain path");
 
     private static string DnsmasqPath() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin").Split(':')

@@ -1,5 +1,7 @@
 using System.Text;
 using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Host.Operations;
+using CocoonNet.Host.Text;
 
 namespace CocoonNet.Host.Linux;
 
@@ -133,6 +135,7 @@ internal sealed class IptablesCommands(IProcessRunner runner) : IIptables
 
     public async Task RestoreAsync(string transaction, CancellationToken cancellationToken)
     {
+        IptablesArguments.CheckTransaction(transaction);
         var result = await runner.RunAsync("iptables-restore", ["--noflush", "--wait", "10"], transaction, cancellationToken)
             .ConfigureAwait(false);
         if (result.ExitCode != 0)
@@ -140,4 +143,46 @@ internal sealed class IptablesCommands(IProcessRunner runner) : IIptables
             throw new InvalidOperationException($"iptables-restore: {result.Describe()}");
         }
     }
+}
+
+/// <summary>
+/// Checks for what goes into iptables-restore input, which is line-based and split at white space: a value with a
+/// line break would add a rule of its own (to a built-in chain, say), one with a space extra arguments. Checked
+/// where the text is built, whatever validated the values before.
+/// </summary>
+internal static class IptablesArguments
+{
+    /// <summary>The prefix of every chain cocoon-net writes; the built-in chains only get a jump to one.</summary>
+    public const string ChainPrefix = "COCOON-NET-";
+
+    /// <summary><paramref name="name"/> when it is an interface name (no <c>+</c> wildcard, no <c>!</c>), else refused.</summary>
+    public static string Interface(string name) =>
+        NodeRequestValidator.IsInterfaceName(name) ? name : throw Refused($"interface {ConfigText.Quote(name)} is not an interface name");
+
+    /// <summary>
+    /// A whole transaction: every line a table header, COMMIT, or a command on a chain of cocoon-net's (a jump to
+    /// one, for a built-in chain), with no control character inside a line.
+    /// </summary>
+    public static void CheckTransaction(string transaction)
+    {
+        foreach (var line in transaction.Split('\n'))
+        {
+            var words = line.Split(' ');
+            var ok = ConfigText.IsOneLine(line) && (line.Length == 0 || line == "COMMIT" || words switch
+            {
+                [var table] when table.StartsWith('*') => table.Length > 1,
+                [var chain, "-", _] when chain.StartsWith(':') => chain.AsSpan(1).StartsWith(ChainPrefix, StringComparison.Ordinal),
+                ["-A" or "-F" or "-X", var chain, ..] => chain.StartsWith(ChainPrefix, StringComparison.Ordinal),
+                ["-I", _, "1", "-j", var target] => target.StartsWith(ChainPrefix, StringComparison.Ordinal),
+                ["-D", _, "-j", var target] => target.StartsWith(ChainPrefix, StringComparison.Ordinal),
+                _ => false,
+            });
+            if (!ok)
+            {
+                throw Refused($"line {ConfigText.Quote(line)} does not act on a chain of cocoon-net's");
+            }
+        }
+    }
+
+    private static InvalidOperationException Refused(string why) => new($"refusing to run iptables-restore: {why} (a defect; report it)");
 }

@@ -44,9 +44,14 @@ internal sealed class ProcSysctl : ISysctl
     /// sysctl(8)'s key convention, as the CNI plugins use it: dots separate the levels and a slash stands
     /// for a dot inside one level, so <c>net.ipv4.conf.eth0/100.rp_filter</c> is
     /// <c>/proc/sys/net/ipv4/conf/eth0.100/rp_filter</c> (a VLAN interface).
+    /// <para>
+    /// Keys carry interface names, so each level is checked to stay one level: a name such as <c>..</c> would
+    /// otherwise climb out of <c>conf/</c> and write elsewhere under /proc/sys.
+    /// </para>
     /// </summary>
-    internal static string PathOf(string key) =>
-        "/proc/sys/" + string.Create(key.Length, key, static (span, k) =>
+    internal static string PathOf(string key)
+    {
+        var relative = string.Create(key.Length, key, static (span, k) =>
         {
             for (var i = 0; i < k.Length; i++)
             {
@@ -58,4 +63,14 @@ internal sealed class ProcSysctl : ISysctl
                 };
             }
         });
+        foreach (var level in relative.Split('/'))
+        {
+            if (level is "" or "." or ".." || !Text.ConfigText.IsToken(level))
+            {
+                throw new InvalidOperationException($"refusing sysctl key {Text.ConfigText.Quote(key)}: level {Text.ConfigText.Quote(level)} is not a name (a defect; report it)");
+            }
+        }
+
+        return "/proc/sys/" + relative;
+    }
 }

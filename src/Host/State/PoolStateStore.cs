@@ -19,7 +19,10 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
 
     public string Path => System.IO.Path.Combine(Directory, FileName);
 
-    /// <summary>The state, or null when there is none.</summary>
+    /// <summary>
+    /// The state, or null when there is none. A file that does not parse or holds a value no valid run writes
+    /// (<see cref="PoolStateRules"/>) is refused with <see cref="PoolStateInvalidException"/>, naming the field.
+    /// </summary>
     public PoolState? Load()
     {
         // Never through a link, never blocking on a FIFO, never an unbounded read: see SafeFile.
@@ -28,19 +31,24 @@ internal sealed class PoolStateStore(string stateDirectory, TimeProvider time)
             case SafeFile.ReadOutcome.Missing:
                 return null;
             case SafeFile.ReadOutcome.TooLarge:
-                throw new InvalidDataException(
+                throw new PoolStateInvalidException(
                     $"{Path} is larger than {MaxStateBytes / (1 << 20)} MiB, far more than any pool state: it is not cocoon-net's; move it away and retry");
         }
 
+        PoolState state;
         try
         {
-            return PoolStateJson.Read(json);
+            state = PoolStateJson.Read(json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException(
+            throw new PoolStateInvalidException(
                 $"parse pool state {Path}: {PoolStateFormatException.Describe(e)}; fix or remove the file (a copy of the last good state is not kept)", e);
         }
+
+        return PoolStateRules.Problem(state) is { } problem
+            ? throw new PoolStateInvalidException($"{Path}: {problem}; fix or remove the file (a copy of the last good state is not kept)")
+            : state;
     }
 
     /// <summary>

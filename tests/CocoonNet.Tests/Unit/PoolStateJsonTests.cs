@@ -284,7 +284,7 @@ public sealed class PoolStateJsonTests
             Assert.Equal(written, File.GetLastWriteTimeUtc(store.Path));
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
             File.WriteAllText(store.Path, "{not json");
-            Assert.Contains("parse pool state", Assert.Throws<InvalidDataException>(store.Load).Message);
+            Assert.Contains("parse pool state", Assert.Throws<PoolStateInvalidException>(store.Load).Message);
         }
         finally
         {

@@ -170,7 +170,7 @@ public sealed class SafeFileTests : IDisposable
         }
 
         Assert.False(AtomicFile.HasContent(path, ""));
-        var e = Assert.Throws<InvalidDataException>(() => new PoolStateStore(_dir, TimeProvider.System).Load());
+        var e = Assert.Throws<PoolStateInvalidException>(() => new PoolStateStore(_dir, TimeProvider.System).Load());
         Assert.Contains("is larger than 16 MiB", e.Message);
     }
 

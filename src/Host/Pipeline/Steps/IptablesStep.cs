@@ -47,7 +47,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
     {
         var bridge = HostSpec.Bridge;
         var forward = new List<string>();
-        foreach (var nic in spec.ForwardingNics)
+        foreach (var nic in spec.ForwardingNics.Select(IptablesArguments.Interface))
         {
             forward.Add($"-A {ForwardChain} -i {nic} -o {bridge} -j ACCEPT");
             forward.Add($"-A {ForwardChain} -i {bridge} -o {nic} -j ACCEPT");
