@@ -175,6 +175,9 @@ internal sealed class AgentLoop(
         var first = await Task.WhenAny(running.Append(subscribed.Task)).ConfigureAwait(false);
         if (first == subscribed.Task)
         {
+            // A change made between the first reconcile and the subscription raised no event: one more full
+            // reconcile (a no-op when nothing changed) closes that gap.
+            _ = _triggers.Writer.TryWrite(AgentTrigger.Full());
             _watched = true;
             UpdateHealth();
             notifier.Notify(ServiceState.Ready);
