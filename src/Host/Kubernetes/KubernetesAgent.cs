@@ -264,7 +264,7 @@ internal sealed class KubernetesAgent(
             {
                 return (await DecideAsync(node, cancellationToken).ConfigureAwait(false), false);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not UsageException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (UsageException or State.PoolStateInvalidException))
             {
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
             }
