@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using CocoonNet.Tests.Support;
+using Xunit.Abstractions;
 
 namespace CocoonNet.Tests.Integration;
 
@@ -13,7 +13,7 @@ namespace CocoonNet.Tests.Integration;
 /// the listener at all, while the node can, and teardown takes that rule away with the rest.
 /// </summary>
 [Collection(NamespaceCollection.Name)]
-public sealed class AgentListenerInNamespacesTests
+public sealed class AgentListenerInNamespacesTests(ITestOutputHelper output)
 {
     private const int Held = 350;
     private static readonly string[] AgentAdopt = ["--mode", "adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--manage-iptables"];
@@ -55,11 +55,13 @@ public sealed class AgentListenerInNamespacesTests
             Assert.True(probe.Elapsed < TimeSpan.FromSeconds(1), $"/healthz took {probe.Elapsed}");
 
             var growth = RssBytes(agent.Pid) - baseline;
+            output.WriteLine($"{Held} held: /healthz in {probe.ElapsedMilliseconds} ms, agent RSS {baseline / 1024} KiB -> +{growth / 1024} KiB");
             Assert.True(growth <= 16 << 20, $"agent RSS grew by {growth / 1024} KiB with {Held} connections held");
 
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(25) - opened.Elapsed);
             var closed = await Task.WhenAll(sockets.Select(s => RawHttp.ClosedByPeerAsync(s, deadline.Token)));
             Assert.True(closed.All(c => c), $"{closed.Count(c => !c)} of {Held} connections still open 25 s after connecting\n{agent.Output}");
+            output.WriteLine($"all {Held} closed by the agent {opened.Elapsed.TotalSeconds:F1} s after the first connected");
             Assert.False(agent.HasExited, agent.Output);
         }
         finally
