@@ -90,7 +90,15 @@ internal sealed class SocketHttpServer(ListenAddress address, Func<HttpRequestHe
                     _acceptFailing = true;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
                 continue;
             }
 
