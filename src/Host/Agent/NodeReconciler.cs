@@ -75,7 +75,10 @@ internal sealed class NodeReconciler(
             state.SecondaryNics ?? [],
             (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
             state.ManageIptables,
-            AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
+            AgentServiceMode.For(options.ServiceManagerGiven, runtime, state))
+        {
+            AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port],
+        };
         await setup.ApplyAsync(spec, backend, context, store, state, state, dryRun: false, cancellationToken, only).ConfigureAwait(false);
         return true;
     }

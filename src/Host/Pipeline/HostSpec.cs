@@ -18,6 +18,14 @@ internal sealed record HostSpec(
     /// <summary>Local-table routes inside the subnet the backend maintains on purpose (contract 2.2 <c>HostWatch</c>): kept.</summary>
     public IReadOnlyList<IPNetwork> KeptLocalRoutes { get; init; } = [];
 
+    /// <summary>
+    /// TCP ports of the agent's HTTP listener, which VMs on the bridge must not reach: the default port always
+    /// (one-shot commands do not know the agent's <c>--listen</c>), and the agent's own when it reconciles.
+    /// </summary>
+    public IReadOnlyList<int> AgentPorts { get; init; } = [DefaultAgentPort];
+
+    public const int DefaultAgentPort = 9092;
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

@@ -73,7 +73,25 @@ public sealed class RenderingTests
                 "-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT",
             ],
             rules[IptablesStep.ForwardChain]);
-        Assert.Equal(["-A COCOON-NET-INPUT -i cni0 -p udp -m udp --dport 67 -j ACCEPT"], rules[IptablesStep.InputChain]);
+        Assert.Equal(
+            [
+                "-A COCOON-NET-INPUT -i cni0 -p udp -m udp --dport 67 -j ACCEPT",
+                "-A COCOON-NET-INPUT -i cni0 -p tcp -m tcp --dport 9092 -j DROP",
+            ],
+            rules[IptablesStep.InputChain]);
         Assert.Equal(["-A COCOON-NET-POSTROUTING -s 172.20.100.0/24 ! -o cni0 -j MASQUERADE"], rules[IptablesStep.NatChain]);
+    }
+
+    [Fact]
+    public void Vms_are_refused_the_default_agent_port_and_the_agents_own_once_each()
+    {
+        var rules = IptablesStep.DesiredRules(Spec() with { AgentPorts = [9092, 9100, 9092] });
+        Assert.Equal(
+            [
+                "-A COCOON-NET-INPUT -i cni0 -p udp -m udp --dport 67 -j ACCEPT",
+                "-A COCOON-NET-INPUT -i cni0 -p tcp -m tcp --dport 9092 -j DROP",
+                "-A COCOON-NET-INPUT -i cni0 -p tcp -m tcp --dport 9100 -j DROP",
+            ],
+            rules[IptablesStep.InputChain]);
     }
 }

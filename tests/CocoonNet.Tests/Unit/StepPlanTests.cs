@@ -234,7 +234,7 @@ public sealed class StepPlanTests
         var iptables = Iptables();
         iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(""));
         var create = await new IptablesStep(iptables).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
-        Assert.Contains("+ create chain filter/COCOON-NET-INPUT with 1 rule", create.Changes);
+        Assert.Contains("+ create chain nat/COCOON-NET-POSTROUTING with 1 rule", create.Changes);
         Assert.Contains("+ create chain filter/COCOON-NET-FORWARD with 3 rules", create.Changes);
 
         var rules = IptablesStep.DesiredRules(spec);
@@ -242,7 +242,7 @@ public sealed class StepPlanTests
             "*filter\n:COCOON-NET-INPUT - [0:0]\n:COCOON-NET-FORWARD - [0:0]\n-A INPUT -j COCOON-NET-INPUT\n"
             + string.Join('\n', rules[IptablesStep.InputChain]) + "\n" + string.Join('\n', rules[IptablesStep.ForwardChain]) + "\nCOMMIT\n"));
         var remove = await new IptablesStep(iptables).PlanTeardownAsync(spec, new HostFootprint { Iptables = true }, CancellationToken.None);
-        Assert.Contains("- chain filter/COCOON-NET-INPUT (1 rule)", remove.Changes);
+        Assert.Contains("- chain filter/COCOON-NET-INPUT (2 rules)", remove.Changes);
         Assert.Contains("- chain filter/COCOON-NET-FORWARD (3 rules)", remove.Changes);
         Assert.Equal("0 rules", Host.Text.Plural.Of(0, "rule"));
     }

@@ -1,144 +1,117 @@
 using System.Net;
-using System.Text;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Agent.Telemetry;
 
 /// <summary>
 /// The agent's HTTP endpoints: <c>/metrics</c> (Prometheus text format), <c>/healthz</c> (200 while the process
-/// serves) and <c>/readyz</c> (200 when ready, else 503 with the reason); any other path is 404.
-/// <see cref="HttpListener"/> rather than Kestrel: three tiny read-only answers do not need ASP.NET Core, whose
-/// shared framework would add tens of MiB to the self-contained one-file build and time to every start, and the
-/// same binary is also the short-lived CLI.
+/// serves) and <c>/readyz</c> (200 when ready, else 503 with the reason); any other path is 404. Served by
+/// <see cref="SocketHttpServer"/>, whose limits keep held or slow connections from costing more than a bounded
+/// amount of memory and descriptors.
 /// </summary>
-internal sealed class AgentEndpoints(ListenAddress address, AgentMetrics metrics, IAgentHealth health, ILogger<AgentEndpoints> logger)
-    : IDisposable
+internal sealed class AgentEndpoints : IDisposable
 {
     private const string MetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
-    private readonly HttpListener _listener = new();
+    private readonly ListenAddress _address;
+    private readonly AgentMetrics _metrics;
+    private readonly IAgentHealth _health;
+    private readonly ILogger<AgentEndpoints> _logger;
+    private readonly SocketHttpServer _server;
+    // One render at a time: each reads dnsmasq's lease file, and a flood of scrapes must not multiply that.
+    private readonly SemaphoreSlim _rendering = new(1, 1);
 
-    public ListenAddress Address => address;
+    public AgentEndpoints(ListenAddress address, AgentMetrics metrics, IAgentHealth health, ILogger<AgentEndpoints> logger)
+    {
+        _address = address;
+        _metrics = metrics;
+        _health = health;
+        _logger = logger;
+        _server = new SocketHttpServer(address, AnswerAsync, logger);
+    }
+
+    public ListenAddress Address => _address;
 
     /// <summary>Binds the address; throws <see cref="EndpointsException"/> with one line when it cannot (address in use, not local).</summary>
     public void Start()
     {
-        _listener.Prefixes.Add(address.Prefix);
         try
         {
-            _listener.Start();
+            _server.Start();
         }
-        catch (HttpListenerException e)
+        catch (SocketException e)
         {
-            throw new EndpointsException($"cannot listen on {address}: {e.Message}; choose another address with --listen", e);
+            throw new EndpointsException($"cannot listen on {_address}: {e.Message}; choose another address with --listen", e);
         }
 
-        logger.Listening(address);
+        _logger.Listening(_address);
     }
 
     /// <summary>Answers requests until <paramref name="cancellationToken"/> is cancelled, then stops listening.</summary>
     public async Task ServeAsync(CancellationToken cancellationToken)
     {
-        if (!_listener.IsListening)
+        if (!_server.IsListening)
         {
             Start();
         }
 
-        var inFlight = new List<Task>();
-        // GetContextAsync takes no token: stopping the listener is what ends the wait.
-        using (cancellationToken.Register(_listener.Stop))
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (cancellationToken.IsCancellationRequested && e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    break;
-                }
-
-                // Each answer on its own: a slow scraper must not hold up a readiness probe.
-                inFlight.RemoveAll(t => t.IsCompleted);
-                inFlight.Add(AnswerAsync(context, cancellationToken));
-            }
-        }
-
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
-    }
-
-    public void Dispose() => ((IDisposable)_listener).Dispose();
-
-    private async Task AnswerAsync(HttpListenerContext context, CancellationToken cancellationToken)
-    {
-        var response = context.Response;
-        var path = context.Request.Url?.AbsolutePath ?? "/";
         try
         {
-            if (context.Request.HttpMethod is not ("GET" or "HEAD"))
-            {
-                response.Headers["Allow"] = "GET, HEAD";
-                await WriteAsync(context, HttpStatusCode.MethodNotAllowed, "only GET and HEAD\n", cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            switch (path)
-            {
-                case "/metrics":
-                    // Rendered whole before the status is sent, so a failure is a 500, not a truncated 200.
-                    using (var buffer = new MemoryStream())
-                    {
-                        await metrics.ExportAsync(buffer, cancellationToken).ConfigureAwait(false);
-                        await WriteAsync(context, HttpStatusCode.OK, buffer.ToArray(), MetricsContentType, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    break;
-                case "/healthz":
-                    await WriteAsync(context, HttpStatusCode.OK, "ok\n", cancellationToken).ConfigureAwait(false);
-                    break;
-                case "/readyz":
-                    var ready = health.Ready;
-                    var reason = health.Reason;
-                    await WriteAsync(context, ready ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable,
-                        ready ? "ready\n" : $"not ready: {(reason.Length > 0 ? reason : "no reconcile has succeeded yet")}\n", cancellationToken).ConfigureAwait(false);
-                    break;
-                default:
-                    await WriteAsync(context, HttpStatusCode.NotFound, "not found: try /metrics, /healthz or /readyz\n", cancellationToken).ConfigureAwait(false);
-                    break;
-            }
-        }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException)
-        {
-            // The scraper went away, or the agent is stopping: nothing to answer.
-            logger.AnswerFailed(path, e.Message);
-        }
-        catch (Exception e) when (e is InvalidOperationException)
-        {
-            logger.AnswerFailed(path, e.Message);
-            response.StatusCode = (int)HttpStatusCode.InternalServerError;
+            await _server.ServeAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            response.Close();
+            // Frees the port as soon as serving ends, not when the host disposes the agent.
+            _server.Dispose();
         }
     }
 
-    private static Task WriteAsync(HttpListenerContext context, HttpStatusCode status, string text, CancellationToken cancellationToken) =>
-        WriteAsync(context, status, Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8", cancellationToken);
-
-    private static async Task WriteAsync(
-        HttpListenerContext context, HttpStatusCode status, byte[] body, string contentType, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        var head = context.Request.HttpMethod == "HEAD";
-        var response = context.Response;
-        response.StatusCode = (int)status;
-        response.ContentType = contentType;
-        response.ContentLength64 = body.Length;
-        // HEAD: the headers of GET (the same length), no body.
-        if (!head)
+        _server.Dispose();
+        _rendering.Dispose();
+    }
+
+    private async Task<HttpAnswer> AnswerAsync(HttpRequestHead request, CancellationToken cancellationToken)
+    {
+        if (request.Method is not ("GET" or "HEAD"))
         {
-            await response.OutputStream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+            return HttpAnswer.Text(HttpStatusCode.MethodNotAllowed, "only GET and HEAD\n", allow: "GET, HEAD");
+        }
+
+        switch (request.Path)
+        {
+            case "/metrics":
+                return await MetricsAsync(cancellationToken).ConfigureAwait(false);
+            case "/healthz":
+                return HttpAnswer.Text(HttpStatusCode.OK, "ok\n");
+            case "/readyz":
+                var ready = _health.Ready;
+                var reason = _health.Reason;
+                return HttpAnswer.Text(ready ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable,
+                    ready ? "ready\n" : $"not ready: {(reason.Length > 0 ? reason : "no reconcile has succeeded yet")}\n");
+            default:
+                return HttpAnswer.Text(HttpStatusCode.NotFound, "not found: try /metrics, /healthz or /readyz\n");
+        }
+    }
+
+    private async Task<HttpAnswer> MetricsAsync(CancellationToken cancellationToken)
+    {
+        await _rendering.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var buffer = new MemoryStream();
+            await _metrics.ExportAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return new HttpAnswer(HttpStatusCode.OK, buffer.ToArray(), MetricsContentType);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            _logger.AnswerFailed("/metrics", e.Message);
+            return HttpAnswer.Text(HttpStatusCode.InternalServerError, "metrics could not be rendered; see the agent's log\n");
+        }
+        finally
+        {
+            _rendering.Release();
         }
     }
 }

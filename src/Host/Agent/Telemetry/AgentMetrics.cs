@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
 
 namespace CocoonNet.Host.Agent.Telemetry;
@@ -12,6 +14,7 @@ internal sealed class AgentMetrics : IAgentTelemetry
 {
     private readonly Gauge _poolIps;
     private readonly Gauge _dhcpLeases;
+    private readonly Gauge _dhcpLeasesError;
     private readonly Counter _repairs;
     private readonly Histogram _reconcileDuration;
     private readonly Counter _reconcileErrors;
@@ -21,10 +24,13 @@ internal sealed class AgentMetrics : IAgentTelemetry
     private readonly Gauge _drift;
     private readonly Gauge _buildInfo;
     private readonly DnsmasqLeaseCounter _leases;
+    private readonly ILogger _logger;
     private volatile IReadOnlySet<IPAddress>? _pool;
+    private string? _leaseProblem;
 
-    public AgentMetrics(string leaseFile, TimeProvider time)
+    public AgentMetrics(string leaseFile, TimeProvider time, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         _leases = new DnsmasqLeaseCounter(leaseFile, time);
@@ -32,6 +38,8 @@ internal sealed class AgentMetrics : IAgentTelemetry
         _poolIps = factory.CreateGauge("cocoon_net_pool_ips", "Addresses in the node's VM pool (pool.json).");
         _dhcpLeases = factory.CreateGauge("cocoon_net_dhcp_leases",
             "Active DHCP leases of pool addresses in dnsmasq's lease file, read at scrape time.");
+        _dhcpLeasesError = factory.CreateGauge("cocoon_net_dhcp_leases_error",
+            "1 when dnsmasq's lease file could not be read at the last scrape (not a regular file, too large, unreadable); cocoon_net_dhcp_leases then keeps its last count.");
         _repairs = factory.CreateCounter("cocoon_net_repairs_total",
             "Host objects put back after drift, by kind of object (route, bridge, address, local-route, nic).", "object");
         _reconcileDuration = factory.CreateHistogram("cocoon_net_reconcile_duration_seconds",
@@ -53,10 +61,20 @@ internal sealed class AgentMetrics : IAgentTelemetry
         // An unreadable lease file keeps the last count: a scrape must not fail, nor report 0 leases it never saw.
         Registry.AddBeforeCollectCallback(() =>
         {
-            if (_leases.CountActive(_pool) is { } count)
+            var count = _leases.CountActive(_pool, out var problem);
+            if (count is { } active)
             {
-                _dhcpLeases.Set(count);
+                _dhcpLeases.Set(active);
             }
+
+            _dhcpLeasesError.Set(count is null ? 1 : 0);
+            // Once per distinct problem, not at every scrape.
+            if (problem is not null && problem != _leaseProblem)
+            {
+                _logger.LeaseFileUnreadable(problem);
+            }
+
+            _leaseProblem = problem;
         });
     }
 

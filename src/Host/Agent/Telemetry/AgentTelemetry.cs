@@ -15,7 +15,7 @@ internal sealed class AgentTelemetry : IDisposable
 
     public AgentTelemetry(ListenAddress listen, string leaseFile, IAgentHealth health, TimeProvider time, ILoggerFactory loggers)
     {
-        Metrics = new AgentMetrics(leaseFile, time);
+        Metrics = new AgentMetrics(leaseFile, time, loggers.CreateLogger<AgentMetrics>());
         _bridge = new CloudMeterBridge(Metrics);
         _endpoints = new AgentEndpoints(listen, Metrics, health, loggers.CreateLogger<AgentEndpoints>());
     }

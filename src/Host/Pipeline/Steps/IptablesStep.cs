@@ -54,11 +54,19 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         }
 
         forward.Add($"-A {ForwardChain} -i {bridge} -o {bridge} -j ACCEPT");
+        // DHCP must reach dnsmasq even where INPUT defaults to DROP.
+        List<string> input = [$"-A {InputChain} -i {bridge} -p udp -m udp --dport 67 -j ACCEPT"];
+        // The agent's HTTP listener is for the node (kubelet probes, Prometheus), never for VMs: whatever
+        // address --listen names, a VM must not be able to hold connections open against it.
+        foreach (var port in spec.AgentPorts.Distinct().Order())
+        {
+            input.Add($"-A {InputChain} -i {bridge} -p tcp -m tcp --dport {port} -j DROP");
+        }
+
         return new Dictionary<string, IReadOnlyList<string>>
         {
             [ForwardChain] = forward,
-            // DHCP must reach dnsmasq even where INPUT defaults to DROP.
-            [InputChain] = [$"-A {InputChain} -i {bridge} -p udp -m udp --dport 67 -j ACCEPT"],
+            [InputChain] = input,
             [NatChain] = [$"-A {NatChain} -s {spec.Subnet} ! -o {bridge} -j MASQUERADE"],
         };
     }

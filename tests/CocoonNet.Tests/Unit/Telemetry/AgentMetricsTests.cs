@@ -10,7 +10,7 @@ public sealed class AgentMetricsTests
 {
     private static readonly string[] Series =
     [
-        "cocoon_net_pool_ips", "cocoon_net_dhcp_leases", "cocoon_net_repairs_total", "cocoon_net_reconcile_duration_seconds",
+        "cocoon_net_pool_ips", "cocoon_net_dhcp_leases", "cocoon_net_dhcp_leases_error", "cocoon_net_repairs_total", "cocoon_net_reconcile_duration_seconds",
         "cocoon_net_reconcile_errors_total", "cocoon_net_dhcp_restarts_total", "cocoon_net_cloud_requests_total",
         "cocoon_net_cloud_request_duration_seconds", "cocoon_net_drift", "cocoon_net_build_info",
     ];
