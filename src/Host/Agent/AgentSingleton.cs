@@ -98,7 +98,9 @@ internal sealed class AgentSingleton : IDisposable
         var root = Path.TrimEndingDirectorySeparator(paths.Root);
         for (var directory = paths.RunDirectory;
              directory.Length > root.Length && directory.StartsWith(root, StringComparison.Ordinal)
-                 && Posix.Lstat(directory) == FileKind.Directory && !mountPoints.Contains(directory);
+                 && Posix.Lstat(directory) == FileKind.Directory && !mountPoints.Contains(directory)
+                 // Never a top-level directory such as /run: in a container it may be a plain, empty directory.
+                 && Path.GetDirectoryName(directory) != "/";
              directory = Path.GetDirectoryName(directory)!)
         {
             if (!RootOnlyDirectory.TryRemove(directory))

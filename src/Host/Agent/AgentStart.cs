@@ -24,8 +24,9 @@ internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, NodeR
         }
         catch (PoolStateInvalidException e)
         {
-            // Only a person can fix the file: retrying would keep the agent "starting" for ever, unnoticed.
-            throw new ExitCodeException(ExitCodes.Failure, e.Message);
+            // Only a person can fix the file: retrying would keep the agent "starting" for ever, unnoticed. Exit 2,
+            // like any bad input, which the unit does not restart (RestartPreventExitStatus=2).
+            throw new ExitCodeException(ExitCodes.Usage, e.Message);
         }
 
         if (exit != ExitCodes.Success)

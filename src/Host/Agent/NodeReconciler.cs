@@ -39,7 +39,7 @@ internal sealed class NodeReconciler(
         var store = new PoolStateStore(stateDirectory, time);
         if (store.LoadProvisioned() is { } state && IPNetwork.TryParse(state.Subnet, out var subnet))
         {
-            setup.CheckSubnet(subnet, $"{store.Path} subnet");
+            setup.CheckSubnet(subnet, $"{store.Path} subnet", state);
         }
     }
 

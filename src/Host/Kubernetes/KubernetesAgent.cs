@@ -159,7 +159,7 @@ internal sealed class KubernetesAgent(
         var source = flags.Subnet is not null ? "--subnet" : $"annotation {ClusterNames.Subnet}";
         // Checked against the live node before a lease is held or the old subnet torn down: a subnet holding the node's
         // own addresses is refused like a malformed one, and the node keeps serving the subnet it has.
-        if (subnet is { } wanted && LiveRefusal(wanted, source) is { } refusal)
+        if (subnet is { } wanted && LiveRefusal(wanted, source, recorded) is { } refusal)
         {
             return Refuse("InvalidAnnotation", refusal, recorded);
         }
@@ -181,7 +181,7 @@ internal sealed class KubernetesAgent(
         {
             var allocator = new SubnetAllocator(api, _k.LeaseNamespace, time, logger);
             // The node's live addresses and next hops too: the Node lists only the addresses kubelet reports.
-            var avoid = node.Addresses.Concat(NodeRequestLiveCheck.Addresses(Kernel)).ToList();
+            var avoid = node.Addresses.Concat(NodeRequestLiveCheck.Addresses(Kernel, recorded?.SecondaryNics)).ToList();
             var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, avoid, cancellationToken).ConfigureAwait(false);
             await api.PatchAnnotationsAsync(node.Name, new Dictionary<string, string?> { [ClusterNames.Subnet] = claimed.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
@@ -189,7 +189,7 @@ internal sealed class KubernetesAgent(
             subnet = claimed;
             _claimed = claimed;
             source = "--cluster-vm-cidr claim";
-            if (LiveRefusal(claimed, source) is { } refused)
+            if (LiveRefusal(claimed, source, recorded) is { } refused)
             {
                 return Refuse("InvalidAnnotation", refused, recorded);
             }
@@ -292,7 +292,8 @@ internal sealed class KubernetesAgent(
 
     private Linux.IKernelNetwork Kernel => commands.GetRequiredService<Linux.IKernelNetwork>();
 
-    private string? LiveRefusal(IPNetwork subnet, string source) => NodeRequestLiveCheck.Refusal(Kernel, subnet, source);
+    private string? LiveRefusal(IPNetwork subnet, string source, PoolState? recorded) =>
+        NodeRequestLiveCheck.Refusal(Kernel, subnet, source, recorded?.SecondaryNics);
 
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)

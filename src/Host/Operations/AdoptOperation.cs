@@ -19,9 +19,9 @@ internal sealed class AdoptOperation(
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
-        setup.CheckSubnet(request);
         // A state that provisioned nothing (a failed first init) is no state: adopt proceeds.
         var previous = store.LoadProvisioned();
+        setup.CheckSubnet(request, previous);
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeInit })
         {

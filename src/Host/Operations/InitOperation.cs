@@ -24,10 +24,10 @@ internal sealed class InitOperation(
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
-        setup.CheckSubnet(request);
         // pool.json is read here, once (and once more under the lock, below): its recorded plugin settings
         // join the flags, variables and config.json before the plugin's container is built.
         var previous = store.LoadProvisioned();
+        setup.CheckSubnet(request, previous);
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {

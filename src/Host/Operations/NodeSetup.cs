@@ -36,11 +36,15 @@ internal sealed class NodeSetup(
         return device ?? backend.DefaultPrimaryNic;
     }
 
-    /// <summary>The request's subnet against the live node (its addresses and next hops): a usage error on a conflict.</summary>
-    public void CheckSubnet(NodeRequest request) => CheckSubnet(request.Subnet, request.SubnetSource);
+    /// <summary>
+    /// The request's subnet against the live node (its addresses and next hops, but those of cni0 and of the uplinks
+    /// <paramref name="recorded"/> names): a usage error on a conflict.
+    /// </summary>
+    public void CheckSubnet(NodeRequest request, PoolState? recorded) => CheckSubnet(request.Subnet, request.SubnetSource, recorded);
 
     /// <summary>As above for a subnet from elsewhere; <paramref name="source"/> names where it came from.</summary>
-    public void CheckSubnet(IPNetwork subnet, string source) => NodeRequestLiveCheck.Check(kernel, subnet, source);
+    public void CheckSubnet(IPNetwork subnet, string source, PoolState? recorded) =>
+        NodeRequestLiveCheck.Check(kernel, subnet, source, recorded?.SecondaryNics);
 
     public HostSpec Spec(NodeRequest request, IReadOnlyList<IPAddress> ips, string primaryNic, IReadOnlyList<string> uplinks, bool manageIptables) =>
         new(request.Subnet, request.Gateway, ips, primaryNic, uplinks, request.Dns, manageIptables, settings.ServiceMode);

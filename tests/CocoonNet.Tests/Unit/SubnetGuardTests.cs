@@ -72,6 +72,22 @@ public sealed class SubnetGuardTests
         Assert.Null(NodeRequestLiveCheck.Conflict(Node(), IPNetwork.Parse(subnet)));
 
     [Fact]
+    public void An_address_on_a_recorded_uplink_is_the_clouds_not_a_conflict_but_on_any_other_device_it_is()
+    {
+        // A Volcengine secondary ENI lives inside the VM subnet: an image that gives eth1 its primary address, and a
+        // route through the subnet's VPC gateway, are expected there; the same on gag0 (not an uplink) is refused.
+        var kernel = Node();
+        kernel.ListLinks().Returns([.. kernel.ListLinks(), new LinkInfo("eth1", 8, "", true, "", 0)]);
+        kernel.ListAddresses().Returns([.. kernel.ListAddresses(), new AddressInfo(8, IPAddress.Parse("172.20.0.3"), 24)]);
+        kernel.ListRoutes(RouteConstants.TableMain).Returns([.. kernel.ListRoutes(RouteConstants.TableMain), MainRoute("100.64.0.0", 10, 8, "172.20.0.1")]);
+        var subnet = IPNetwork.Parse("172.20.0.0/24");
+
+        Assert.Null(NodeRequestLiveCheck.Conflict(kernel, subnet, ["eth1"]));
+        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", NodeRequestLiveCheck.Conflict(kernel, subnet));
+        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", NodeRequestLiveCheck.Conflict(kernel, subnet, ["gag0"]));
+    }
+
+    [Fact]
     public void The_sweep_takes_only_routes_other_programs_added_never_loopbacks_nor_the_kernels()
     {
         var subnet = IPNetwork.Parse("10.128.0.0/20");

@@ -165,7 +165,17 @@ internal sealed class SocketHttpServer(ListenAddress address, Func<HttpRequestHe
             if (head is not null)
             {
                 path = head.Path;
-                reply = await answer(head, token).ConfigureAwait(false);
+                try
+                {
+                    reply = await answer(head, token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failing answer (an exporter callback, a file it reads) is that request's 500, never an
+                    // unanswered connection or an unobserved task.
+                    logger.AnswerFailed(path, e.Message);
+                    reply = HttpAnswer.Text(HttpStatusCode.InternalServerError, "internal error\n");
+                }
             }
             else
             {
