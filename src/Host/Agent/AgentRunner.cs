@@ -27,6 +27,20 @@ internal static class AgentRunner
 
     public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ServeAsync(commands, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PoolStateInvalidException e)
+        {
+            // Only a person can fix the file: exit 2, like any bad input, which the unit does not restart
+            // (RestartPreventExitStatus=2), instead of a loop that repeats the same line every few seconds.
+            throw new ExitCodeException(ExitCodes.Usage, e.Message);
+        }
+    }
+
+    private static async Task<int> ServeAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
+    {
         // SIGHUP never ends the agent: while a loop runs it asks for a full resync (AgentLoop); between two (the
         // in-cluster agent waiting for its annotations) there is nothing to resync.
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
