@@ -20,13 +20,8 @@ public sealed class InClusterAgentInNamespacesTests
     [PrivilegedFact]
     public async Task The_node_is_configured_published_repaired_offline_and_reconfigured_from_its_annotations()
     {
-        using var sandbox = new Sandbox();
-        using var emulator = new KubeEmulatorInNamespace(sandbox);
-        using var client = emulator.Client();
-        await CreateAsync(client);
-
-        using var agent = StartAgent(sandbox, emulator);
-        Assert.True(agent.WaitForReady(), agent.Output);
+        using var node = new InClusterNode();
+        var (sandbox, emulator, client, agent) = node;
         Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 20, Limit), agent.Output);
 
         // The condition and the extended resource, as the API returns them.

@@ -11,14 +11,9 @@ public sealed class InClusterDhcpDownInNamespacesTests
     [PrivilegedFact]
     public async Task Dhcp_down_makes_the_condition_false_with_reason_DhcpDown_until_dnsmasq_serves_again()
     {
-        using var sandbox = new Sandbox();
         using var dnsmasq = new FailingDnsmasq();
-        using var emulator = new KubeEmulatorInNamespace(sandbox);
-        using var client = emulator.Client();
-        await CreateAsync(client);
-
-        using var agent = StartAgent(sandbox, emulator, new Dictionary<string, string> { ["PATH"] = dnsmasq.Path });
-        Assert.True(agent.WaitForReady(), agent.Output);
+        using var node = new InClusterNode(environment: new Dictionary<string, string> { ["PATH"] = dnsmasq.Path });
+        var (sandbox, _, client, agent) = node;
         await Until(client, n => Condition(n) is { Status: "True" }, agent);
 
         dnsmasq.Refuse();

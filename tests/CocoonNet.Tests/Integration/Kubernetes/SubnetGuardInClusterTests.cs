@@ -16,13 +16,8 @@ public sealed class SubnetGuardInClusterTests
     [PrivilegedFact]
     public async Task The_nodes_own_subnet_annotated_is_refused_and_the_old_subnet_kept_serving()
     {
-        using var sandbox = new Sandbox();
-        using var emulator = new KubeEmulatorInNamespace(sandbox);
-        using var client = emulator.Client();
-        await CreateAsync(client, poolSize: 10);
-
-        using var agent = StartAgent(sandbox, emulator);
-        Assert.True(agent.WaitForReady(), agent.Output);
+        using var node = new InClusterNode(poolSize: 10);
+        var (sandbox, _, client, agent) = node;
         await Until(client, n => Condition(n) is { Status: "True" }, agent);
         var before = SubnetGuardInNamespacesTests.NodeNetwork(sandbox);
 
