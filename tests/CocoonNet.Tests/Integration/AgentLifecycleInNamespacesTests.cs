@@ -130,39 +130,24 @@ public sealed class AgentLifecycleInNamespacesTests
     public void While_dnsmasq_cannot_start_readyz_says_dhcp_is_down_and_ready_again_once_it_serves()
     {
         using var sandbox = new Sandbox();
-        var fakeBin = Directory.CreateTempSubdirectory("cocoon-net-fakebin-");
-        try
-        {
-            // dnsmasq that refuses to start while the flag file exists.
-            var flag = Path.Combine(fakeBin.FullName, "refuse");
-            var real = Shell.Check("sh", "-c", "command -v dnsmasq || echo /usr/sbin/dnsmasq").Trim();
-            var wrapper = Path.Combine(fakeBin.FullName, "dnsmasq");
-            File.WriteAllText(wrapper, $"#!/bin/sh\nif [ -e '{flag}' ]; then echo 'dnsmasq: failed to bind' >&2; exit 2; fi\nexec '{real}' \"$@\"\n");
-            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-            var path = new Dictionary<string, string> { ["PATH"] = $"{fakeBin.FullName}:{Environment.GetEnvironmentVariable("PATH")}" };
+        using var dnsmasq = new FailingDnsmasq();
+        using var agent = new AgentProcess(sandbox, AgentAdopt, new Dictionary<string, string> { ["PATH"] = dnsmasq.Path });
+        Assert.True(agent.WaitForReady(), agent.Output);
+        Assert.Equal((200, "ready"), Readyz(sandbox));
 
-            using var agent = new AgentProcess(sandbox, AgentAdopt, path);
-            Assert.True(agent.WaitForReady(), agent.Output);
-            Assert.Equal((200, "ready"), Readyz(sandbox));
+        dnsmasq.Refuse();
+        Shell.Check("kill", "-9", sandbox.DnsmasqPid()!.Value.ToString(CultureInfo.InvariantCulture));
+        (int Status, string Body) down = default;
+        Assert.True(Eventually(() => (down = Readyz(sandbox)).Status == 503, TimeSpan.FromSeconds(5)), agent.Output);
+        Assert.StartsWith("not ready: DHCP down: dnsmasq-cni is not running", down.Body, StringComparison.Ordinal);
+        // Still down a while later, in restart backoff: never ready in between.
+        Thread.Sleep(1500);
+        Assert.Equal(503, Readyz(sandbox).Status);
+        Assert.Null(sandbox.DnsmasqPid());
 
-            File.WriteAllText(flag, "");
-            Shell.Check("kill", "-9", sandbox.DnsmasqPid()!.Value.ToString(CultureInfo.InvariantCulture));
-            (int Status, string Body) down = default;
-            Assert.True(Eventually(() => (down = Readyz(sandbox)).Status == 503, TimeSpan.FromSeconds(5)), agent.Output);
-            Assert.StartsWith("not ready: DHCP down: dnsmasq-cni is not running", down.Body, StringComparison.Ordinal);
-            // Still down a while later, in restart backoff: never ready in between.
-            Thread.Sleep(1500);
-            Assert.Equal(503, Readyz(sandbox).Status);
-            Assert.Null(sandbox.DnsmasqPid());
-
-            File.Delete(flag);
-            Assert.True(Eventually(() => Readyz(sandbox).Status == 200, TimeSpan.FromSeconds(40)), agent.Output);
-            Assert.NotNull(sandbox.DnsmasqPid());
-        }
-        finally
-        {
-            fakeBin.Delete(recursive: true);
-        }
+        dnsmasq.Allow();
+        Assert.True(Eventually(() => Readyz(sandbox).Status == 200, TimeSpan.FromSeconds(40)), agent.Output);
+        Assert.NotNull(sandbox.DnsmasqPid());
     }
 
     [PrivilegedFact]

@@ -3,6 +3,7 @@ using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Models;
 using static CocoonNet.Tests.Integration.AgentInNamespacesTests;
+using static CocoonNet.Tests.Integration.Kubernetes.InClusterNode;
 
 namespace CocoonNet.Tests.Integration.Kubernetes;
 
@@ -19,27 +20,8 @@ public sealed class InClusterAgentInNamespacesTests
     [PrivilegedFact]
     public async Task The_node_is_configured_published_repaired_offline_and_reconfigured_from_its_annotations()
     {
-        using var sandbox = new Sandbox();
-        using var emulator = new KubeEmulatorInNamespace(sandbox);
-        using var client = emulator.Client();
-        await client.CoreV1.CreateNodeAsync(new V1Node
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = "sandbox",
-                Annotations = new Dictionary<string, string>
-                {
-                    ["cocoonstack.io/vm-subnet"] = "172.20.0.0/24",
-                    ["cocoonstack.io/vm-mode"] = "adopt",
-                    ["cocoonstack.io/vm-pool-size"] = "20",
-                },
-            },
-        });
-
-        using var agent = new AgentProcess(sandbox,
-            ["--kubernetes", "--kubeconfig", emulator.Kubeconfig, "--manage-iptables", "--resync", "10m"],
-            new Dictionary<string, string> { ["NODE_NAME"] = "sandbox" });
-        Assert.True(agent.WaitForReady(), agent.Output);
+        using var node = new InClusterNode();
+        var (sandbox, emulator, client, agent) = node;
         Assert.True(Eventually(() => sandbox.RoutesWithProtocol("204").Count == 20, Limit), agent.Output);
 
         // The condition and the extended resource, as the API returns them.
@@ -122,14 +104,7 @@ public sealed class InClusterAgentInNamespacesTests
         using var sandbox = new Sandbox();
         using var emulator = new KubeEmulatorInNamespace(sandbox);
         using var client = emulator.Client();
-        await client.CoreV1.CreateNodeAsync(new V1Node
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = "sandbox",
-                Annotations = new Dictionary<string, string> { ["cocoonstack.io/vm-subnet"] = "172.20.0.0/24", ["cocoonstack.io/vm-mode"] = "adopt", ["cocoonstack.io/vm-pool-size"] = "10" },
-            },
-        });
+        await CreateAsync(client, poolSize: 10);
         string[] flags = ["--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig, "--cluster-vm-cidr", "172.20.0.0/16", "--manage-iptables", "--resync", "10m"];
         using (var first = new AgentProcess(sandbox, flags))
         {
@@ -154,28 +129,6 @@ public sealed class InClusterAgentInNamespacesTests
 
     private static string LeaseOf(string subnet) => "vm-subnet-" + subnet.Replace('.', '-').Replace('/', '-');
 
-    private static V1NodeCondition? Condition(V1Node node) => node.Status?.Conditions?.SingleOrDefault(c => c.Type == "CocoonNetReady");
-
     private static string? Resource(V1Node node) =>
         node.Status?.Capacity?.TryGetValue("cocoonstack.io/vm-ip", out var q) == true ? q.ToString() : null;
-
-    private static async Task<V1Node> Until(k8s.Kubernetes client, Func<V1Node, bool> condition, AgentProcess agent)
-    {
-        var deadline = DateTime.UtcNow + Limit;
-        V1Node node;
-        do
-        {
-            node = await client.CoreV1.ReadNodeAsync("sandbox");
-            if (condition(node))
-            {
-                return node;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Fail($"the node never matched; last status: {KubernetesJson.Serialize(node.Status)}\n{agent.Output}");
-        return node;
-    }
 }

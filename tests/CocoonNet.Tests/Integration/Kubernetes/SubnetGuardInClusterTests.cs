@@ -2,6 +2,7 @@ using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Models;
 using static CocoonNet.Tests.Integration.AgentInNamespacesTests;
+using static CocoonNet.Tests.Integration.Kubernetes.InClusterNode;
 
 namespace CocoonNet.Tests.Integration.Kubernetes;
 
@@ -12,31 +13,11 @@ namespace CocoonNet.Tests.Integration.Kubernetes;
 [Collection(NamespaceCollection.Name)]
 public sealed class SubnetGuardInClusterTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
-
     [PrivilegedFact]
     public async Task The_nodes_own_subnet_annotated_is_refused_and_the_old_subnet_kept_serving()
     {
-        using var sandbox = new Sandbox();
-        using var emulator = new KubeEmulatorInNamespace(sandbox);
-        using var client = emulator.Client();
-        await client.CoreV1.CreateNodeAsync(new V1Node
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = "sandbox",
-                Annotations = new Dictionary<string, string>
-                {
-                    ["cocoonstack.io/vm-subnet"] = "172.20.0.0/24",
-                    ["cocoonstack.io/vm-mode"] = "adopt",
-                    ["cocoonstack.io/vm-pool-size"] = "10",
-                },
-            },
-        });
-
-        using var agent = new AgentProcess(sandbox,
-            ["--kubernetes", "--node-name", "sandbox", "--kubeconfig", emulator.Kubeconfig, "--manage-iptables", "--resync", "10m"]);
-        Assert.True(agent.WaitForReady(), agent.Output);
+        using var node = new InClusterNode(poolSize: 10);
+        var (sandbox, _, client, agent) = node;
         await Until(client, n => Condition(n) is { Status: "True" }, agent);
         var before = SubnetGuardInNamespacesTests.NodeNetwork(sandbox);
 
@@ -55,27 +36,5 @@ public sealed class SubnetGuardInClusterTests
         await client.CoreV1.PatchNodeAsync(new V1Patch("""{"metadata":{"annotations":{"cocoonstack.io/vm-subnet":"172.20.0.0/24"}}}""", V1Patch.PatchType.MergePatch), "sandbox");
         await Until(client, n => Condition(n) is { Status: "True" }, agent);
         Assert.False(agent.HasExited, agent.Output);
-    }
-
-    private static V1NodeCondition? Condition(V1Node node) => node.Status?.Conditions?.SingleOrDefault(c => c.Type == "CocoonNetReady");
-
-    private static async Task<V1Node> Until(k8s.Kubernetes client, Func<V1Node, bool> condition, AgentProcess agent)
-    {
-        var deadline = DateTime.UtcNow + Limit;
-        V1Node node;
-        do
-        {
-            node = await client.CoreV1.ReadNodeAsync("sandbox");
-            if (condition(node))
-            {
-                return node;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Fail($"the node never matched; last status: {KubernetesJson.Serialize(node.Status)}\n{agent.Output}");
-        return node;
     }
 }
