@@ -87,6 +87,47 @@ internal static partial class Posix
         return errno is ENOENT or ENOTDIR ? FileKind.Missing : throw Error(errno, $"{doing} {path}");
     }
 
+    /// <summary>
+    /// Owner, mode and identity of <paramref name="path"/> itself (a symlink is not followed); false with the errno
+    /// when it cannot be inspected (ENOENT when nothing is there).
+    /// </summary>
+    public static bool TryFacts(string path, out FileFacts facts, out int errno)
+    {
+        var buffer = new byte[StatxSize];
+        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_FACTS, buffer) == 0)
+        {
+            facts = ReadFacts(buffer);
+            errno = 0;
+            return true;
+        }
+
+        facts = default;
+        errno = Marshal.GetLastPInvokeError();
+        return false;
+    }
+
+    /// <summary>As above for what <paramref name="handle"/> is open on.</summary>
+    public static bool TryFacts(SafeFileHandle handle, out FileFacts facts)
+    {
+        var buffer = new byte[StatxSize];
+        var ok = StatxHandle(handle, "", AT_EMPTY_PATH, STATX_FACTS, buffer) == 0;
+        facts = ok ? ReadFacts(buffer) : default;
+        return ok;
+    }
+
+    private static FileFacts ReadFacts(byte[] buffer)
+    {
+        var span = buffer.AsSpan();
+        var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(span[StatxDevMajorOffset..]) << 32)
+                     | BinaryPrimitives.ReadUInt32LittleEndian(span[StatxDevMinorOffset..]);
+        return new FileFacts(
+            BinaryPrimitives.ReadUInt32LittleEndian(span[StatxUidOffset..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(span[StatxGidOffset..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(span[StatxModeOffset..]),
+            device,
+            BinaryPrimitives.ReadUInt64LittleEndian(span[StatxInoOffset..]));
+    }
+
     public static void Fchmod(SafeFileHandle handle, UnixFileMode mode, string path)
     {
         if (FchmodRaw(handle, (uint)mode) != 0)
@@ -243,7 +284,7 @@ internal static partial class Posix
     /// <summary>strerror text (native, so never a stripped resource key).</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno) is { Length: > 0 } text ? text : $"errno {errno}";
 
-    private static FileKind KindOf(ushort mode) => (mode & 0xF000) switch
+    internal static FileKind KindOf(ushort mode) => (mode & 0xF000) switch
     {
         0x8000 => FileKind.Regular,
         0x4000 => FileKind.Directory,
@@ -257,14 +298,18 @@ internal static partial class Posix
 
     private const int EINTR = 4;
 
-    // struct statx is the same on every architecture: stx_mode at 28 (u16), stx_size at 40 (u64), 256 bytes.
+    // struct statx is the same on every architecture: stx_uid at 20, stx_gid at 24 (u32), stx_mode at 28 (u16),
+    // stx_ino at 32, stx_size at 40 (u64), stx_dev_major/minor at 136/140 (u32); 256 bytes.
     private const int StatxSize = 256;
+    private const int StatxUidOffset = 20;
+    private const int StatxGidOffset = 24;
     private const int StatxModeOffset = 28;
     private const int StatxSizeOffset = 40;
     private const int StatxInoOffset = 32;
     private const int StatxDevMajorOffset = 136;
     private const int StatxDevMinorOffset = 140;
     private const uint STATX_INO = 0x100;
+    private const uint STATX_FACTS = 0x1 | 0x2 | 0x8 | 0x10 | 0x100; // TYPE | MODE | UID | GID | INO
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenRaw(string path, int flags, uint mode);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -13,12 +12,6 @@ internal static partial class RootOnlyDirectory
 {
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private const int AT_FDCWD = -100;
-    private const int AT_SYMLINK_NOFOLLOW = 0x100;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const uint STATX_TYPE = 0x1, STATX_MODE = 0x2, STATX_UID = 0x8, STATX_INO = 0x100;
-    private const int StatxSize = 256, UidOffset = 20, ModeOffset = 28, InoOffset = 32, DevMajorOffset = 136, DevMinorOffset = 140;
-    private const int ENOENT = 2;
     private const ushort GroupOrOtherWrite = 0x12; // 020 | 002
 
     /// <summary>Creates <paramref name="path"/> (its parent must exist) or checks the one there.</summary>
@@ -50,7 +43,7 @@ internal static partial class RootOnlyDirectory
     /// <summary>rmdir(2) when empty; anything else (gone, not empty, busy) leaves it and is false.</summary>
     public static bool TryRemove(string path) => RmdirRaw(path) == 0;
 
-    private static void Require(string path, Status status, bool isDirectory)
+    private static void Require(string path, FileFacts status, bool isDirectory)
     {
         var kind = status.Mode & 0xF000;
         if (kind == 0xA000)
@@ -74,39 +67,13 @@ internal static partial class RootOnlyDirectory
         }
     }
 
-    private readonly record struct Status(uint Uid, ushort Mode, ulong Device, ulong Inode);
+    /// <summary>What is at <paramref name="path"/> (not followed); null when nothing is.</summary>
+    private static FileFacts? Check(string path) =>
+        Posix.TryFacts(path, out var facts, out var errno) ? facts
+        : errno == Posix.ENOENT ? null
+        : throw Posix.Error(errno, $"inspecting {path}");
 
-    private static Status? Check(string path)
-    {
-        var buffer = new byte[StatxSize];
-        if (StatxPath(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID | STATX_INO, buffer) == 0)
-        {
-            return Read(buffer);
-        }
-
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == ENOENT ? null : throw Posix.Error(errno, $"inspecting {path}");
-    }
-
-    private static Status? Stat(SafeFileHandle handle)
-    {
-        var buffer = new byte[StatxSize];
-        return StatxHandle(handle, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE | STATX_UID | STATX_INO, buffer) == 0 ? Read(buffer) : null;
-    }
-
-    private static Status Read(byte[] buffer)
-    {
-        var span = buffer.AsSpan();
-        var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(span[DevMajorOffset..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(span[DevMinorOffset..]);
-        return new Status(BinaryPrimitives.ReadUInt32LittleEndian(span[UidOffset..]), BinaryPrimitives.ReadUInt16LittleEndian(span[ModeOffset..]),
-            device, BinaryPrimitives.ReadUInt64LittleEndian(span[InoOffset..]));
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int StatxPath(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int StatxHandle(SafeFileHandle dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
+    private static FileFacts? Stat(SafeFileHandle handle) => Posix.TryFacts(handle, out var facts) ? facts : null;
 
     [LibraryImport("libc", EntryPoint = "rmdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int RmdirRaw(string path);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using CocoonNet.Host.Linux;
 using Microsoft.Win32.SafeHandles;
 
 namespace CocoonNet.Host.Plugins;
@@ -10,10 +11,6 @@ namespace CocoonNet.Host.Plugins;
 /// </summary>
 internal static partial class FileOwnership
 {
-    private const int AtFdCwd = -100;
-    private const int AtSymlinkNofollow = 0x100;
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxBasicStats = 0x7ff;
     private const int ENODATA = 61;
     private const int EOPNOTSUPP = 95;
     private const uint TypeMask = 0xF000;
@@ -85,21 +82,16 @@ internal static partial class FileOwnership
         return facts.AclWriter is { } writer ? $"{path} has an ACL that lets {writer} write; run setfacl -b {path}" : null;
     }
 
-    private static unsafe Facts Stat(string path, SafeFileHandle? handle)
+    private static Facts Stat(string path, SafeFileHandle? handle)
     {
-        // struct statx: stx_mask(4) stx_blksize(4) stx_attributes(8) stx_nlink(4) stx_uid(4) stx_gid(4) stx_mode(2) ...
-        var buffer = stackalloc byte[256];
-        var result = handle is null
-            ? StatxPath(AtFdCwd, path, AtSymlinkNofollow, StatxBasicStats, buffer)
-            : StatxHandle(handle, "", AtEmptyPath, StatxBasicStats, buffer);
-        if (result != 0)
+        var found = handle is null ? Posix.TryFacts(path, out var facts, out _) : Posix.TryFacts(handle, out facts);
+        if (!found)
         {
             return default;
         }
 
-        var mode = (uint)*(ushort*)(buffer + 28);
-        var acl = (mode & TypeMask) == Symlink ? null : AclWriter(path, handle);
-        return new Facts(true, *(uint*)(buffer + 20), *(uint*)(buffer + 24), mode, acl);
+        var acl = facts.Kind == FileKind.Symlink ? null : AclWriter(path, handle);
+        return new Facts(true, facts.Uid, facts.Gid, facts.Mode, acl);
     }
 
     /// <summary>Who else the access ACL lets write; null without one (or on a filesystem without ACLs).</summary>
@@ -117,12 +109,6 @@ internal static partial class FileOwnership
 
         return Marshal.GetLastPInvokeError() is ENODATA or EOPNOTSUPP ? null : "an ACL that cannot be read";
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int StatxPath(int dirfd, string path, int flags, uint mask, byte* buffer);
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int StatxHandle(SafeFileHandle dirfd, string path, int flags, uint mask, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "lgetxattr", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial nint Lgetxattr(string path, string name, Span<byte> value, nuint size);
