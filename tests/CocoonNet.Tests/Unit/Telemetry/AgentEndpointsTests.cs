@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using static CocoonNet.Tests.Unit.Telemetry.ListenerTestKit;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
 
@@ -130,12 +131,5 @@ public sealed class AgentEndpointsTests : IAsyncLifetime, IDisposable
         var error = Assert.Throws<EndpointsException>(other.Start);
         Assert.StartsWith($"cannot listen on {_endpoints.Address}: ", error.Message);
         Assert.EndsWith("; choose another address with --listen", error.Message);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -5,19 +5,13 @@ using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
 using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
+using static CocoonNet.Tests.Unit.Telemetry.ListenerTestKit;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
 
 /// <summary>End to end on loopback: what the agent and a plugin report is on /metrics; stopping frees the address.</summary>
 public sealed class AgentTelemetryTests
 {
-    private sealed class AlwaysReady : IAgentHealth
-    {
-        public bool Ready => true;
-
-        public string Reason => "";
-    }
-
     [Fact]
     public async Task The_agents_and_a_plugins_reports_are_scraped_over_http()
     {
@@ -25,12 +19,7 @@ public sealed class AgentTelemetryTests
         using var leases = new LeaseFixture(LeaseFixture.Lease(0, "10.0.0.10"), LeaseFixture.Lease(0, "10.0.0.11"));
         using var stop = new CancellationTokenSource();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreeLoopbackPort();
 
         using var telemetry = new AgentTelemetry(new ListenAddress(IPAddress.Loopback, port), leases.LeaseFile, new AlwaysReady(),
             new FixedClock(LeaseFixture.Now), NullLoggerFactory.Instance);

@@ -5,6 +5,7 @@ using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
+using static CocoonNet.Tests.Unit.Telemetry.ListenerTestKit;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
 
@@ -16,13 +17,6 @@ public sealed class LeaseFileHazardsTests : IDisposable
 {
     private readonly LeaseFixture _leases = new(LeaseFixture.Lease(0, "10.0.0.10"));
     private readonly string _outside = Path.Combine(Path.GetTempPath(), $"cocoon-net-outside-{Guid.NewGuid():N}");
-
-    private sealed class AlwaysReady : IAgentHealth
-    {
-        public bool Ready => true;
-
-        public string Reason => "";
-    }
 
     public static TheoryData<string> Hazards => ["fifo", "symlink", "huge"];
 
@@ -83,12 +77,5 @@ public sealed class LeaseFileHazardsTests : IDisposable
 
                 break;
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

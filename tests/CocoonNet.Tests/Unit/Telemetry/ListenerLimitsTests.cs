@@ -5,6 +5,7 @@ using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
+using static CocoonNet.Tests.Unit.Telemetry.ListenerTestKit;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
 
@@ -16,23 +17,11 @@ public sealed class ListenerLimitsTests : IAsyncLifetime, IDisposable
     private AgentEndpoints _endpoints = null!;
     private Task _serving = Task.CompletedTask;
 
-    private sealed class AlwaysReady : IAgentHealth
-    {
-        public bool Ready => true;
-
-        public string Reason => "";
-    }
-
     private IPEndPoint Endpoint => new(IPAddress.Loopback, _endpoints.Address.Port);
 
     public Task InitializeAsync()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreeLoopbackPort();
 
         _endpoints = new AgentEndpoints(new ListenAddress(IPAddress.Loopback, port), _leases.Metrics(), new AlwaysReady(), NullLogger<AgentEndpoints>.Instance);
         _endpoints.Start();
