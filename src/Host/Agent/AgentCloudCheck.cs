@@ -1,7 +1,7 @@
 using System.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Agent;

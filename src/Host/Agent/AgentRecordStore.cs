@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 
 namespace CocoonNet.Host.Agent;
 

@@ -1,6 +1,6 @@
 using CocoonNet.Host.Composition;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Agent;
 

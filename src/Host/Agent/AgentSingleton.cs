@@ -1,4 +1,4 @@
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using Microsoft.Win32.SafeHandles;
 
 namespace CocoonNet.Host.Agent;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Agent;

@@ -1,4 +1,4 @@
-using CocoonNet.Host.Pipeline;
+using CocoonNet.Node.Pipeline;
 
 namespace CocoonNet.Host.Agent;
 

@@ -1,11 +1,11 @@
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Composition;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.Pipeline;
+using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Agent;
 

@@ -106,7 +106,7 @@ internal sealed class AgentCliOptions
         {
             return Operations.NodeRequestValidator.ParseSubnet(token);
         }
-        catch (Operations.UsageException e)
+        catch (UsageException e)
         {
             result.AddError(e.Message.Replace("--subnet", name, StringComparison.Ordinal));
             return null;

@@ -1,7 +1,7 @@
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Cli;

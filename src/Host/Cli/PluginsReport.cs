@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Cli;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 
 namespace CocoonNet.Host.Composition;
 

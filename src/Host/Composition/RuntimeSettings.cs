@@ -1,4 +1,4 @@
-using CocoonNet.Host.Pipeline;
+using CocoonNet.Node.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Composition;

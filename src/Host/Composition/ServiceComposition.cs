@@ -1,11 +1,12 @@
+using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Dhcp;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Linux.Netlink;
 using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.Settings;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,9 @@
+using CocoonNet.Node.Linux;
 using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -264,7 +265,7 @@ internal sealed class KubernetesAgent(
             {
                 return (await DecideAsync(node, cancellationToken).ConfigureAwait(false), false);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (UsageException or State.PoolStateInvalidException))
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not (UsageException or PoolStateInvalidException))
             {
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
             }
@@ -290,7 +291,7 @@ internal sealed class KubernetesAgent(
         }
     }
 
-    private Linux.IKernelNetwork Kernel => commands.GetRequiredService<Linux.IKernelNetwork>();
+    private IKernelNetwork Kernel => commands.GetRequiredService<IKernelNetwork>();
 
     private string? LiveRefusal(IPNetwork subnet, string source, PoolState? recorded) =>
         NodeRequestLiveCheck.Refusal(Kernel, subnet, source, recorded?.SecondaryNics);
@@ -352,7 +353,7 @@ internal sealed class KubernetesAgent(
     private async Task<ClusterNode> WaitAsync(NodeChanges changes, string? key, CancellationToken cancellationToken)
     {
         var loggers = commands.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
-        var leaseFile = commands.GetService<Linux.HostPaths>()?.DnsmasqLeaseFile ?? "/nonexistent";
+        var leaseFile = commands.GetService<HostPaths>()?.DnsmasqLeaseFile ?? "/nonexistent";
         using var telemetry = new AgentTelemetry(options.Listen, leaseFile, new WaitingHealth(Publisher), time, loggers);
         try
         {

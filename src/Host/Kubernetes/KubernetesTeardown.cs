@@ -1,3 +1,4 @@
+using CocoonNet.Node.Text;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

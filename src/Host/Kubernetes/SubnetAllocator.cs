@@ -1,5 +1,5 @@
 using System.Net;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Kubernetes;

@@ -17,9 +17,6 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; it is left out of cloud detection")]
     public static partial void PluginUnusable(this ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "exec {File} {Arguments}")]
-    public static partial void Exec(this ILogger logger, string file, string arguments);
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "using platform {Platform} recorded in pool.json")]
     public static partial void PlatformFromState(this ILogger logger, string platform);
 
@@ -37,12 +34,6 @@ internal static partial class HostLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "platform status unavailable: {Reason}")]
     public static partial void CloudStatusUnavailable(this ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Key}: interface not present; skipping")]
-    public static partial void SysctlInterfaceMissing(this ILogger logger, string key);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message} (continuing)")]
-    public static partial void SysctlOptionalFailed(this ILogger logger, string message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "plugins directory {Directory} does not exist")]
     public static partial void NoPluginsDirectory(this ILogger logger, string directory);

@@ -1,6 +1,7 @@
+using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Operations;
 

@@ -1,7 +1,9 @@
+using CocoonNet.Node.Net;
+using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Pipeline;
+using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -99,7 +101,7 @@ internal sealed class InitOperation(
         var ips = result.Ips
             .Where(ip => !ip.Equals(request.Gateway))
             .Distinct()
-            .OrderBy(Net.Ipv4.ToUInt32)
+            .OrderBy(Ipv4.ToUInt32)
             .ToList();
         var outside = ips.FirstOrDefault(ip => !request.Subnet.Contains(ip));
         if (outside is not null)

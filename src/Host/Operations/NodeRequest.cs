@@ -1,6 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 
 namespace CocoonNet.Host.Operations;
 
@@ -56,7 +56,7 @@ internal static class NodeRequestValidator
             throw new UsageException("--node-name is required (e.g. --node-name cocoon-pool)");
         }
 
-        if (nodeName.Length > 63 || !IsDnsLabel(nodeName))
+        if (nodeName.Length > 63 || !Names.IsDnsLabel(nodeName))
         {
             throw new UsageException(
                 $"--node-name \"{nodeName}\" is not a valid name: use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit");
@@ -87,7 +87,7 @@ internal static class NodeRequestValidator
         }
 
         var primaryNic = string.IsNullOrWhiteSpace(input.PrimaryNic) ? null : input.PrimaryNic.Trim();
-        if (primaryNic is not null && !IsInterfaceName(primaryNic))
+        if (primaryNic is not null && !Names.IsInterfaceName(primaryNic))
         {
             throw new UsageException($"--primary-nic \"{primaryNic}\" is not a valid interface name");
         }
@@ -180,20 +180,4 @@ internal static class NodeRequestValidator
 
     public static IReadOnlyList<string> SplitTrim(string text) =>
         text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-
-    // Plain character checks rather than regexes: the regex engine's start-up is a measurable part of a
-    // no-op run, for two one-line patterns.
-
-    /// <summary><c>^[a-z0-9]([-a-z0-9]*[a-z0-9])?$</c></summary>
-    internal static bool IsDnsLabel(string name) =>
-        name.Length > 0 && name[0] != '-' && name[^1] != '-'
-        && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-
-    /// <summary>
-    /// <c>^[A-Za-z0-9_.@-]{1,15}$</c> (IFNAMSIZ less the terminator), not <c>.</c> or <c>..</c>: the kernel's
-    /// dev_valid_name also refuses ':' (an alias label, not a device).
-    /// </summary>
-    internal static bool IsInterfaceName(string name) =>
-        name.Length is >= 1 and <= 15 && name is not ("." or "..")
-        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '@' or '-');
 }

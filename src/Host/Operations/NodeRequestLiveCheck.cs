@@ -1,6 +1,6 @@
 using System.Net;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
 
 namespace CocoonNet.Host.Operations;
 

@@ -1,8 +1,9 @@
+using CocoonNet.Node.Text;
 using System.Net;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 using CocoonNet.Host.Composition;
 
 namespace CocoonNet.Host.Operations;

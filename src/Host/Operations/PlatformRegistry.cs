@@ -1,6 +1,6 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Plugins;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using Microsoft.Extensions.DependencyInjection;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using CocoonNet.Abstractions;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Operations;
 

@@ -1,11 +1,12 @@
+using CocoonNet.Node.Text;
 using System.Net;
 using System.Text.Json;
 using CocoonNet.Host.Agent;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Logging;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using CocoonNet.Host.Status;
 using Microsoft.Extensions.Logging;
 

@@ -1,9 +1,10 @@
+using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Agent;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Net;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Net;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Settings;
 using System.Net;

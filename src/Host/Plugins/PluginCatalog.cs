@@ -1,6 +1,7 @@
 using System.Reflection;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Logging;
+using CocoonNet.Node.State;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Plugins;
@@ -205,9 +206,7 @@ internal static class PluginCatalog
     }
 
     /// <summary><c>^[a-z][a-z0-9-]{0,31}$</c>: names flags, environment variables and pool.json entries.</summary>
-    internal static bool IsName(string? name) =>
-        name is { Length: >= 1 and <= 32 } && char.IsAsciiLetterLower(name[0])
-        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+    internal static bool IsName(string? name) => PluginName.IsValid(name);
 
     /// <summary>The runtime's load errors span lines; the plugins table has one per plugin.</summary>
     private static string OneLine(string message) =>

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.Configuration;
 

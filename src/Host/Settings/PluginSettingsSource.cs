@@ -1,3 +1,4 @@
+using CocoonNet.Node.State;
 using System.CommandLine;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Operations;
@@ -122,7 +123,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
     /// variable, file) or recorded before. Defaults are not recorded, so a node follows its plugin's default;
     /// secrets never are. Null when there is nothing to record.
     /// </summary>
-    public State.StateMap? ToRecord(string? plugin)
+    public StateMap? ToRecord(string? plugin)
     {
         if (plugin is null)
         {
@@ -138,7 +139,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
             }
         }
 
-        return values.Count > 0 ? State.StateMap.From(values) : null;
+        return values.Count > 0 ? StateMap.From(values) : null;
     }
 
     public IPluginSettings For(DiscoveredPlugin plugin) => new View(this, plugin.Name);

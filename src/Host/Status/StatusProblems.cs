@@ -1,4 +1,4 @@
-using CocoonNet.Host.Text;
+using CocoonNet.Node.Text;
 
 namespace CocoonNet.Host.Status;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Drift;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Linux.Netlink;
 using CocoonNet.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 

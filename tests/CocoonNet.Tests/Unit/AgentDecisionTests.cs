@@ -39,18 +39,18 @@ public sealed class AgentDecisionTests
     public void The_agent_keeps_the_recorded_dhcp_mode_unless_told_otherwise(bool given, string? recorded, bool runtimeSystemd, bool expectProcess)
     {
         var runtime = new CocoonNet.Host.Composition.RuntimeSettings("/p", false,
-            runtimeSystemd ? CocoonNet.Host.Pipeline.DhcpServiceMode.Systemd : CocoonNet.Host.Pipeline.DhcpServiceMode.Process,
+            runtimeSystemd ? CocoonNet.Node.Pipeline.DhcpServiceMode.Systemd : CocoonNet.Node.Pipeline.DhcpServiceMode.Process,
             Microsoft.Extensions.Logging.LogLevel.Information);
-        var state = new CocoonNet.Host.State.PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24", Gateway = "10.0.0.1" };
+        var state = new CocoonNet.Node.State.PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24", Gateway = "10.0.0.1" };
         state.Host.DhcpService = recorded;
         var mode = AgentServiceMode.For(given, runtime, state);
-        Assert.Equal(expectProcess ? CocoonNet.Host.Pipeline.DhcpServiceMode.Process : CocoonNet.Host.Pipeline.DhcpServiceMode.Systemd, mode);
+        Assert.Equal(expectProcess ? CocoonNet.Node.Pipeline.DhcpServiceMode.Process : CocoonNet.Node.Pipeline.DhcpServiceMode.Systemd, mode);
     }
 
     [Fact]
     public void Repair_cloud_without_mode_asks_init_for_the_node_pool_json_records()
     {
-        var state = new CocoonNet.Host.State.PoolState
+        var state = new CocoonNet.Node.State.PoolState
         {
             Platform = "gke",
             NodeName = "vm-node",
@@ -59,7 +59,7 @@ public sealed class AgentDecisionTests
             PrimaryNic = "ens4",
             Ips = ["172.20.1.2", "172.20.1.3", "172.20.1.4"],
             DnsServers = ["8.8.8.8"],
-            Mode = CocoonNet.Host.State.PoolState.ModeInit,
+            Mode = CocoonNet.Node.State.PoolState.ModeInit,
         };
         var request = AgentCloudCheck.RequestFrom(state, "/var/lib/cocoon/net");
         Assert.Equal(("gke", "vm-node", "172.20.1.0/24", "172.20.1.1", 3, "ens4", "8.8.8.8", "/var/lib/cocoon/net", false),

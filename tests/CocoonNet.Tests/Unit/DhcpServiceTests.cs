@@ -1,7 +1,7 @@
-using CocoonNet.Host.Dhcp;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;

@@ -1,7 +1,7 @@
 using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Drift;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 
 namespace CocoonNet.Tests.Unit;
 

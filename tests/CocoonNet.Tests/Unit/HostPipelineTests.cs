@@ -1,8 +1,9 @@
+using CocoonNet.Node.Text;
 using System.Net;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
@@ -144,8 +145,8 @@ public sealed class HostPipelineTests : IDisposable
             .Returns(call => call.ArgAt<IReadOnlyList<string>>(1)[0] == "show"
                 ? new ProcessResult(0, "0\n", "")
                 : new ProcessResult(1, "", "System has not been booted with systemd as init system (PID 1). Can't operate.\n"));
-        var step = new Host.Pipeline.Steps.DnsmasqStep(paths, new Host.Dhcp.DhcpServices(
-            [new Host.Dhcp.SystemdDhcpService(paths, runner), new Host.Dhcp.ProcessDhcpService(paths, runner)]));
+        var step = new Node.Pipeline.Steps.DnsmasqStep(paths, new Node.Dhcp.DhcpServices(
+            [new Node.Dhcp.SystemdDhcpService(paths, runner), new Node.Dhcp.ProcessDhcpService(paths, runner)]));
         var footprint = new HostFootprint();
         var unitOnRecordBeforeWrite = false;
         Task Checkpoint(CancellationToken ct)

@@ -1,6 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Net;
+using CocoonNet.Node.Net;
 
 namespace CocoonNet.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using CocoonNet.Host.Agent.Drift;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Linux.Netlink;
 
 namespace CocoonNet.Tests.Unit;
 

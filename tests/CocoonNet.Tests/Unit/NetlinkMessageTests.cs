@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Linux.Netlink;
 
 namespace CocoonNet.Tests.Unit;
 

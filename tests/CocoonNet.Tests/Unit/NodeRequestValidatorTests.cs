@@ -1,3 +1,5 @@
+using CocoonNet.Host;
+using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Tests.Unit;
@@ -12,7 +14,7 @@ public sealed class NodeRequestValidatorTests
 
     private static System.Net.IPAddress? Gateway(string? text) =>
         text is null ? null
-        : CocoonNet.Host.Net.Ipv4.TryParseStrict(text, out var address) ? address
+        : CocoonNet.Node.Net.Ipv4.TryParseStrict(text, out var address) ? address
         : throw new UsageException($"--gateway {text} is not an IPv4 address");
 
     private static NodeRequest Validate(Func<NodeInput> input, int defaultPoolSize) => NodeRequestValidator.Validate(input(), defaultPoolSize);
@@ -92,7 +94,7 @@ public sealed class NodeRequestValidatorTests
     [InlineData("a--", false)]
     [InlineData("pool.x", false)]
     [InlineData("pöol", false)]
-    public void Node_names_are_dns_labels(string name, bool valid) => Assert.Equal(valid, NodeRequestValidator.IsDnsLabel(name));
+    public void Node_names_are_dns_labels(string name, bool valid) => Assert.Equal(valid, Names.IsDnsLabel(name));
 
     [Theory]
     [InlineData("eth0", true)]
@@ -106,7 +108,7 @@ public sealed class NodeRequestValidatorTests
     [InlineData("eth 0", false)]
     [InlineData("eth/0", false)]
     [InlineData("", false)]
-    public void Interface_names_follow_the_kernels_limits(string name, bool valid) => Assert.Equal(valid, NodeRequestValidator.IsInterfaceName(name));
+    public void Interface_names_follow_the_kernels_limits(string name, bool valid) => Assert.Equal(valid, Names.IsInterfaceName(name));
 
     [Fact]
     public void Pool_size_must_be_positive() => Assert.Equal("--pool-size 0 must be at least 1", Error(Input(poolSize: 0)));

@@ -1,6 +1,6 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Composition;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.Settings;
 using CocoonNet.Tests.Integration;

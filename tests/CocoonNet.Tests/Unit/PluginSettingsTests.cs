@@ -1,12 +1,13 @@
+using CocoonNet.Host;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Cli;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.Settings;
-using CocoonNet.Host.State;
+using CocoonNet.Node.State;
 using CocoonNet.Tests.Integration;
 using CocoonNet.Tests.Support;
 using CocoonNet.Tests.Validation;

@@ -1,5 +1,5 @@
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Tests.Unit;
 

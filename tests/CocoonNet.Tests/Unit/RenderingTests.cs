@@ -1,8 +1,8 @@
 using System.Net;
-using CocoonNet.Host.Dhcp;
-using CocoonNet.Host.Net;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Net;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 
 namespace CocoonNet.Tests.Unit;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using CocoonNet.Host.Dhcp;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
-using CocoonNet.Host.State;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
+using CocoonNet.Node.State;
 using CocoonNet.Tests.Support;
 using NSubstitute;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;
@@ -244,7 +244,7 @@ public sealed class StepPlanTests
         var remove = await new IptablesStep(iptables).PlanTeardownAsync(spec, new HostFootprint { Iptables = true }, CancellationToken.None);
         Assert.Contains("- chain filter/COCOON-NET-INPUT (2 rules)", remove.Changes);
         Assert.Contains("- chain filter/COCOON-NET-FORWARD (3 rules)", remove.Changes);
-        Assert.Equal("0 rules", Host.Text.Plural.Of(0, "rule"));
+        Assert.Equal("0 rules", Node.Text.Plural.Of(0, "rule"));
     }
 
     [Fact]

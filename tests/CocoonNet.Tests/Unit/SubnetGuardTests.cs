@@ -1,8 +1,9 @@
+using CocoonNet.Host;
 using System.Net;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.Pipeline;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Pipeline.Steps;
 using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;

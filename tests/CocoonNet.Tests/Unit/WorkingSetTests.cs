@@ -1,6 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Text;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 
 namespace CocoonNet.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Net;
-using CocoonNet.Host.Linux;
-using CocoonNet.Host.Pipeline.Steps;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline.Steps;
 
 namespace CocoonNet.Host.Agent.Drift;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Linux.Netlink;
 
 namespace CocoonNet.Host.Agent.Drift;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using CocoonNet.Host.Linux.Netlink;
+using CocoonNet.Node.Linux.Netlink;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Agent.Drift;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 
 namespace CocoonNet.Host.Agent.Telemetry;
 

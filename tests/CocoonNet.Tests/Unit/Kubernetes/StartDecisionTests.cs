@@ -2,7 +2,7 @@ using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Kubernetes;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

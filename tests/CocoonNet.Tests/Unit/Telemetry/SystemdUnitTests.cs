@@ -1,5 +1,5 @@
-using CocoonNet.Host.Dhcp;
-using CocoonNet.Host.Linux;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Linux;
 using CocoonNet.Tests.Support;
 using NSubstitute;
 

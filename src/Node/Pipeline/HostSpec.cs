@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace CocoonNet.Node.Pipeline;
+
+/// <summary>The desired host configuration: everything the steps need, nothing they must look up.</summary>
+internal sealed record HostSpec(
+    IPNetwork Subnet,
+    IPAddress Gateway,
+    IReadOnlyList<IPAddress> Ips,
+    string PrimaryNic,
+    IReadOnlyList<string> Uplinks,
+    IReadOnlyList<IPAddress> Dns,
+    bool ManageIptables,
+    DhcpServiceMode ServiceMode)
+{
+    public const string Bridge = "cni0";
+
+    /// <summary>Local-table routes inside the subnet the backend maintains on purpose (contract 2.2 <c>HostWatch</c>): kept.</summary>
+    public IReadOnlyList<IPNetwork> KeptLocalRoutes { get; init; } = [];
+
+    /// <summary>
+    /// TCP ports of the agent's HTTP listener, which VMs on the bridge must not reach: the default port always
+    /// (one-shot commands do not know the agent's <c>--listen</c>), and the agent's own when it reconciles.
+    /// </summary>
+    public IReadOnlyList<int> AgentPorts { get; init; } = [DefaultAgentPort];
+
+    public const int DefaultAgentPort = 9092;
+
+    /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
+    public IReadOnlyList<string> ForwardingNics =>
+        new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();
+}
+
+/// <summary>How the dnsmasq-cni DHCP service is run.</summary>
+internal enum DhcpServiceMode
+{
+    Process,
+    Systemd,
+}
