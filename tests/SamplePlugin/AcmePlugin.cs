@@ -46,8 +46,8 @@ public sealed class AcmePlugin : ICocoonNetPlugin
 #if HANG_IN_SERVICES
         Thread.Sleep(Timeout.Infinite);
 #endif
-        // The regression case of the silent override: a public settings class the plugin registers itself must
-        // be the one the provider gets (the host's scan used to re-register every public class as itself).
+        // A public settings class the plugin registers itself must be the one the provider gets: the host's scan
+        // must not override it silently by re-registering every public class as itself.
 #if CONTRACT_2_0
         services.AddSingleton(AcmeSettings.FromEnvironment());
 #else

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench, the agent (issue 11): in a throwaway node namespace with a 253-IP pool,
+# make bench, the agent: in a throwaway node namespace with a 253-IP pool,
 #   - repair latency from kernel events: a deleted /32 route back, a guest-agent style local route for the VM range
 #     on another device gone (tests/bench/agent_latency.py: both kernel events seen by one rtnetlink observer);
 #   - dnsmasq killed → serving DHCP again (tests/bench/dnsmasq_restart.py);

@@ -124,7 +124,7 @@ internal sealed class CredentialResolver(IEnvironmentReader environment)
         var mode = String(profile, "mode") ?? "ak";
         if (string.Equals(mode.Trim(), "ecsrole", StringComparison.OrdinalIgnoreCase))
         {
-            // Mode ecsrole (issue 10, item 3) means the instance role; role-name is the profile field the ve CLI's
+            // Mode ecsrole means the instance role; role-name is the profile field the ve CLI's
             // Profile struct already has (volcengine/volcengine-cli cmd/configure.go, json "role-name").
             if (InstanceRoleDisabled)
             {

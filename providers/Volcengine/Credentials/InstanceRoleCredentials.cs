@@ -15,7 +15,7 @@ namespace CocoonNet.Providers.Volcengine.Credentials;
 /// <c>{"AccessKeyId","SecretAccessKey","SessionToken","ExpiredTime"}</c>, <c>ExpiredTime</c> RFC 3339 (older SDK
 /// versions of the same file read the member as <c>Expiration</c>; both are accepted); an empty key or secret is an error.</item>
 /// </list>
-/// Every read goes through <see cref="MetadataClient"/>, so the token-first rules of item 2 apply to them too.
+/// Every read goes through <see cref="MetadataClient"/>, so the token-first metadata rules apply to them too.
 /// </summary>
 internal static class InstanceRoleCredentials
 {

@@ -193,7 +193,7 @@ internal sealed class AgentLoop(
     /// <summary>
     /// Once a quiet interval (<see cref="QuietBeforeRelease"/>, no reconcile finished or running) follows reconciles,
     /// what they used is given back: the start's garbage and the code pages of plugin loading, the command line and
-    /// the pipeline, touched once and still counted in RSS (issue 11: at most 60 MiB idle). So a burst of repairs
+    /// the pipeline, touched once and still counted in RSS (the idle budget is 60 MiB). So a burst of repairs
     /// never pays for it, and the idle agent's RSS is what its loop keeps touching; it costs a few milliseconds per
     /// resync and, later, a minor fault per page touched again (the pages stay in the page cache).
     /// </summary>

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace CocoonNet.Host.Agent;
 
-// The seams between the agent's parts, fixed first so they can be built in parallel:
+// The seams between the agent's parts, so each can change and be tested on its own:
 // the kernel-event drift watcher (Agent/Drift), the metrics and HTTP endpoints (Agent/Telemetry),
 // and the agent loop that decides when to run which pipeline steps (Agent/*.cs).
 

@@ -4,7 +4,7 @@ namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// The one way every duration flag is written: a whole number and a unit, <c>500ms</c>, <c>2s</c>, <c>10m</c>,
-/// <c>1h</c> (the issue's own examples). A bare <c>0</c> means "off" where the flag allows it.
+/// <c>1h</c>. A bare <c>0</c> means "off" where the flag allows it.
 /// </summary>
 internal static class Durations
 {

@@ -451,7 +451,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
     private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    /// <summary>--plugins-dir as given; an empty value used to mean the default silently.</summary>
+    /// <summary>--plugins-dir as given; an empty value is refused, not taken for the default: it hides a mistake.</summary>
     private string? PluginsDirectoryFlag(ParseResult parse)
     {
         if (parse.GetResult(_o.PluginsDir) is null)

@@ -1,8 +1,8 @@
 namespace CocoonNet.Host.Operations;
 
 /// <summary>
-/// --state-dir as given: an empty value used to mean the default silently, and a relative one depended on
-/// where root happened to stand. Both, and names no filesystem can hold, are bad input.
+/// --state-dir as given: an empty value would hide a mistake behind the default, and a relative one would depend on
+/// where root happens to stand. Both, and names no filesystem can hold, are bad input.
 /// </summary>
 internal static class StateDirectoryValidator
 {

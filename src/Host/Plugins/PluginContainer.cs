@@ -59,8 +59,8 @@ internal static class PluginContainer
 
         // Public implementations the plugin did not register are still found, but never over what it did
         // register: Skip leaves a service type alone once anything is registered for it. Only classes that
-        // implement the two contract interfaces are considered. (Scrutor's FromTypes(...) registered every
-        // type it was given as itself, which replaced the plugin's own registrations of public classes.)
+        // implement the two contract interfaces are considered. (Scrutor's FromTypes(...) would register every
+        // type it is given as itself, replacing the plugin's own registrations of public classes.)
         services.Scan(scan => scan
             .FromAssemblies(plugin.Assembly!)
             .AddClasses(classes => classes.AssignableTo<ICloudProvider>())

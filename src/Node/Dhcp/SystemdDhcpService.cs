@@ -10,7 +10,7 @@ internal sealed class SystemdDhcpService(HostPaths paths, IProcessRunner runner)
 
     public string Mode => "systemd";
 
-    // Restart=always, not on-failure (issue 11 asks for "Restart=on-failure" at least): a dnsmasq ended by a
+    // Restart=always, not just on-failure: a dnsmasq ended by a
     // SIGTERM from anyone but systemd counts as a clean exit, which on-failure would leave down until the next
     // boot while the VMs' leases run out. Back within about 1 s, as in process mode, and never given up on
     // (StartLimitIntervalSec=0): a node whose DHCP stopped retrying serves no VM; a retry a second costs little.

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace CocoonNet.Node.Linux;
 
 /// <summary>
-/// Gives back the memory the agent's start touched once and no longer needs (issue 11: RSS at most 60 MiB idle).
+/// Gives back the memory the agent's start touched once and no longer needs (the agent's idle budget is 60 MiB RSS).
 /// Start-up (runtime, plugin loading, command line, the first full reconcile) reads far more of the precompiled
 /// code image, CoreCLR, the JIT and the framework's metadata than the idle loop ever runs again; those clean,
 /// file-backed pages stay mapped and count toward RSS although the kernel could re-read them at any time.

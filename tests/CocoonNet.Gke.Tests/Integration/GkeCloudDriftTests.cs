@@ -7,7 +7,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Gke.Tests.Integration;
 
 /// <summary>
-/// Issue 11, "Cloud drift noticed, not fought": the agent's cloud check finds the alias range init recorded gone
+/// Cloud drift is noticed, not fought: the agent's cloud check finds the alias range init recorded gone
 /// from nic0 (removed in the emulator) and reports it in status and /metrics without touching the cloud; with
 /// <c>--repair-cloud</c> it provisions the range back.
 /// </summary>

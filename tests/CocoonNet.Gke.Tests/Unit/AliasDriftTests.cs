@@ -4,7 +4,7 @@ using CocoonNet.Providers.Gke.Provisioning;
 
 namespace CocoonNet.Gke.Tests.Unit;
 
-/// <summary>Issue 11 (contract 2.2 <c>CloudStatus.Drift</c>): what GKE's status calls drift against what init recorded.</summary>
+/// <summary>Cloud drift (contract 2.2 <c>CloudStatus.Drift</c>): what GKE's status calls drift against what init recorded.</summary>
 public sealed class AliasDriftTests
 {
     private static readonly IPNetwork Recorded = IPNetwork.Parse("172.20.1.0/24");

@@ -7,7 +7,7 @@ using k8s.Models;
 
 namespace CocoonNet.Kubernetes.Tests.Emulator;
 
-/// <summary>Leases (the per-subnet claims of issue 12): atomic create, label selection, conflicts and delete preconditions.</summary>
+/// <summary>Leases (the nodes' per-subnet claims): atomic create, label selection, conflicts and delete preconditions.</summary>
 public sealed class LeaseTests
 {
     private const string Namespace = "cocoon-net";

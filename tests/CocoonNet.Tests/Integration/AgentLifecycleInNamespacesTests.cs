@@ -30,7 +30,8 @@ public sealed class AgentLifecycleInNamespacesTests
             | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         File.SetUnixFileMode(sandbox.Root, File.GetUnixFileMode(sandbox.Root) | UnixFileMode.OtherExecute | UnixFileMode.OtherRead);
 
-        // Squats the name an agent used to bind in the node's abstract socket namespace (no permissions there).
+        // Squats the name derived from the state dir in the node's abstract socket namespace (no permissions there):
+        // the agent's one-per-node guard must not rest on such a name.
         var name = $"cocoon-net-agent-{Fnv1a.AddBlock(Fnv1a.Seed, Path.GetFullPath(sandbox.StateDirectory)):x16}";
         using var squatter = Start("ip", ["netns", "exec", sandbox.Node, .. AsNobody, "perl", "-MSocket", "-e",
             "socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die $!; bind($s, pack_sockaddr_un(\"\\0\" . $ARGV[0])) or die $!; $| = 1; print \"bound\\n\"; sleep 120",

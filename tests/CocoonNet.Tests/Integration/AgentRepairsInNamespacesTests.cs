@@ -5,9 +5,9 @@ using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
 namespace CocoonNet.Tests.Integration;
 
 /// <summary>
-/// Issue 11: drift repaired from kernel events, not on the timer (the resync is 10 minutes here), with a VM that still
+/// Drift repaired from kernel events, not on the timer (the resync is 10 minutes here), with a VM that still
 /// renews its lease and reaches the outside afterwards; then the agent's /metrics, scraped over HTTP in the node
-/// namespace, checked by promtool and for the series the issue names.
+/// namespace, checked by promtool and for the series it must publish.
 /// </summary>
 [Collection(NamespaceCollection.Name)]
 public sealed class AgentRepairsInNamespacesTests

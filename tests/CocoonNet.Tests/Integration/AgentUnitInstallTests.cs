@@ -2,7 +2,7 @@ using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Tests.Integration;
 
-/// <summary>Issue 11, "Boot": <c>make install</c> ships the agent's unit for its prefix, not enabled; uninstall removes it.</summary>
+/// <summary><c>make install</c> ships the agent's unit for its prefix, not enabled; uninstall removes it.</summary>
 public sealed class AgentUnitInstallTests
 {
     [BuildFact]

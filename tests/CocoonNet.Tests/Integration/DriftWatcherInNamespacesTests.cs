@@ -10,8 +10,8 @@ namespace CocoonNet.Tests.Integration;
 
 /// <summary>
 /// The drift watcher on a real kernel: a node adopted in a namespace, the watcher subscribed there, then the
-/// changes issue 11 lists ("a deleted /32 route, the bridge, its address or its up state, an ENI NIC set down;
-/// ... any local-table route inside the VM subnet on a device other than cni0") made with ip(8). Each must give
+/// changes the agent must notice (a deleted /32 route, the bridge, its address or its up state, an ENI NIC set down,
+/// any local-table route inside the VM subnet on a device other than cni0) made with ip(8). Each must give
 /// exactly its batch; unrelated changes and the agent's own repairs none (a later drift's batch would carry them).
 /// </summary>
 [Collection(NamespaceCollection.Name)]

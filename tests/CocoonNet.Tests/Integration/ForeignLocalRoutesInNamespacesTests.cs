@@ -3,7 +3,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Tests.Integration;
 
 /// <summary>
-/// Issue 10 item 1, host part: GKE's newer guest agent adds a protocol-66 <c>local</c> route for the alias range,
+/// GKE's newer guest agent adds a protocol-66 <c>local</c> route for the alias range,
 /// which makes the node take the VMs' addresses for its own. Every host run removes such routes on any device but cni0.
 /// </summary>
 [Collection(NamespaceCollection.Name)]

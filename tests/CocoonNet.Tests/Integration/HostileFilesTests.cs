@@ -166,7 +166,8 @@ public sealed class HostileFilesTests
     {
         using var sandbox = new Sandbox();
         var pool = Path.Combine(sandbox.StateDirectory, "pool.json");
-        // What a first Volcengine init that failed on bad credentials used to leave behind.
+        // What a first Volcengine init that failed on bad credentials left behind in earlier versions (nodes may
+        // still hold it).
         var leftover = """
             {
               "platform": "volcengine",

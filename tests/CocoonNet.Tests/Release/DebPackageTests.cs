@@ -2,7 +2,7 @@ using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Tests.Release;
 
-/// <summary>Issue 12, "Debian package": <c>make deb</c> lays the node out like the tarball, depends on what it runs, starts nothing, passes lintian.</summary>
+/// <summary>The Debian package: <c>make deb</c> lays the node out like the tarball, depends on what it runs, starts nothing, passes lintian.</summary>
 public sealed class DebPackageTests
 {
     [ReleaseFact("deb")]

@@ -5,7 +5,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Tests.Release;
 
 /// <summary>
-/// Issue 12, "Container image": <c>make image</c> writes an OCI image archive (index.json -> manifest -> config + layer)
+/// The container image: <c>make image</c> writes an OCI image archive (index.json -> manifest -> config + layer)
 /// whose entrypoint is <c>cocoon-net agent</c> and whose rootfs holds the release and the tools it drives. The rootfs is
 /// unpacked and its programs run in a chroot with a /proc of its own (a private mount and pid namespace: nothing
 /// outside the temp dir changes, and the namespace's mounts go when it ends). The same rootfs, a Debian system with the

@@ -5,7 +5,7 @@ using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Tests.Release;
 
-/// <summary>Issue 12, "Release tarball": <c>make release</c> ships what runs, reproducibly, with install.sh and uninstall.sh that honour DESTDIR and PREFIX.</summary>
+/// <summary>The release tarball: <c>make release</c> ships what runs, reproducibly, with install.sh and uninstall.sh that honour DESTDIR and PREFIX.</summary>
 public sealed class ReleaseTarballTests
 {
     private static string TopDirectory => $"cocoon-net-{ReleaseArtifacts.Version}/";

@@ -4,7 +4,7 @@ using CocoonNet.Host.Agent;
 namespace CocoonNet.Tests.Unit;
 
 /// <summary>
-/// Issue 11, "Cloud drift noticed, not fought": what the agent's cloud check makes of a provider's answer (contract
+/// Cloud drift is noticed, not fought: what the agent's cloud check makes of a provider's answer (contract
 /// 2.2 <c>CloudStatus.Drift</c>/<c>Reachable</c>) and when <c>--repair-cloud</c> may provision.
 /// </summary>
 public sealed class CloudVerdictTests

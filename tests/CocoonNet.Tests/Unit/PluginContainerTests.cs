@@ -41,7 +41,7 @@ public sealed class PluginContainerTests : IDisposable
     public void What_a_plugin_registers_itself_is_never_replaced_by_the_hosts_scan()
     {
         // acme registers a public settings class by instance (its constructor takes a string the container
-        // cannot supply): the host's scan used to re-register it as itself, and init failed to resolve it.
+        // cannot supply): a scan that re-registered it as itself would leave init unable to resolve it.
         var plugin = PluginCatalog.Discover(PluginFolders.Create(_root, "acme"), allowInsecure: false, NullLogger.Instance).Single();
         using var host = Host();
         using var container = PluginContainer.Build(plugin, host, PluginSettingsSource.Empty, validate: true);

@@ -4,9 +4,9 @@ using CocoonNet.Node.State;
 namespace CocoonNet.Tests.Unit;
 
 /// <summary>
-/// pool.json byte for byte: the files under Golden/ were written by the hand-written codec this
-/// serializer replaced, so the format (key order, omissions, escaping, timestamps, indentation, no
-/// trailing newline) is proven unchanged, for writing and for reading back.
+/// pool.json byte for byte: the files under Golden/ were written by a hand-written codec, not by this
+/// serializer, so the format (key order, omissions, escaping, timestamps, indentation, no trailing
+/// newline) is pinned independently of it, for writing and for reading back.
 /// </summary>
 public sealed class PoolStateGoldenTests
 {

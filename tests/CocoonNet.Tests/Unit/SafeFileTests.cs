@@ -191,7 +191,7 @@ public sealed class SafeFileTests : IDisposable
         // exec briefly shares the lock's open file (O_CLOEXEC closes it only at exec).
         using (await StateLock.AcquireAsync(state, TimeSpan.FromSeconds(2), CancellationToken.None))
         {
-            // Not through FileStream: .NET's sharing emulation takes a flock of its own (why earlier versions printed "pid ?").
+            // Not through FileStream: .NET's sharing emulation takes a flock of its own.
             using (var handle = Posix.Open(lockPath, Posix.O_RDWR | Posix.O_CLOEXEC, 0, out _))
             {
                 var buffer = new byte[32];

@@ -222,7 +222,7 @@ public sealed class StepPlanTests
         await plan.Apply(footprint, CancellationToken.None);
         Assert.NotNull(footprint.IptablesFingerprint);
         // Recording the chains makes them cocoon-net's: a run killed after iptables-restore must not leave
-        // them for good (issue 8, observation 2).
+        // them for good.
         Assert.True(footprint.Iptables);
         await iptables.DidNotReceiveWithAnyArgs().RestoreAsync(default!, default);
     }

@@ -5,7 +5,7 @@ using CocoonNet.Node.Linux;
 namespace CocoonNet.Tests.Unit;
 
 /// <summary>
-/// The agent's working-set trim (issue 11, RSS at most 60 MiB idle): which mappings it may unmap, and that unmapping
+/// The agent's working-set trim (its idle budget is 60 MiB RSS): which mappings it may unmap, and that unmapping
 /// them drops them from RSS and loses nothing.
 /// </summary>
 public sealed class WorkingSetTests

@@ -3,7 +3,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 10, item 7: right after CreateSubnet the VPC is busy and CreateNetworkInterface answers
+/// Right after CreateSubnet the VPC is busy and CreateNetworkInterface answers
 /// InvalidVpc.InvalidStatus (the emulator's busy window). init retries through it instead of failing.
 /// </summary>
 [Collection(VolcengineCollection.Name)]

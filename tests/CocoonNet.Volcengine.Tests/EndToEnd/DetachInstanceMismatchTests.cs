@@ -3,7 +3,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 10, item 8 (second half): the first detach takes effect but its answer is lost (a 500), so the client
+/// The first detach takes effect but its answer is lost (a 500), so the client
 /// retries and the cloud answers InvalidEni.InstanceMismatch. teardown counts that as detached and finishes.
 /// </summary>
 [Collection(VolcengineCollection.Name)]

@@ -5,8 +5,8 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 10's Volcengine done-when: a node with token-required metadata and an IAM role, no keys in the environment
-/// or a file (item 3; source: volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c>), converges
+/// A node with token-required metadata and an IAM role, no keys in the environment
+/// or a file (source: volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c>), converges
 /// to 7 ENIs × 20 IPs with STS keys that expire during the run, re-runs without a mutation, says where its credentials
 /// come from without a secret, and tears down through the DeleteSubnet window leaving nothing of ours.
 /// </summary>

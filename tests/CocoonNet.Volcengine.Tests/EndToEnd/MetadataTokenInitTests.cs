@@ -3,7 +3,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// An instance whose metadata option <c>HttpTokens</c> is <c>required</c> (issue 10, item 2; source:
+/// An instance whose metadata option <c>HttpTokens</c> is <c>required</c> (source:
 /// volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c>): detection, init to the
 /// instance's full capacity, and a re-run that changes nothing, all through token-carrying metadata reads.
 /// </summary>

@@ -3,7 +3,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 10, item 8: right after its ENIs are deleted, DeleteSubnet fails for a while (the emulator's
+/// Right after its ENIs are deleted, DeleteSubnet fails for a while (the emulator's
 /// subnet-dependency window). teardown keeps retrying within its deadline, says so, and leaves nothing of ours.
 /// </summary>
 [Collection(VolcengineCollection.Name)]

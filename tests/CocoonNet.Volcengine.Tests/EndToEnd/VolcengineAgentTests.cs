@@ -6,7 +6,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 11 on a Volcengine init node: after a reboot only the agent is started and the node comes back (bridge,
+/// The agent on a Volcengine init node: after a reboot only the agent is started and the node comes back (bridge,
 /// routes, rules, DHCP, the ENIs' NICs up) with zero cloud calls; an ENI's NIC set down later is brought up from the
 /// kernel event (the backend names it in contract 2.2's HostWatch), not on the 10-minute resync.
 /// </summary>

@@ -5,7 +5,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 11, "Cloud drift noticed, not fought" (contract 2.2 <c>CloudStatus.Drift</c>): an ENI detached behind the
+/// Cloud drift is noticed, not fought (contract 2.2 <c>CloudStatus.Drift</c>): an ENI detached behind the
 /// node's back is drift in the plugin's live status, the call the agent's cloud check makes, and status lists it.
 /// </summary>
 [Collection(VolcengineCollection.Name)]

@@ -4,7 +4,7 @@ using CocoonNet.Tests.Support;
 namespace CocoonNet.Volcengine.Tests.EndToEnd;
 
 /// <summary>
-/// Issue 10, item 7: after CreateSubnet, init waits (DescribeVpcs) for the VPC to be Available before it creates
+/// After CreateSubnet, init waits (DescribeVpcs) for the VPC to be Available before it creates
 /// ENIs, as terraform-provider-volcengine does, so no ENI call meets the busy VPC (InvalidVpc.InvalidStatus).
 /// </summary>
 [Collection(VolcengineCollection.Name)]

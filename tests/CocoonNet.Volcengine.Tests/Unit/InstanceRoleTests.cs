@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace CocoonNet.Volcengine.Tests.Unit;
 
 /// <summary>
-/// Instance-role credentials (issue 10, item 3) as volcengine/volcengine-go-sdk
+/// Instance-role credentials as volcengine/volcengine-go-sdk
 /// <c>volcengine/credentials/ecs_role_provider.go</c> reads them: precedence env keys &gt; config file &gt; instance role,
 /// the role list and credentials documents, token-first metadata reads, and refresh before ExpiredTime.
 /// </summary>

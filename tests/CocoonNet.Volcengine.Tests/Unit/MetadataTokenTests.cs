@@ -5,9 +5,9 @@ using CocoonNet.Providers.Volcengine.Metadata;
 namespace CocoonNet.Volcengine.Tests.Unit;
 
 /// <summary>
-/// Token-first metadata as volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c> does it
-/// (issue 10, item 2): GET /latest/api/token with the TTL header, then the token on every metadata request;
-/// plain GETs only when the server has no token endpoint.
+/// Token-first metadata as volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c> does it:
+/// GET /latest/api/token with the TTL header, then the token on every metadata request; plain GETs only when the
+/// server has no token endpoint.
 /// </summary>
 public sealed class MetadataTokenTests
 {

@@ -13,7 +13,7 @@ using NSubstitute;
 namespace CocoonNet.Volcengine.Tests.Unit;
 
 /// <summary>
-/// Issue 10, item 7: the wait for the VPC after CreateSubnet (terraform-provider-volcengine's ExtraRefresh on the
+/// The wait for the VPC after CreateSubnet (terraform-provider-volcengine's ExtraRefresh on the
 /// VPC: DescribeVpcs with VpcIds.1 until Status is Available, failing on Error).
 /// </summary>
 public sealed class VpcAvailableWaitUnitTests

@@ -13,9 +13,9 @@ internal static class ControlEndpoints
             s.SetFaults(faults);
             return Results.NoContent();
         });
-        // Also what the agent's cloud-drift tests use to take a node's alias range away behind its back (issue 11:
-        // "Cloud drift noticed, not fought ... reports drift in status and metrics; it repairs the cloud only with
-        // --repair-cloud"). Seeding is not counted as a mutation: the count is what cocoon-net changed.
+        // Also what the agent's cloud-drift tests use to take a node's alias range away behind its back (the agent
+        // reports drift in status and metrics and repairs the cloud only with --repair-cloud). Seeding is not
+        // counted as a mutation: the count is what cocoon-net changed.
         control.MapPut("/instances/{name}/aliases", (GceState s, string name, List<AliasIpRange> aliases) =>
             s.SeedAliases(name, aliases) ? Results.NoContent() : Results.NotFound());
         control.MapPut("/subnetwork/secondary-ranges", (GceState s, List<SecondaryRange> ranges) =>

@@ -11,7 +11,7 @@ internal sealed record AliasIpRange(string IpCidrRange, string? SubnetworkRangeN
 /// A secondary range. Members beyond name and CIDR are kept as sent and served back as stored: a real range
 /// carries more, e.g. <c>reservedInternalRange</c> (compute-api.json, SubnetworkSecondaryRange), and a
 /// subnetworks.patch replaces the list with what it is given, so a writer that rebuilds the list from two
-/// fields drops them (issue 10, item 6). Tests seed such a range through the control endpoint.
+/// fields drops them. Tests seed such a range through the control endpoint.
 /// </summary>
 internal sealed record SecondaryRange(string RangeName, string IpCidrRange)
 {

@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 namespace CocoonNet.Emulators.Volcengine;
 
 /// <summary>
-/// Metadata session tokens. Source: volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c>
-/// (issue 10, item 2): <c>GET /latest/api/token</c> with <c>X-volc-ecs-metadata-token-ttl-seconds</c>, then
+/// Metadata session tokens. Source: volcengine/volcengine-go-sdk <c>volcengine/credentials/ecs_role_provider.go</c>:
+/// <c>GET /latest/api/token</c> with <c>X-volc-ecs-metadata-token-ttl-seconds</c>, then
 /// <c>X-volc-ecs-metadata-token</c> on every metadata request; ECS instances have an <c>HttpTokens</c> metadata
 /// option (<c>DescribeInstances</c> → <c>MetadataOptions.HttpTokens</c>). The SDK treats any non-200 as a failure;
 /// the exact refusal status of a plain GET on a token-required instance is not in the sources: 401 is used.

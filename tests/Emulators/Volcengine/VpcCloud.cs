@@ -547,8 +547,8 @@ internal sealed class VpcCloud
 
     /// <summary>
     /// Test switch: an ENI detached behind cocoon-net's back (console, another tool), at once and without an API
-    /// call of the node. Issue 11, "Cloud drift noticed, not fought": "Every --cloud-check interval the agent asks the
-    /// provider for live status (read-only calls) and reports drift in status and metrics". False when the ENI is
+    /// call of the node: every --cloud-check interval the agent asks the provider for live status (read-only calls)
+    /// and reports drift in status and metrics. False when the ENI is
     /// unknown or not attached.
     /// </summary>
     public async Task<bool> DetachBehindTheNodeAsync(string id)

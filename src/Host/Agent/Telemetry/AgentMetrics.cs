@@ -6,7 +6,7 @@ using Prometheus;
 namespace CocoonNet.Host.Agent.Telemetry;
 
 /// <summary>
-/// The agent's Prometheus series (issue 11), on a registry of its own: the process-wide default registry would
+/// The agent's Prometheus series, on a registry of its own: the process-wide default registry would
 /// also carry whatever prometheus-net registers there by itself (.NET runtime counters, meters of every library),
 /// which is not ours to publish and would change with each dependency update.
 /// </summary>

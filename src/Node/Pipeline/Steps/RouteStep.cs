@@ -63,9 +63,9 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
                 _ => kernel.DeleteRoutes(stale));
         }
 
-        // Issue 10 item 1: in the newer google-guest-agent a core plugin applies routes and reads its configuration
-        // only at start (cmd/core_plugin/core_plugin.go), so "the proto-66 local route for the VM range comes back and
-        // silently black-holes VM traffic": every run removes it, whoever added it.
+        // In the newer google-guest-agent a core plugin applies routes and reads its configuration only at start
+        // (cmd/core_plugin/core_plugin.go), so the proto-66 local route for the VM range can come back and silently
+        // black-hole VM traffic: every run removes it, whoever added it.
         PlanForeignLocalRoutes(plan, spec, bridgeIndex);
         return Task.FromResult(plan);
     }

@@ -8,7 +8,7 @@ using static CocoonNet.Tests.Integration.Kubernetes.InClusterNode;
 namespace CocoonNet.Tests.Integration.Kubernetes;
 
 /// <summary>
-/// Issue 12, in-cluster mode: the agent in a sandbox node configured from its Node's annotations (the API emulator in
+/// In-cluster mode: the agent in a sandbox node configured from its Node's annotations (the API emulator in
 /// the outside namespace), its condition and extended resource read back with the official client, repairs and DHCP
 /// while the API is unreachable, and a re-configuration (pool size, then subnet) from an annotation change.
 /// </summary>

@@ -5,7 +5,7 @@ using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
 
-/// <summary>The agent's /metrics output: every series of issue 11 with HELP, sane values, valid for promtool.</summary>
+/// <summary>The agent's /metrics output: every series it publishes with HELP, sane values, valid for promtool.</summary>
 public sealed class AgentMetricsTests
 {
     private static readonly string[] Series =
@@ -129,7 +129,7 @@ public sealed class AgentMetricsTests
         Assert.Equal(2, Sample(await metrics.RenderAsync(), "cocoon_net_dhcp_leases"));
     }
 
-    /// <summary>Issue 11, "Done when": "the /metrics output passes promtool check metrics (Debian package prometheus)".</summary>
+    /// <summary>The /metrics output passes <c>promtool check metrics</c> (Debian package prometheus).</summary>
     [ToolFact("promtool")]
     public async Task Promtool_accepts_the_output()
     {

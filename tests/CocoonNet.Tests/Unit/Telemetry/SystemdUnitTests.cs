@@ -6,7 +6,7 @@ using NSubstitute;
 namespace CocoonNet.Tests.Unit.Telemetry;
 
 /// <summary>
-/// Issue 11, "Boot": the agent's unit (packaging/systemd/cocoon-net.service) and dnsmasq-cni.service pass
+/// The units a node boots with: the agent's unit (packaging/systemd/cocoon-net.service) and dnsmasq-cni.service pass
 /// <c>systemd-analyze verify</c>, with what the agent needs from systemd.
 /// </summary>
 public sealed class SystemdUnitTests : IDisposable
