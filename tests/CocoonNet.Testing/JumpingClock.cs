@@ -10,6 +10,11 @@ namespace CocoonNet.Tests.Support;
 /// </summary>
 internal sealed class JumpingClock() : FakeTimeProvider(DateTimeOffset.UnixEpoch)
 {
+    /// <summary>Time since the clock was made: a test reads how long the code under test waited.</summary>
+    public override long GetTimestamp() => (GetUtcNow() - Start).Ticks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new Jump(this, System.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan));
