@@ -83,7 +83,7 @@ test: deps-system test-plugins manifests-deps release deb $(if $(filter 1,$(TEST
 	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
 
 # The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
-unit: ## Tests that need neither root nor a build: only the test projects are built (about 40 s warm)
+unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
 	@# The manifest tests read tests/manifests/node_modules; without node they skip, as in make test off CI.
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory manifests-deps; fi
 	CONFIG=$(CONFIG) bash tests/run-tests.sh --unit
