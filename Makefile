@@ -31,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
+.PHONY: help build test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
 
 help: ## Show all targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ LINTIAN ?= 1
 test: LINTIAN := 0
 test: deps-system test-plugins manifests-deps release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
+
+# The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
+unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
+	@# The manifest tests read tests/manifests/node_modules; without node they skip, as in make test off CI.
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory manifests-deps; fi
+	CONFIG=$(CONFIG) bash tests/run-tests.sh --unit
 
 bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm
 	bash tests/bench/bench.sh $(abspath $(OUT))

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using CocoonNet.Tests.Support;
 
@@ -8,64 +6,21 @@ namespace CocoonNet.Gke.Tests.Support;
 
 /// <summary>
 /// The built GCE emulator running in the sandbox's outside namespace at 203.0.113.1:8080, where the node
-/// reaches it like a metadata server and an API endpoint. The test drives it through a Unix socket in the
-/// sandbox root (sockets ignore network namespaces). Killed on dispose; the sandbox kills leftovers too.
+/// reaches it like a metadata server and an API endpoint; the test drives it through its control socket.
+/// Killed on dispose; the sandbox kills leftovers too.
 /// </summary>
 internal sealed class GceEmulatorProcess : IDisposable
 {
     public const string Address = "203.0.113.1:8080";
 
-    private readonly Process _process;
+    private readonly EmulatorProcess _emulator;
 
     public GceEmulatorProcess(Sandbox sandbox, params string[] arguments)
     {
-        var dll = Path.Combine(TestEnvironment.OutDirectory, "emulators", "gce", "gce-emulator.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing (make test-plugins)");
-        var socket = Path.Combine(sandbox.Root, "gce-emulator.sock");
-        var info = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["netns", "exec", sandbox.Outside, "dotnet", dll, "--urls", $"http://{Address};http://unix:{socket}", .. arguments])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        Control = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, ct) =>
-            {
-                var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
-                return new NetworkStream(s, ownsSocket: true);
-            },
-        })
-        { BaseAddress = new Uri("http://emulator/") };
-
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            Assert.False(_process.HasExited, "the GCE emulator exited at start");
-            try
-            {
-                if (File.Exists(socket) && Control.GetAsync("emulator/state").Result.IsSuccessStatusCode)
-                {
-                    break;
-                }
-            }
-            catch (AggregateException)
-            {
-                // Not listening yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the GCE emulator did not start within 60 s");
-            Thread.Sleep(100);
-        }
+        _emulator = EmulatorProcess.Start("gce", "gce-emulator.dll", $"http://{Address}", "emulator/state", ["ip", "netns", "exec", sandbox.Outside], arguments);
     }
 
-    public HttpClient Control { get; }
+    public HttpClient Control => _emulator.Control;
 
     /// <summary>
     /// What cocoon-net needs to find the emulated GCE, and nothing of the machine's own Google setup: no
@@ -114,15 +69,5 @@ internal sealed class GceEmulatorProcess : IDisposable
         Control.PutAsJsonAsync("emulator/subnetwork/secondary-ranges",
             ranges.Select(r => new { rangeName = r.Name, ipCidrRange = r.Cidr }).ToList()).Result.EnsureSuccessStatusCode();
 
-    public void Dispose()
-    {
-        Control.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _emulator.Dispose();
 }

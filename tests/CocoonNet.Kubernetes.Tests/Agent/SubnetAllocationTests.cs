@@ -1,12 +1,14 @@
 using System.Net;
 using CocoonNet.Host.Kubernetes;
 using CocoonNet.Kubernetes.Tests.Support;
+using CocoonNet.Tests.Support;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CocoonNet.Kubernetes.Tests.Agent;
 
 /// <summary>Fleet subnet allocation against the emulator, through the agent's own API code (KubernetesClient).</summary>
+[NeedsBuild]
 public sealed class SubnetAllocationTests
 {
     private static readonly IPNetwork Range = IPNetwork.Parse("172.20.0.0/16");

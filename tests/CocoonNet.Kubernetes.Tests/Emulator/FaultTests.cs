@@ -1,5 +1,6 @@
 using System.Net;
 using CocoonNet.Kubernetes.Tests.Support;
+using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -7,6 +8,7 @@ using k8s.Models;
 namespace CocoonNet.Kubernetes.Tests.Emulator;
 
 /// <summary>The fault switches, watch endings and events, seen through the official client.</summary>
+[NeedsBuild]
 public sealed class FaultTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);

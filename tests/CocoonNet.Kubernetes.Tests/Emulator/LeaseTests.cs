@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using CocoonNet.Kubernetes.Tests.Support;
+using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -8,6 +9,7 @@ using k8s.Models;
 namespace CocoonNet.Kubernetes.Tests.Emulator;
 
 /// <summary>Leases (the nodes' per-subnet claims): atomic create, label selection, conflicts and delete preconditions.</summary>
+[NeedsBuild]
 public sealed class LeaseTests
 {
     private const string Namespace = "cocoon-net";

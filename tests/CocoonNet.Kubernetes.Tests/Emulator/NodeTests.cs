@@ -1,10 +1,12 @@
 using CocoonNet.Kubernetes.Tests.Support;
+using CocoonNet.Tests.Support;
 using k8s;
 using k8s.Models;
 
 namespace CocoonNet.Kubernetes.Tests.Emulator;
 
 /// <summary>Nodes through the official client: create/get/watch, the three patch types, /status isolation, PUT conflicts.</summary>
+[NeedsBuild]
 public sealed class NodeTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CocoonNet.Tests.Support;
@@ -7,83 +6,38 @@ using k8s;
 namespace CocoonNet.Kubernetes.Tests.Support;
 
 /// <summary>
-/// The built Kubernetes API emulator (out/emulators/kubernetes) on a free loopback port, a kubeconfig for it in a
-/// temporary directory, and a client for its /_control endpoints. Start with <c>StartAsync</c>; dispose kills
-/// the process and removes the directory, also when the start failed half-way.
+/// The built Kubernetes API emulator (out/emulators/kubernetes) on a free loopback port, a kubeconfig for it in the
+/// emulator's own temporary directory, and a client for its /_control endpoints. Start with <c>StartAsync</c>; dispose
+/// kills the process and removes the directory, also when the start failed half-way.
 /// </summary>
 public sealed class KubeEmulator : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly EmulatorProcess _emulator;
 
-    private KubeEmulator(Process process, string directory)
+    private KubeEmulator(EmulatorProcess emulator)
     {
-        _process = process;
-        Directory = directory;
-        KubeconfigPath = Path.Combine(directory, "kubeconfig");
+        _emulator = emulator;
+        KubeconfigPath = Path.Combine(emulator.Directory, "kubeconfig");
     }
 
     /// <summary>The API server address, e.g. http://127.0.0.1:40123/.</summary>
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _emulator.Url;
 
     /// <summary>A kubeconfig (context "kube-emulator", namespace cocoon-net) pointing at <see cref="Address"/>.</summary>
     public string KubeconfigPath { get; }
 
     /// <summary>A temporary directory of this emulator's own, removed on dispose.</summary>
-    public string Directory { get; }
+    public string Directory => _emulator.Directory;
 
     /// <summary>Plain HTTP to the emulator (both /_control and the API).</summary>
-    public HttpClient Control { get; private set; } = null!;
+    public HttpClient Control => _emulator.Control;
 
     /// <param name="arguments">Extra emulator options, e.g. "--HistorySize", "5" or "--BookmarkSeconds", "1".</param>
-    public static Task<KubeEmulator> StartAsync(params string[] arguments) => StartAsync([], "http://127.0.0.1:0", arguments);
-
-    /// <summary>
-    /// The emulator started through <paramref name="launcher"/> (e.g. ["ip", "netns", "exec", sandbox.Outside]) listening on
-    /// <paramref name="url"/> (e.g. http://203.0.113.1:6443), for a node in a network namespace to reach; the
-    /// kubeconfig and <see cref="Control"/> use that address, so the test must reach it too.
-    /// </summary>
-    public static async Task<KubeEmulator> StartAsync(IReadOnlyList<string> launcher, string url, params string[] arguments)
+    public static async Task<KubeEmulator> StartAsync(params string[] arguments)
     {
-        var dll = Path.Combine(TestEnvironment.OutDirectory, "emulators", "kubernetes", "kube-emulator.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing (make test-plugins)");
-        var directory = Path.Combine(Path.GetTempPath(), $"kube-emulator-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(directory);
-        string[] command = [.. launcher, "dotnet", dll, "--urls", url, .. arguments];
-        var info = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in command[1..])
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process;
+        var emulator = new KubeEmulator(await EmulatorProcess.StartAsync("kubernetes", "kube-emulator.dll", "http://127.0.0.1:0", "_control/counters", [], arguments));
         try
         {
-            process = Process.Start(info)!;
-        }
-        catch
-        {
-            System.IO.Directory.Delete(directory, recursive: true);
-            throw;
-        }
-
-        var emulator = new KubeEmulator(process, directory);
-        try
-        {
-            var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            process.OutputDataReceived += (_, e) =>
-            {
-                const string marker = "kube-emulator listening on ";
-                if (e.Data?.StartsWith(marker, StringComparison.Ordinal) == true)
-                {
-                    listening.TrySetResult(e.Data[marker.Length..].Trim());
-                }
-            };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var bound = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            emulator.Address = new Uri(bound.TrimEnd('/') + "/");
-            emulator.Control = new HttpClient { BaseAddress = emulator.Address, Timeout = TimeSpan.FromSeconds(30) };
             await File.WriteAllTextAsync(emulator.KubeconfigPath, $"""
                 apiVersion: v1
                 kind: Config
@@ -150,33 +104,7 @@ public sealed class KubeEmulator : IAsyncDisposable
     /// <summary>Every stored object, as the API would return it.</summary>
     public async Task<JsonElement> StateAsync() => await Control.GetFromJsonAsync<JsonElement>("_control/state");
 
-    public async ValueTask DisposeAsync()
-    {
-        Control?.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-        finally
-        {
-            _process.Dispose();
-            try
-            {
-                System.IO.Directory.Delete(Directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _emulator.DisposeAsync();
 }
 
 /// <summary>One API request from the emulator's log.</summary>

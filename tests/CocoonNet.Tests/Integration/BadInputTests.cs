@@ -167,13 +167,16 @@ public sealed partial class BadInputTests : IClassFixture<BadInputTests.Node>
 }
 
 /// <summary>A <see cref="PrivilegedFactAttribute"/> for tables of cases.</summary>
-public sealed class PrivilegedTheoryAttribute : TheoryAttribute
+[Xunit.Sdk.TraitDiscoverer(NeedsDiscoverer.TypeName, NeedsDiscoverer.AssemblyName)]
+public sealed class PrivilegedTheoryAttribute : TheoryAttribute, Xunit.Sdk.ITraitAttribute
 {
     public PrivilegedTheoryAttribute()
     {
-        if (!TestEnvironment.IsCi && TestEnvironment.WhyNoNamespaces() is { } reason)
+        if (!Support.Needs.UnitRun && !TestEnvironment.IsCi && TestEnvironment.WhyNoNamespaces() is { } reason)
         {
             Skip = reason;
         }
     }
+
+    public string Needs => Support.Needs.Root;
 }

@@ -1,21 +1,29 @@
 using CocoonNet.Host.Agent.Drift;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CocoonNet.Tests.Unit;
 
 public sealed class FlapGuardTests
 {
-    /// <summary><see cref="Now"/> is the monotonic clock; the wall clock follows it, stepped by <see cref="WallStep"/>.</summary>
-    private sealed class ManualClock : TimeProvider
+    /// <summary>
+    /// <see cref="Now"/> is the monotonic clock; the wall clock follows it, stepped by <see cref="WallStep"/> (as NTP
+    /// steps it), which a plain <see cref="FakeTimeProvider"/> cannot do: it derives both from one instant.
+    /// </summary>
+    private sealed class ManualClock() : FakeTimeProvider(DateTimeOffset.UnixEpoch + TimeSpan.FromHours(1))
     {
-        public TimeSpan Now { get; set; } = TimeSpan.FromHours(1);
+        public TimeSpan Now
+        {
+            get => TimeSpan.FromTicks(GetTimestamp());
+            set => Advance(value - Now);
+        }
 
         public TimeSpan WallStep { get; set; }
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-        public override long GetTimestamp() => Now.Ticks;
+        public override long GetTimestamp() => base.GetUtcNow().Ticks;
 
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch + Now + WallStep;
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + WallStep;
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
 using CocoonNet.Host.Status;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;
@@ -23,7 +24,7 @@ public sealed class HostStatusCollectorTests : IDisposable
         _paths = new HostPaths(_root);
         _process.Mode.Returns("process");
         _systemd.Mode.Returns("systemd");
-        _collector = new HostStatusCollector(Substitute.For<IKernelNetwork>(), _iptables, new DhcpServices([_process, _systemd]), _paths, new FixedTime());
+        _collector = new HostStatusCollector(Substitute.For<IKernelNetwork>(), _iptables, new DhcpServices([_process, _systemd]), _paths, new FakeTimeProvider(Now));
     }
 
     public void Dispose()
@@ -32,11 +33,6 @@ public sealed class HostStatusCollectorTests : IDisposable
         {
             Directory.Delete(_root, recursive: true);
         }
-    }
-
-    private sealed class FixedTime : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     [Fact]

@@ -105,6 +105,7 @@ public sealed class PluginCatalogTests : IDisposable
     }
 
     [ToolFact("setfacl")]
+    [NeedsBuild]
     public void An_acl_letting_another_user_write_the_folder_or_a_file_is_refused()
     {
         var directory = PluginFolders.Create(_root, "acme");

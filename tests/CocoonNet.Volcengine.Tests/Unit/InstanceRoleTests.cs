@@ -6,6 +6,7 @@ using CocoonNet.Providers.Volcengine.Api;
 using CocoonNet.Providers.Volcengine.Credentials;
 using CocoonNet.Providers.Volcengine.Metadata;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CocoonNet.Volcengine.Tests.Unit;
 
@@ -104,7 +105,7 @@ public sealed class InstanceRoleTests : IDisposable
     [Fact]
     public async Task Role_credentials_are_read_through_token_required_metadata()
     {
-        var server = new RoleServer(new ManualTime());
+        var server = new RoleServer(ManualTime());
         using var session = Session(server);
 
         var credentials = await session.GetAsync(CancellationToken.None);
@@ -120,7 +121,7 @@ public sealed class InstanceRoleTests : IDisposable
     [Fact]
     public async Task Keys_are_read_again_before_they_expire_so_none_is_used_expired()
     {
-        var time = new ManualTime();
+        var time = ManualTime();
         var server = new RoleServer(time) { Lifetime = TimeSpan.FromSeconds(60) };
         using var session = Session(server, time);
 
@@ -143,7 +144,7 @@ public sealed class InstanceRoleTests : IDisposable
     [Fact]
     public async Task A_failed_refresh_keeps_keys_that_still_work_until_they_expire()
     {
-        var time = new ManualTime();
+        var time = ManualTime();
         var server = new RoleServer(time) { Lifetime = TimeSpan.FromSeconds(60) };
         using var session = Session(server, time);
         Assert.Equal("AKTP-1", (await session.GetAsync(CancellationToken.None)).AccessKeyId);
@@ -164,17 +165,17 @@ public sealed class InstanceRoleTests : IDisposable
     [Fact]
     public async Task No_role_or_unreachable_metadata_is_one_clear_line()
     {
-        using var noRole = Session(new RoleServer(new ManualTime()) { Role = null });
+        using var noRole = Session(new RoleServer(ManualTime()) { Role = null });
         var error = await Assert.ThrowsAsync<CredentialsException>(() => noRole.GetAsync(CancellationToken.None));
         Assert.Contains("no IAM role: attach a role to the instance", error.Message);
         Assert.Contains("VOLCENGINE_ACCESS_KEY", error.Message);
 
         _env["VOLCENGINE_ECS_METADATA"] = "wrong-role";
-        using var wrongRole = Session(new RoleServer(new ManualTime()));
+        using var wrongRole = Session(new RoleServer(ManualTime()));
         error = await Assert.ThrowsAsync<CredentialsException>(() => wrongRole.GetAsync(CancellationToken.None));
         Assert.Contains("instance role wrong-role: instance metadata has no credentials for it", error.Message);
 
-        using var unreachable = Session(new RoleServer(new ManualTime()) { Unreachable = true });
+        using var unreachable = Session(new RoleServer(ManualTime()) { Unreachable = true });
         error = await Assert.ThrowsAsync<CredentialsException>(() => unreachable.GetAsync(CancellationToken.None));
         Assert.Contains("cannot read instance metadata", error.Message);
         Assert.Contains("VOLCENGINE_ACCESS_KEY", error.Message);
@@ -205,14 +206,7 @@ public sealed class InstanceRoleTests : IDisposable
         public string? HomeDirectory => home;
     }
 
-    private sealed class ManualTime : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
+    private static FakeTimeProvider ManualTime() => new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
 
     private sealed record Request(string PathAndQuery, string? Token);
 

@@ -69,7 +69,7 @@ public sealed class KubernetesFlagsTests
     }
 
     /// <summary>The built binary under strace: a one-shot command never opens KubernetesClient.dll; the in-cluster agent does.</summary>
-    [Fact]
+    [BuildFact]
     public void The_kubernetes_client_loads_only_in_the_in_cluster_mode()
     {
         if (!File.Exists("/usr/bin/strace"))

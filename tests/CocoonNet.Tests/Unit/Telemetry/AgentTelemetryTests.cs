@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Agent.Telemetry;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using static CocoonNet.Tests.Unit.Telemetry.MetricsText;
 using static CocoonNet.Tests.Unit.Telemetry.ListenerTestKit;
 
@@ -22,7 +23,7 @@ public sealed class AgentTelemetryTests
         var port = FreeLoopbackPort();
 
         using var telemetry = new AgentTelemetry(new ListenAddress(IPAddress.Loopback, port), leases.LeaseFile, new AlwaysReady(),
-            new FixedClock(LeaseFixture.Now), NullLoggerFactory.Instance);
+            new FakeTimeProvider(LeaseFixture.Now), NullLoggerFactory.Instance);
         telemetry.Start();
         var serving = telemetry.ServeAsync(stop.Token);
         IAgentTelemetry agent = telemetry.Metrics;

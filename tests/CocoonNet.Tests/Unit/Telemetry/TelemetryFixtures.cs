@@ -1,14 +1,9 @@
 using System.Net;
 using System.Text;
 using CocoonNet.Host.Agent.Telemetry;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CocoonNet.Tests.Unit.Telemetry;
-
-/// <summary>A clock stopped at one instant.</summary>
-internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}
 
 /// <summary>A dnsmasq lease file in a temporary directory, and metrics that read it.</summary>
 internal sealed class LeaseFixture : IDisposable
@@ -33,7 +28,7 @@ internal sealed class LeaseFixture : IDisposable
 
     public static long In(TimeSpan offset) => Now.Add(offset).ToUnixTimeSeconds();
 
-    public AgentMetrics Metrics() => new(LeaseFile, new FixedClock(Now));
+    public AgentMetrics Metrics() => new(LeaseFile, new FakeTimeProvider(Now));
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

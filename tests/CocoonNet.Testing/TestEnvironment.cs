@@ -1,3 +1,5 @@
+using Xunit.Sdk;
+
 namespace CocoonNet.Tests.Support;
 
 /// <summary>Where the built artefacts are and whether this machine can run the namespace tests.</summary>
@@ -5,10 +7,12 @@ internal static class TestEnvironment
 {
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The <c>make build</c> output (COCOON_NET_OUT, else ../../out from the repo root).</summary>
-    public static string OutDirectory => Environment.GetEnvironmentVariable("COCOON_NET_OUT") is { Length: > 0 } dir
-        ? dir
-        : Path.GetFullPath(Path.Combine(RepositoryRoot, "out"));
+    /// <summary>The <c>make build</c> output (COCOON_NET_OUT, else ../../out from the repo root); refused under make unit.</summary>
+    public static string OutDirectory => Needs.UnitRun
+        ? throw new InvalidOperationException("make unit runs no test that needs out/: mark this one [BuildFact] or its class [NeedsBuild]")
+        : Environment.GetEnvironmentVariable("COCOON_NET_OUT") is { Length: > 0 } dir
+            ? dir
+            : Path.GetFullPath(Path.Combine(RepositoryRoot, "out"));
 
     public static string Binary => Path.Combine(OutDirectory, "cocoon-net");
 
@@ -31,6 +35,11 @@ internal static class TestEnvironment
     /// <summary>Why the privileged tests cannot run here, or null when they can.</summary>
     public static string? WhyNoNamespaces()
     {
+        if (Needs.UnitRun)
+        {
+            return "make unit runs no test that needs root: mark this one [PrivilegedFact]";
+        }
+
         if (Environment.UserName != "root" && Environment.GetEnvironmentVariable("USER") != "root" && !IsRootUid())
         {
             return "needs root (network namespaces)";
@@ -70,27 +79,33 @@ internal static class TestEnvironment
 
 /// <summary>
 /// A test that needs root and network namespaces. Skipped on a developer machine that cannot run it;
-/// under CI=true it is never skipped, so a missing capability or package fails the run.
+/// under CI=true it is never skipped, so a missing capability or package fails the run. make unit leaves it out.
 /// </summary>
-public sealed class PrivilegedFactAttribute : FactAttribute
+[TraitDiscoverer(NeedsDiscoverer.TypeName, NeedsDiscoverer.AssemblyName)]
+public sealed class PrivilegedFactAttribute : FactAttribute, ITraitAttribute
 {
     public PrivilegedFactAttribute()
     {
-        if (!TestEnvironment.IsCi && TestEnvironment.WhyNoNamespaces() is { } reason)
+        if (!Support.Needs.UnitRun && !TestEnvironment.IsCi && TestEnvironment.WhyNoNamespaces() is { } reason)
         {
             Skip = reason;
         }
     }
+
+    public string Needs => Support.Needs.Root;
 }
 
-/// <summary>A test that needs the built binary and sample plugins; never skipped under CI=true.</summary>
-public sealed class BuildFactAttribute : FactAttribute
+/// <summary>A test that needs the built binary and sample plugins; never skipped under CI=true. make unit leaves it out.</summary>
+[TraitDiscoverer(NeedsDiscoverer.TypeName, NeedsDiscoverer.AssemblyName)]
+public sealed class BuildFactAttribute : FactAttribute, ITraitAttribute
 {
     public BuildFactAttribute()
     {
-        if (!TestEnvironment.IsCi && TestEnvironment.WhyNoBuild() is { } reason)
+        if (!Support.Needs.UnitRun && !TestEnvironment.IsCi && TestEnvironment.WhyNoBuild() is { } reason)
         {
             Skip = reason;
         }
     }
+
+    public string Needs => Support.Needs.Build;
 }

@@ -1,19 +1,19 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace CocoonNet.Tests.Support;
 
 /// <summary>
-/// Virtual time that jumps forward by each delay as it is scheduled: code that waits on a
-/// <see cref="TimeProvider"/> for minutes runs in no real time, and sees the time it waited.
-/// (FakeTimeProvider only moves when a test advances it, which a wait loop under test cannot.)
+/// Fake time that jumps forward by each delay as it is scheduled: code that waits on a <see cref="TimeProvider"/>
+/// for minutes runs in no real time, and sees the time it waited. A plain <see cref="FakeTimeProvider"/> only moves
+/// when the test advances it, which a wait loop under test cannot. The timer then fires on the thread pool, as a
+/// real one would, never inside the call that set it.
 /// </summary>
-internal sealed class JumpingClock : TimeProvider
+internal sealed class JumpingClock() : FakeTimeProvider(DateTimeOffset.UnixEpoch)
 {
-    private long _ticks;
+    /// <summary>Time since the clock was made: a test reads how long the code under test waited.</summary>
+    public override long GetTimestamp() => (GetUtcNow() - Start).Ticks;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-    public override DateTimeOffset GetUtcNow() => DateTimeOffset.UnixEpoch.AddTicks(GetTimestamp());
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
@@ -31,7 +31,7 @@ internal sealed class JumpingClock : TimeProvider
                 return inner.Change(dueTime, Timeout.InfiniteTimeSpan);
             }
 
-            Interlocked.Add(ref clock._ticks, dueTime.Ticks);
+            clock.Advance(dueTime);
             return inner.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 

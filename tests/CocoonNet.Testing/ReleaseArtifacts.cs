@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Xunit.Sdk;
 
 namespace CocoonNet.Tests.Support;
 
@@ -27,7 +28,8 @@ internal static class ReleaseArtifacts
 }
 
 /// <summary>A test of a release artifact (tarball, deb or image in DIST); skipped when it was not built, except under CI=true.</summary>
-public sealed class ReleaseFactAttribute : FactAttribute
+[TraitDiscoverer(NeedsDiscoverer.TypeName, NeedsDiscoverer.AssemblyName)]
+public sealed class ReleaseFactAttribute : FactAttribute, ITraitAttribute
 {
     public ReleaseFactAttribute(string artifact)
     {
@@ -47,4 +49,6 @@ public sealed class ReleaseFactAttribute : FactAttribute
             Skip = "needs root (runs the image's programs in a chroot)";
         }
     }
+
+    public string Needs => Support.Needs.Build;
 }
