@@ -5,6 +5,7 @@ using CocoonNet.Node.Linux;
 using CocoonNet.Node.Linux.Netlink;
 using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
 using CocoonNet.Host.Plugins;
@@ -60,6 +61,8 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, DnsmasqStep>();
         services.AddSingleton<IHostStep, CniConfigStep>();
         services.AddSingleton<HostPipeline>();
+        services.AddSingleton<IChangeSink, ConsoleChangeSink>();
+        services.AddSingleton<NodeEngine>();
 
         var pluginLog = logs.CreateLogger("plugins");
         var plugins = discovery.Plugins;
@@ -84,7 +87,6 @@ internal static class ServiceComposition
         // Each plugin gets its own container over host-owned services (PluginContainer), built on first use.
         services.AddSingleton<PluginContainers>();
         services.AddSingleton<PlatformRegistry>();
-        services.AddSingleton<NodeSetup>();
         services.AddSingleton<AdoptOperation>();
         services.AddSingleton<InitOperation>();
         services.AddSingleton<Status.HostStatusCollector>();
