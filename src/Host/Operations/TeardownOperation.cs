@@ -95,7 +95,7 @@ internal sealed class TeardownOperation(
 
         report.Done(cloud);
         var checkpoint = new NodeCheckpoint(store, state, state);
-        failures.AddRange(await engine.TeardownAsync(target, registry.Backend(state.Platform), checkpoint, report, cancellationToken).ConfigureAwait(false));
+        failures.AddRange(await engine.TeardownAsync(target, () => registry.Backend(state.Platform), checkpoint, report, cancellationToken).ConfigureAwait(false));
         if (failures.Count > 0 && !dryRun)
         {
             // What is left stays on record, so a re-run of teardown (once the cause is fixed) finishes it.

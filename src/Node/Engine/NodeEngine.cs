@@ -106,21 +106,23 @@ internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, I
     /// <summary>
     /// Removes what the footprint owns (the pipeline in reverse, best effort), then the backend's own host
     /// changes. Returns every failure (step: what: why); pool.json is the caller's to keep or remove.
+    /// <paramref name="backend"/> is resolved only once the steps ran (null: no plugin serves the node), so a plugin
+    /// that cannot be loaded never keeps cocoon-net's own objects in place.
     /// </summary>
     public async Task<IReadOnlyList<string>> TeardownAsync(
-        NodeTarget target, IHostNetworkBackend? backend, NodeCheckpoint checkpoint, ChangeReport report, CancellationToken cancellationToken)
+        NodeTarget target, Func<IHostNetworkBackend?> backend, NodeCheckpoint checkpoint, ChangeReport report, CancellationToken cancellationToken)
     {
         try
         {
             var host = await pipeline.TeardownAsync(target.Spec, checkpoint, report.DryRun, cancellationToken).ConfigureAwait(false);
             report.Applied(host.Plans);
             var failures = host.Failures.ToList();
-            if (backend is not null)
+            if (backend() is { } cleaner)
             {
                 var cleanup = new StepPlan("cleanup");
                 try
                 {
-                    cleanup.AddChanges(await backend.CleanupHostAsync(target.Context, report.DryRun, cancellationToken).ConfigureAwait(false));
+                    cleanup.AddChanges(await cleaner.CleanupHostAsync(target.Context, report.DryRun, cancellationToken).ConfigureAwait(false));
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
