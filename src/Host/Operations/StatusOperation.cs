@@ -1,5 +1,4 @@
 using CocoonNet.Node.Text;
-using System.Net;
 using System.Text.Json;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Composition;
