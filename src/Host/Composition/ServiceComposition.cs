@@ -51,8 +51,7 @@ internal static class ServiceComposition
         services.AddSingleton<IDhcpService, SystemdDhcpService>();
         services.AddSingleton<DhcpServices>();
 
-        // Registration order is execution order.
-        // First, so teardown (reverse order) removes directories after everything inside them.
+        // The host steps; the order they run in is HostStepId's, not this one.
         services.AddSingleton<IHostStep, DirectoryStep>();
         services.AddSingleton<IHostStep, BridgeStep>();
         services.AddSingleton<IHostStep, SysctlStep>();
