@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using CocoonNet.Node.Engine;
 
 namespace CocoonNet.Host.Agent;
 
@@ -97,7 +98,7 @@ internal static class AgentRunner
         foreach (var type in new[]
         {
             typeof(ILoggerFactory), typeof(TimeProvider), typeof(HostPaths), typeof(RuntimeSettings), typeof(PluginSettingsSource),
-            typeof(PlatformRegistry), typeof(NodeSetup), typeof(InitOperation), typeof(AdoptOperation), typeof(DhcpServices),
+            typeof(PlatformRegistry), typeof(NodeEngine), typeof(InitOperation), typeof(AdoptOperation), typeof(DhcpServices),
         })
         {
             services.AddSingleton(type, commands.GetRequiredService(type));

@@ -22,7 +22,7 @@ internal sealed record AgentTrigger(string Kind, StepSelection Steps, IReadOnlyL
 
     public static AgentTrigger Full() => new("full", StepSelection.All, []);
 
-    public static AgentTrigger Dhcp() => new("repair", new StepSelection(false, new HashSet<string>(StringComparer.Ordinal) { "dhcp" }), []);
+    public static AgentTrigger Dhcp() => new("repair", StepSelection.Only(HostStepId.Dhcp), []);
 
     /// <summary>
     /// The steps a drift batch needs: a route (or a guest agent's local route) → the routes step; the bridge →
@@ -30,18 +30,23 @@ internal sealed record AgentTrigger(string Kind, StepSelection Steps, IReadOnlyL
     /// </summary>
     public static AgentTrigger Repair(RepairBatch batch)
     {
-        var steps = new HashSet<string>(StringComparer.Ordinal);
+        var steps = new List<HostStepId>();
+        if (batch.Scope.HasFlag(RepairScope.Nics))
+        {
+            steps.Add(HostStepId.Prepare);
+        }
+
         if (batch.Scope.HasFlag(RepairScope.Routes) || batch.Scope.HasFlag(RepairScope.ForeignLocalRoutes))
         {
-            steps.Add("routes");
+            steps.Add(HostStepId.Routes);
         }
 
         if (batch.Scope.HasFlag(RepairScope.Bridge))
         {
-            steps.Add("bridge");
-            steps.Add("routes");
+            steps.Add(HostStepId.Bridge);
+            steps.Add(HostStepId.Routes);
         }
 
-        return new("repair", new StepSelection(batch.Scope.HasFlag(RepairScope.Nics), steps), batch.Objects);
+        return new("repair", StepSelection.Only(steps), batch.Objects);
     }
 }

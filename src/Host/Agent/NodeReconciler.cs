@@ -1,8 +1,7 @@
 using System.Net;
-using CocoonNet.Abstractions;
 using CocoonNet.Host.Composition;
-using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
@@ -11,13 +10,13 @@ namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// The agent's reconcile: the node as pool.json records it, put back on the host through the one pipeline
-/// (<see cref="NodeSetup"/>), all of it or the part a repair needs. Never calls the cloud: the addresses, NICs and
+/// (<see cref="NodeEngine"/>), all of it or the part a repair needs. Never calls the cloud: the addresses, NICs and
 /// resources come from pool.json. Holds the state lock only while it runs, so init, adopt, status and teardown
 /// work alongside the agent.
 /// </summary>
 internal sealed class NodeReconciler(
     PlatformRegistry registry,
-    NodeSetup setup,
+    NodeEngine engine,
     RuntimeSettings runtime,
     PluginSettingsSource settings,
     AgentOptions options,
@@ -39,7 +38,10 @@ internal sealed class NodeReconciler(
         var store = new PoolStateStore(stateDirectory, time);
         if (store.LoadProvisioned() is { } state && IPNetwork.TryParse(state.Subnet, out var subnet))
         {
-            setup.CheckSubnet(subnet, $"{store.Path} subnet", state);
+            if (engine.SubnetRefusal(subnet, $"{store.Path} subnet", state) is { } refusal)
+            {
+                throw new UsageException(refusal);
+            }
         }
     }
 
@@ -63,23 +65,10 @@ internal sealed class NodeReconciler(
         var backend = registry.Backend(state.Platform)
             ?? throw new InvalidOperationException(
                 $"no loaded plugin serves platform {state.Platform}, which {store.Path} records; install it (see 'cocoon-net plugins')");
-        var subnet = IPNetwork.Parse(state.Subnet);
-        var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
-        var primaryNic = state.PrimaryNic ?? "";
-        var context = Context(state);
-        var spec = new HostSpec(
-            subnet,
-            gateway,
-            (state.Ips ?? []).Select(IPAddress.Parse).ToList(),
-            primaryNic,
-            state.SecondaryNics ?? [],
-            (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
-            state.ManageIptables,
-            AgentServiceMode.For(options.ServiceManagerGiven, runtime, state))
-        {
-            AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port],
-        };
-        await setup.ApplyAsync(spec, backend, context, store, state, state, dryRun: false, cancellationToken, only).ConfigureAwait(false);
+        var target = Target(state);
+        target = target with { Spec = target.Spec with { AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port] } };
+        await engine.ApplyAsync(target, backend, new NodeCheckpoint(store, state, state), engine.Report(dryRun: false), only, cancellationToken)
+            .ConfigureAwait(false);
         return true;
     }
 
@@ -90,17 +79,11 @@ internal sealed class NodeReconciler(
     public async Task<DriftScope> ScopeAsync(PoolState state, CancellationToken cancellationToken)
     {
         var nics = registry.Backend(state.Platform) is { } backend
-            ? (await backend.DescribeWatchAsync(Context(state), cancellationToken).ConfigureAwait(false)).NicsKeptUp
+            ? (await backend.DescribeWatchAsync(Target(state).Context, cancellationToken).ConfigureAwait(false)).NicsKeptUp
             : [];
-        return new DriftScope(IPNetwork.Parse(state.Subnet), (state.Ips ?? []).Select(IPAddress.Parse).ToList(), HostSpec.Bridge, nics);
+        var spec = Target(state).Spec;
+        return new DriftScope(spec.Subnet, spec.Ips, HostSpec.Bridge, nics);
     }
 
-    private static HostContext Context(PoolState state) => new()
-    {
-        NodeName = state.NodeName,
-        Subnet = IPNetwork.Parse(state.Subnet),
-        PrimaryNic = state.PrimaryNic ?? "",
-        Resources = StateResources.Of(state),
-        Adopted = state.Mode != PoolState.ModeInit,
-    };
+    private NodeTarget Target(PoolState state) => NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
 }

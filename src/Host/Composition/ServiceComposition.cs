@@ -5,6 +5,7 @@ using CocoonNet.Node.Linux;
 using CocoonNet.Node.Linux.Netlink;
 using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
 using CocoonNet.Host.Plugins;
@@ -50,8 +51,7 @@ internal static class ServiceComposition
         services.AddSingleton<IDhcpService, SystemdDhcpService>();
         services.AddSingleton<DhcpServices>();
 
-        // Registration order is execution order.
-        // First, so teardown (reverse order) removes directories after everything inside them.
+        // The host steps; the order they run in is HostStepId's, not this one.
         services.AddSingleton<IHostStep, DirectoryStep>();
         services.AddSingleton<IHostStep, BridgeStep>();
         services.AddSingleton<IHostStep, SysctlStep>();
@@ -60,6 +60,8 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, DnsmasqStep>();
         services.AddSingleton<IHostStep, CniConfigStep>();
         services.AddSingleton<HostPipeline>();
+        services.AddSingleton<IChangeSink, ConsoleChangeSink>();
+        services.AddSingleton<NodeEngine>();
 
         var pluginLog = logs.CreateLogger("plugins");
         var plugins = discovery.Plugins;
@@ -84,7 +86,6 @@ internal static class ServiceComposition
         // Each plugin gets its own container over host-owned services (PluginContainer), built on first use.
         services.AddSingleton<PluginContainers>();
         services.AddSingleton<PlatformRegistry>();
-        services.AddSingleton<NodeSetup>();
         services.AddSingleton<AdoptOperation>();
         services.AddSingleton<InitOperation>();
         services.AddSingleton<Status.HostStatusCollector>();

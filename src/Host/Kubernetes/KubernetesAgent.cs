@@ -7,6 +7,7 @@ using CocoonNet.Node.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using CocoonNet.Node.Engine;
 
 namespace CocoonNet.Host.Kubernetes;
 
@@ -182,7 +183,7 @@ internal sealed class KubernetesAgent(
         {
             var allocator = new SubnetAllocator(api, _k.LeaseNamespace, time, logger);
             // The node's live addresses and next hops too: the Node lists only the addresses kubelet reports.
-            var avoid = node.Addresses.Concat(NodeRequestLiveCheck.Addresses(Kernel, recorded?.SecondaryNics)).ToList();
+            var avoid = node.Addresses.Concat(LiveSubnet.Addresses(Kernel, recorded?.SecondaryNics)).ToList();
             var claimed = await allocator.ClaimAsync(node.Name, range, _k.NodeSubnetPrefix, avoid, cancellationToken).ConfigureAwait(false);
             await api.PatchAnnotationsAsync(node.Name, new Dictionary<string, string?> { [ClusterNames.Subnet] = claimed.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
@@ -294,7 +295,7 @@ internal sealed class KubernetesAgent(
     private IKernelNetwork Kernel => commands.GetRequiredService<IKernelNetwork>();
 
     private string? LiveRefusal(IPNetwork subnet, string source, PoolState? recorded) =>
-        NodeRequestLiveCheck.Refusal(Kernel, subnet, source, recorded?.SecondaryNics);
+        LiveSubnet.Refusal(Kernel, subnet, source, recorded?.SecondaryNics);
 
     /// <summary>The node cannot start as configured: the condition and an Event say why; a node pool.json records keeps being served.</summary>
     private AgentOptions? Refuse(string reason, string message, PoolState? recorded)

@@ -1,5 +1,8 @@
 using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
+using CocoonNet.Node.Engine;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Host.Composition;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 
@@ -11,7 +14,8 @@ namespace CocoonNet.Host.Operations;
 /// </summary>
 internal sealed class AdoptOperation(
     PlatformRegistry registry,
-    NodeSetup setup,
+    NodeEngine engine,
+    RuntimeSettings runtime,
     TimeProvider time,
     ConsoleOutput output,
     PluginSettingsSource settings)
@@ -22,7 +26,11 @@ internal sealed class AdoptOperation(
         // Everything that can reject the request runs before the lock, which creates the state dir.
         // A state that provisioned nothing (a failed first init) is no state: adopt proceeds.
         var previous = store.LoadProvisioned();
-        setup.CheckSubnet(request, previous);
+        if (engine.SubnetRefusal(request.Subnet, request.SubnetSource, previous) is { } refusal)
+        {
+            throw new UsageException(refusal);
+        }
+
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeInit })
         {
@@ -38,12 +46,9 @@ internal sealed class AdoptOperation(
         previous = StateLock.Reload(store, previous);
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
+        var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = request.Pool.First(request.PoolSize);
         var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
-        var context = new HostContext { NodeName = request.NodeName, Subnet = request.Subnet, PrimaryNic = primaryNic, Adopted = true };
-        var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
-        var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables);
         var state = new PoolState
         {
             Platform = platform,
@@ -51,7 +56,6 @@ internal sealed class AdoptOperation(
             Subnet = request.Subnet.ToString(),
             Gateway = request.Gateway.ToString(),
             PrimaryNic = primaryNic,
-            SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
             Ips = [.. ips.Select(ip => ip.ToString())],
             DnsServers = request.Dns.Count > 0 ? [.. request.Dns.Select(d => d.ToString())] : null,
             Mode = PoolState.ModeAdopt,
@@ -60,6 +64,7 @@ internal sealed class AdoptOperation(
             Settings = settings.ToRecord(plugin?.Name),
             ManageIptables = manageIptables,
         };
+        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
         {
@@ -76,8 +81,10 @@ internal sealed class AdoptOperation(
             output.Line();
         }
 
-        var plans = await setup.ApplyAsync(spec, backend, context, store, state, previous, request.DryRun, cancellationToken).ConfigureAwait(false);
-        setup.PrintPlan(plans, request.DryRun);
+        var report = engine.Report(request.DryRun);
+        await engine.ApplyAsync(target, backend, new NodeCheckpoint(store, previous, target.State), report, StepSelection.All, cancellationToken)
+            .ConfigureAwait(false);
+        report.Summarize();
         if (request.DryRun)
         {
             output.Line("would NOT touch: cloud alias IP range / ENIs (preserved as-is)");

@@ -1,7 +1,9 @@
 using CocoonNet.Node.Net;
 using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;
+using CocoonNet.Host.Composition;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 using CocoonNet.Host.Logging;
@@ -16,7 +18,8 @@ namespace CocoonNet.Host.Operations;
 /// </summary>
 internal sealed class InitOperation(
     PlatformRegistry registry,
-    NodeSetup setup,
+    NodeEngine engine,
+    RuntimeSettings runtime,
     TimeProvider time,
     ConsoleOutput output,
     PluginSettingsSource settings,
@@ -29,7 +32,11 @@ internal sealed class InitOperation(
         // pool.json is read here, once (and once more under the lock, below): its recorded plugin settings
         // join the flags, variables and config.json before the plugin's container is built.
         var previous = store.LoadProvisioned();
-        setup.CheckSubnet(request, previous);
+        if (engine.SubnetRefusal(request.Subnet, request.SubnetSource, previous) is { } refusal)
+        {
+            throw new UsageException(refusal);
+        }
+
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {
@@ -59,7 +66,7 @@ internal sealed class InitOperation(
         previous = StateLock.Reload(store, previous);
         settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
-        var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
+        var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);
 
         var baseState = new PoolState
@@ -79,18 +86,13 @@ internal sealed class InitOperation(
         // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before
         // its first cloud mutation (both providers checkpoint before every one): a run that fails earlier,
         // e.g. on bad credentials, a wrong region or an unreachable API, leaves no state behind.
-        var saved = previous;
-        var checkpoint = new StateCheckpoint(resources =>
-        {
-            var current = saved ?? (baseState with { Ips = null });
-            saved = CrashPoints.Around("cloud-checkpoint", () => store.Save(StateResources.With(current, resources), saved));
-        });
+        var checkpoint = new NodeCheckpoint(store, previous, baseState);
         var provisionRequest = check with { PrimaryNic = primaryNic, Previous = previousResources };
 
         ProvisionResult result;
         try
         {
-            result = await provider.ProvisionAsync(provisionRequest, request.DryRun ? NoCheckpoint.Instance : checkpoint, cancellationToken)
+            result = await provider.ProvisionAsync(provisionRequest, request.DryRun ? NoCheckpoint.Instance : new CloudCheckpoint(checkpoint), cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (OperationCanceledException or UsageException))
@@ -109,14 +111,8 @@ internal sealed class InitOperation(
             throw new InvalidOperationException($"provider {platform} returned {outside}, which is outside --subnet {request.Subnet}");
         }
 
-        var context = new HostContext { NodeName = request.NodeName, Subnet = request.Subnet, PrimaryNic = primaryNic, Resources = result.Resources };
-        var uplinks = await backend.ResolveUplinksAsync(context, cancellationToken).ConfigureAwait(false);
-        var spec = setup.Spec(request, ips, primaryNic, uplinks, manageIptables: true);
-        var state = StateResources.With(baseState, result.Resources) with
-        {
-            Ips = [.. ips.Select(ip => ip.ToString())],
-            SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null,
-        };
+        var state = StateResources.With(baseState, result.Resources) with { Ips = [.. ips.Select(ip => ip.ToString())] };
+        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
         {
@@ -134,11 +130,10 @@ internal sealed class InitOperation(
             output.Line();
         }
 
-        var cloudPlan = new StepPlan("cloud").AddChanges(result.Changes);
-        setup.Stream(cloudPlan, request.DryRun);
-        var plans = new List<StepPlan> { cloudPlan };
-        plans.AddRange(await setup.ApplyAsync(spec, backend, context, store, state, saved, request.DryRun, cancellationToken).ConfigureAwait(false));
-        setup.PrintPlan(plans, request.DryRun);
+        var report = engine.Report(request.DryRun);
+        report.Done(new StepPlan("cloud").AddChanges(result.Changes));
+        await engine.ApplyAsync(target, backend, checkpoint, report, StepSelection.All, cancellationToken).ConfigureAwait(false);
+        report.Summarize();
         if (!request.DryRun)
         {
             logger.StateSaved(store.Path);
@@ -148,13 +143,11 @@ internal sealed class InitOperation(
         return ExitCodes.Success;
     }
 
-    private sealed class StateCheckpoint(Action<CloudResources> save) : IProvisionCheckpoint
+    /// <summary>A provider's checkpoints, recorded by the run's one checkpoint owner.</summary>
+    private sealed class CloudCheckpoint(NodeCheckpoint checkpoint) : IProvisionCheckpoint
     {
-        public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken)
-        {
-            save(resources);
-            return Task.CompletedTask;
-        }
+        public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken) =>
+            checkpoint.SaveResourcesAsync(resources, cancellationToken);
     }
 
     private sealed class NoCheckpoint : IProvisionCheckpoint

@@ -1,7 +1,8 @@
 using CocoonNet.Node.Text;
-using System.Net;
 using System.Text.Json;
 using CocoonNet.Host.Agent;
+using CocoonNet.Host.Composition;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Logging;
 using CocoonNet.Node.Net;
@@ -29,6 +30,7 @@ internal enum OutputFormat
 internal sealed class StatusOperation(
     PlatformRegistry registry,
     HostStatusCollector host,
+    RuntimeSettings runtime,
     TimeProvider time,
     ConsoleOutput output,
     PluginSettingsSource settings,
@@ -81,9 +83,10 @@ internal sealed class StatusOperation(
             state.PluginVersion,
             PoolStateJson.FormatTimestamp(state.UpdatedAt));
         var cloud = mode == NodeMode.Init ? await CloudAsync(state, cancellationToken).ConfigureAwait(false) : null;
-        var ips = Ips(state);
-        var bridge = host.Bridge(state, out var link);
-        var routes = host.Routes(state, link);
+        var target = NodeTarget.Of(state, runtime.ServiceMode);
+        var ips = Ips(target);
+        var bridge = host.Bridge(target, out var link);
+        var routes = host.Routes(target, link);
         var iptables = await host.IptablesAsync(state, cancellationToken).ConfigureAwait(false);
         var dhcp = await host.DhcpAsync(state, cancellationToken).ConfigureAwait(false);
         var cni = host.Cni();
@@ -120,15 +123,10 @@ internal sealed class StatusOperation(
             (record.Held ?? []).Where(h => h.Until > time.GetUtcNow()).Select(h => new AgentHeldSection(h.Object, PoolStateJson.FormatTimestamp(h.Until))).ToList());
     }
 
-    private static IpsSection Ips(PoolState state)
+    private static IpsSection Ips(NodeTarget target)
     {
-        var addresses = (state.Ips ?? [])
-            .Select(ip => IPAddress.TryParse(ip, out var address) ? address : null)
-            .OfType<IPAddress>()
-            .Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-            .OrderBy(Ipv4.ToUInt32)
-            .ToList();
-        return new IpsSection(state.Ips?.Count ?? 0, addresses.FirstOrDefault()?.ToString(), addresses.LastOrDefault()?.ToString());
+        var addresses = target.Spec.Ips.OrderBy(Ipv4.ToUInt32).ToList();
+        return new IpsSection(addresses.Count, addresses.FirstOrDefault()?.ToString(), addresses.LastOrDefault()?.ToString());
     }
 
     private async Task<CloudSection> CloudAsync(PoolState state, CancellationToken cancellationToken)

@@ -1,13 +1,12 @@
 using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Agent;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Linux;
-using CocoonNet.Node.Net;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
 using CocoonNet.Host.Composition;
 using CocoonNet.Host.Settings;
-using System.Net;
 
 namespace CocoonNet.Host.Operations;
 
@@ -17,8 +16,7 @@ namespace CocoonNet.Host.Operations;
 /// </summary>
 internal sealed class TeardownOperation(
     PlatformRegistry registry,
-    HostPipeline pipeline,
-    NodeSetup setup,
+    NodeEngine engine,
     RuntimeSettings settings,
     TimeProvider time,
     ConsoleOutput output,
@@ -28,10 +26,11 @@ internal sealed class TeardownOperation(
     public async Task<int> RunAsync(string stateDirectory, bool dryRun, CancellationToken cancellationToken)
     {
         var store = new PoolStateStore(stateDirectory, time);
+        var report = engine.Report(dryRun);
         // A running agent would rebuild what teardown removes: stopped (or, under systemd, refused) first.
         if (await AgentStopper.StopAsync(paths, dryRun, cancellationToken).ConfigureAwait(false) is { } stopped)
         {
-            output.Line($"{"agent",-9} {(dryRun ? "" : "- ")}{stopped}");
+            report.Line("agent", $"{(dryRun ? "" : "- ")}{stopped}");
         }
 
         using var stateLock = dryRun || !Directory.Exists(stateDirectory)
@@ -57,22 +56,16 @@ internal sealed class TeardownOperation(
             return ExitCodes.Success;
         }
 
-        var subnet = IPNetwork.Parse(state.Subnet);
-        var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
-        var primaryNic = state.PrimaryNic ?? "";
-        var resources = StateResources.Of(state);
-        var adopted = state.Mode != PoolState.ModeInit;
+        var target = NodeTarget.Of(state, settings.ServiceMode);
         if (dryRun)
         {
             output.Line($"[dry-run] would teardown {state.Platform} networking for node {state.NodeName} (subnet {state.Subnet})");
         }
 
-        var plans = new List<StepPlan>();
         var failures = new List<string>();
         var cloud = new StepPlan("cloud");
-        plans.Add(cloud);
         var cloudLeft = false;
-        if (adopted)
+        if (target.Context.Adopted)
         {
             cloud.Notes.Add("adopted node: cloud resources left as they are (remove them by hand if needed)");
         }
@@ -85,7 +78,11 @@ internal sealed class TeardownOperation(
                 var provider = registry.Provider(state.Platform)
                     ?? throw new InvalidOperationException(
                         $"no loaded plugin serves platform {state.Platform}, which provisioned this node; install it to tear down its cloud resources");
-                var request = new TeardownRequest { NodeName = state.NodeName, Subnet = subnet, PrimaryNic = primaryNic, Resources = resources, DryRun = dryRun };
+                var context = target.Context;
+                var request = new TeardownRequest
+                {
+                    NodeName = context.NodeName, Subnet = context.Subnet, PrimaryNic = context.PrimaryNic, Resources = context.Resources, DryRun = dryRun,
+                };
                 cloud.AddChanges(await provider.TeardownAsync(request, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -96,46 +93,16 @@ internal sealed class TeardownOperation(
             }
         }
 
-        setup.Stream(cloud, dryRun);
-        var footprint = state.Host.Snapshot();
-        var saved = state;
-        Task Checkpoint(CancellationToken ct)
-        {
-            saved = CrashPoints.Around("state", () => store.Save(saved with { Host = footprint.Snapshot() }, saved));
-            return Task.CompletedTask;
-        }
-
-        var spec = new HostSpec(subnet, gateway, (state.Ips ?? []).Select(IPAddress.Parse).ToList(), primaryNic,
-            state.SecondaryNics ?? [], [], state.ManageIptables, settings.ServiceMode);
-        var host = await pipeline.TeardownAsync(spec, footprint, dryRun, Checkpoint, cancellationToken).ConfigureAwait(false);
-        plans.AddRange(host.Plans);
-        failures.AddRange(host.Failures);
-
-        if (registry.Backend(state.Platform) is { } backend)
-        {
-            var cleanup = new StepPlan("cleanup");
-            try
-            {
-                var context = new HostContext { NodeName = state.NodeName, Subnet = subnet, PrimaryNic = primaryNic, Resources = resources, Adopted = adopted };
-                cleanup.AddChanges(await backend.CleanupHostAsync(context, dryRun, cancellationToken).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures.Add($"cleanup: {e.Message}");
-                cleanup.Notes.Add($"! failed: {e.Message}");
-            }
-
-            plans.Add(cleanup);
-            setup.Stream(cleanup, dryRun);
-        }
-
+        report.Done(cloud);
+        var checkpoint = new NodeCheckpoint(store, state, state);
+        failures.AddRange(await engine.TeardownAsync(target, () => registry.Backend(state.Platform), checkpoint, report, cancellationToken).ConfigureAwait(false));
         if (failures.Count > 0 && !dryRun)
         {
             // What is left stays on record, so a re-run of teardown (once the cause is fixed) finishes it.
-            await Checkpoint(CancellationToken.None).ConfigureAwait(false);
-            setup.PrintPlan(plans, dryRun);
+            await checkpoint.SaveAsync(CancellationToken.None).ConfigureAwait(false);
+            report.Summarize();
             output.Line($"cocoon-net teardown incomplete ({state.Platform}): {store.Path} kept; still in place:");
-            foreach (var item in footprint.Describe().Concat(cloudLeft ? ["cloud resources of this node"] : []))
+            foreach (var item in checkpoint.Footprint.Describe().Concat(cloudLeft ? ["cloud resources of this node"] : []))
             {
                 output.Line($"  {item}");
             }
@@ -150,12 +117,11 @@ internal sealed class TeardownOperation(
             return ExitCodes.Failure;
         }
 
-        var statePlan = new StepPlan("state").Add($"- remove {store.Path}");
-        plans.Add(statePlan);
-        setup.PrintPlan(plans, dryRun);
+        report.Closing(new StepPlan("state").Add($"- remove {store.Path}"));
+        report.Summarize();
         if (!dryRun)
         {
-            CrashPoints.Around("state-delete", store.Delete);
+            checkpoint.Delete();
             AgentSingleton.RemoveRunDirectory(paths);
             output.Line($"cocoon-net teardown complete ({state.Platform})");
         }

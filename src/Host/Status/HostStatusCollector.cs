@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Engine;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
@@ -18,23 +19,23 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
         ("nat", "POSTROUTING", IptablesStep.NatChain),
     ];
 
-    public BridgeSection Bridge(PoolState state, out LinkInfo? link)
+    public BridgeSection Bridge(NodeTarget target, out LinkInfo? link)
     {
         link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
-        var expected = state.Host.BridgeAddress ?? GatewayCidr(state);
+        var expected = target.State.Host.BridgeAddress ?? $"{target.Spec.Gateway}/{target.Spec.Subnet.PrefixLength}";
         var index = link?.Index;
         var present = index is not null && kernel.ListAddresses()
             .Any(a => a.Index == index && $"{a.Address}/{a.PrefixLength}" == expected);
         return new BridgeSection(HostSpec.Bridge, link is not null, link?.IsUp ?? false, present, expected);
     }
 
-    public RoutesSection Routes(PoolState state, LinkInfo? bridge)
+    public RoutesSection Routes(NodeTarget target, LinkInfo? bridge)
     {
-        var ips = (state.Ips ?? []).ToHashSet(StringComparer.Ordinal);
+        var ips = target.Spec.Ips.ToHashSet();
         var present = bridge is null
             ? 0
             : kernel.ListRoutes(RouteConstants.TableMain)
-                .Count(r => r.PrefixLength == 32 && r.OutputIndex == bridge.Index && ips.Contains(r.Destination.ToString()));
+                .Count(r => r.PrefixLength == 32 && r.OutputIndex == bridge.Index && ips.Contains(r.Destination));
         return new RoutesSection(present, ips.Count);
     }
 
@@ -128,7 +129,4 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
             && long.TryParse(expiry, NumberStyles.None, CultureInfo.InvariantCulture, out var at)
             && (at == 0 || at > now));
     }
-
-    private static string GatewayCidr(PoolState state) =>
-        IPNetwork.TryParse(state.Subnet, out var subnet) ? $"{state.Gateway}/{subnet.PrefixLength}" : state.Gateway;
 }

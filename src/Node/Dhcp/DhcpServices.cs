@@ -1,5 +1,3 @@
-using CocoonNet.Node.Pipeline;
-
 namespace CocoonNet.Node.Dhcp;
 
 /// <summary>
@@ -9,8 +7,6 @@ namespace CocoonNet.Node.Dhcp;
 internal sealed class DhcpServices(IEnumerable<IDhcpService> services)
 {
     private readonly IReadOnlyList<IDhcpService> _services = services.ToList();
-
-    public IDhcpService For(DhcpServiceMode mode) => For(mode == DhcpServiceMode.Systemd ? "systemd" : "process");
 
     public IDhcpService For(string mode) => _services.FirstOrDefault(s => s.Mode == mode)
         ?? throw new InvalidOperationException($"unknown DHCP service mode {mode}");

@@ -3,6 +3,9 @@ namespace CocoonNet.Node.Net;
 /// <summary>The name rules the node's inputs and pool.json share: a node name, an interface name.</summary>
 internal static class Names
 {
+    /// <summary>The bridge the node's VMs attach to.</summary>
+    public const string Bridge = "cni0";
+
     // Plain character checks rather than regexes: the regex engine's start-up is a measurable part of a
     // no-op run, for two one-line patterns.
 

@@ -6,59 +6,47 @@ using CocoonNet.Node.Text;
 namespace CocoonNet.Node.Pipeline;
 
 /// <summary>
-/// Runs the host steps in order (teardown: in reverse). Each step is planned against live state right
-/// before it applies, then its changes apply one at a time: the change's ownership claim goes into the
-/// footprint and is checkpointed (pool.json, fsync'd) before the action, the outcome after it, and the
-/// change's lines are printed as soon as it is done. A kill at any instant therefore leaves a footprint
-/// that covers everything that may exist. Setup stops at the first failure; teardown carries on and
-/// reports every failure, so one stuck object never keeps the rest in place.
+/// Runs the host steps in the plan's order (<see cref="HostStepId"/>; teardown: the reverse). Each step is planned
+/// against live state right before it applies, then its changes apply one at a time: the change's ownership claim
+/// goes into the footprint and the checkpoint is told (pool.json, fsync'd, when the footprint moved) before the
+/// action, the outcome after it, and the change's lines are reported as soon as it is done. A kill at any instant
+/// therefore leaves a footprint that covers everything that may exist. Setup stops at the first failure; teardown
+/// carries on and reports every failure, so one stuck object never keeps the rest in place.
 /// </summary>
-internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, ConsoleOutput output, ILogger<HostPipeline> logger)
+internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, IChangeSink sink, ILogger<HostPipeline> logger)
 {
-    private readonly IReadOnlyList<IHostStep> _steps = steps.ToList();
+    private readonly IReadOnlyList<IHostStep> _steps = steps.OrderBy(s => s.Id.Order).ToList();
 
     /// <summary>Plans and applies the steps <paramref name="only"/> names (all of them when null), in order.</summary>
     public async Task<IReadOnlyList<StepPlan>> SetupAsync(
-        HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken,
-        StepSelection? only = null) =>
-        (await RunAsync(only is null ? _steps : _steps.Where(s => only.Includes(s.Name)).ToList(), spec, (s, ct) => s.PlanSetupAsync(spec, footprint, ct), footprint, dryRun, bestEffort: false, checkpoint, cancellationToken)
+        HostSpec spec, FootprintCheckpoint checkpoint, bool dryRun, CancellationToken cancellationToken, StepSelection? only = null) =>
+        (await RunAsync(only is null ? _steps : _steps.Where(s => only.Includes(s.Id)).ToList(), spec, (s, ct) => s.PlanSetupAsync(spec, checkpoint.Footprint, ct), checkpoint, dryRun, bestEffort: false, cancellationToken)
             .ConfigureAwait(false)).Plans;
 
     /// <summary>Removes what the footprint owns, best effort: failures are collected, not thrown.</summary>
-    public Task<PipelineResult> TeardownAsync(
-        HostSpec spec, HostFootprint footprint, bool dryRun, Func<CancellationToken, Task> checkpoint, CancellationToken cancellationToken) =>
-        RunAsync(_steps.Reverse().ToList(), spec, (s, ct) => s.PlanTeardownAsync(spec, footprint, ct), footprint, dryRun, bestEffort: true, checkpoint, cancellationToken);
+    public Task<PipelineResult> TeardownAsync(HostSpec spec, FootprintCheckpoint checkpoint, bool dryRun, CancellationToken cancellationToken) =>
+        RunAsync(_steps.Reverse().ToList(), spec, (s, ct) => s.PlanTeardownAsync(spec, checkpoint.Footprint, ct), checkpoint, dryRun, bestEffort: true, cancellationToken);
 
     private async Task<PipelineResult> RunAsync(
         IReadOnlyList<IHostStep> ordered,
         HostSpec spec,
         Func<IHostStep, CancellationToken, Task<StepPlan>> plan,
-        HostFootprint footprint,
+        FootprintCheckpoint checkpoint,
         bool dryRun,
         bool bestEffort,
-        Func<CancellationToken, Task> checkpoint,
         CancellationToken cancellationToken)
     {
         var plans = new List<StepPlan>(ordered.Count);
         var failures = new List<string>();
+        var footprint = checkpoint.Footprint;
         foreach (var step in ordered)
         {
             step.Prefetch(spec, footprint);
         }
 
-        // What pool.json holds now; a checkpoint is written only when the footprint moved away from it.
-        var saved = footprint.Snapshot();
-        async Task CheckpointIfChanged(CancellationToken ct)
-        {
-            if (footprint != saved)
-            {
-                await checkpoint(ct).ConfigureAwait(false);
-                saved = footprint.Snapshot();
-            }
-        }
-
         foreach (var step in ordered)
         {
+            var name = step.Id.Name;
             var watch = Stopwatch.StartNew();
             StepPlan stepPlan;
             try
@@ -67,7 +55,7 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
             }
             catch (Exception e) when (bestEffort && e is not OperationCanceledException)
             {
-                Warn(step.Name, "could not check what to remove", e, failures);
+                Warn(name, "could not check what to remove", e, failures);
                 continue;
             }
 
@@ -77,48 +65,47 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
                 continue;
             }
 
-            stepPlan.Printed = true;
             for (var i = 0; i < stepPlan.Items.Count; i++)
             {
                 var change = stepPlan.Items[i];
                 try
                 {
                     change.Claim?.Invoke(footprint);
-                    await CheckpointIfChanged(cancellationToken).ConfigureAwait(false);
-                    CrashPoints.Reach($"{step.Name}/{i + 1}/before");
+                    await checkpoint.SaveIfChangedAsync(cancellationToken).ConfigureAwait(false);
+                    CrashPoints.Reach($"{name}/{i + 1}/before");
                     if (change.Action is { } action)
                     {
                         await action(footprint, cancellationToken).ConfigureAwait(false);
                     }
 
-                    CrashPoints.Reach($"{step.Name}/{i + 1}/after");
+                    CrashPoints.Reach($"{name}/{i + 1}/after");
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    await CheckpointIfChanged(CancellationToken.None).ConfigureAwait(false);
+                    await checkpoint.SaveIfChangedAsync(CancellationToken.None).ConfigureAwait(false);
                     if (!bestEffort)
                     {
-                        throw new StepFailedException(step.Name, e);
+                        throw new StepFailedException(name, e);
                     }
 
-                    Warn(step.Name, string.Join("; ", change.Lines), e, failures);
+                    Warn(name, string.Join("; ", change.Lines), e, failures);
                     continue;
                 }
 
                 foreach (var line in change.Lines)
                 {
-                    output.Line($"{step.Name,-9} {line}");
+                    sink.Line(name, line);
                 }
 
-                await CheckpointIfChanged(cancellationToken).ConfigureAwait(false);
+                await checkpoint.SaveIfChangedAsync(cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var note in stepPlan.Notes)
             {
-                output.Line($"{step.Name,-9} {note}");
+                sink.Line(name, note);
             }
 
-            LogStep(step.Name, new Counted(stepPlan.Items.Count, "change"), watch.Elapsed.TotalMilliseconds);
+            LogStep(name, new Counted(stepPlan.Items.Count, "change"), watch.Elapsed.TotalMilliseconds);
         }
 
         return new PipelineResult(plans, failures);
@@ -129,7 +116,7 @@ internal sealed partial class HostPipeline(IEnumerable<IHostStep> steps, Console
         var reason = e is StepFailedException { InnerException: { } inner } ? inner.Message : e.Message;
         var line = $"{what}: {reason}";
         failures.Add($"{step}: {line}");
-        output.Line($"{step,-9} ! failed: {line}");
+        sink.Line(step, $"! failed: {line}");
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "step {Step}: {Changes} in {Milliseconds:F2} ms")]

@@ -1,4 +1,5 @@
 using System.Net;
+using CocoonNet.Node.Dhcp;
 
 namespace CocoonNet.Node.Pipeline;
 
@@ -13,7 +14,7 @@ internal sealed record HostSpec(
     bool ManageIptables,
     DhcpServiceMode ServiceMode)
 {
-    public const string Bridge = "cni0";
+    public const string Bridge = Net.Names.Bridge;
 
     /// <summary>Local-table routes inside the subnet the backend maintains on purpose (contract 2.2 <c>HostWatch</c>): kept.</summary>
     public IReadOnlyList<IPNetwork> KeptLocalRoutes { get; init; } = [];
@@ -36,4 +37,11 @@ internal enum DhcpServiceMode
 {
     Process,
     Systemd,
+}
+
+/// <summary>The DHCP service a <see cref="DhcpServiceMode"/> names.</summary>
+internal static class DhcpServiceModes
+{
+    public static IDhcpService For(this DhcpServices services, DhcpServiceMode mode) =>
+        services.For(mode == DhcpServiceMode.Systemd ? "systemd" : "process");
 }

@@ -1,3 +1,5 @@
+using CocoonNet.Node.State;
+
 namespace CocoonNet.Node.Pipeline;
 
 /// <summary>
@@ -6,6 +8,11 @@ namespace CocoonNet.Node.Pipeline;
 /// </summary>
 internal sealed class StepPlan(string step)
 {
+    public StepPlan(HostStepId step)
+        : this(step.Name)
+    {
+    }
+
     private readonly List<PlannedChange> _items = [];
 
     public string Step { get; } = step;
@@ -19,8 +26,8 @@ internal sealed class StepPlan(string step)
     /// <summary>Facts worth showing that are not changes, e.g. "skipped".</summary>
     public List<string> Notes { get; } = [];
 
-    /// <summary>Set once the lines were printed as they were applied, so the summary does not repeat them.</summary>
-    public bool Printed { get; set; }
+    /// <summary>What the plan shows: its changes, then its notes.</summary>
+    public IEnumerable<string> Lines => Changes.Concat(Notes);
 
     public bool IsEmpty => _items.Count == 0;
 
@@ -94,7 +101,8 @@ internal sealed record PlannedChange(
 /// <summary>One host-configuration concern (bridge, sysctl, routes, ...), planned then applied.</summary>
 internal interface IHostStep
 {
-    string Name { get; }
+    /// <summary>Which step this is; its place in the plan is the id's.</summary>
+    HostStepId Id { get; }
 
     /// <summary>
     /// Starts slow reads of live state (e.g. an external command) in the background when the run begins,

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using CocoonNet.Node.Pipeline;
 
 namespace CocoonNet.Node.State;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Node.Net;
-using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Text;
 
 namespace CocoonNet.Node.State;

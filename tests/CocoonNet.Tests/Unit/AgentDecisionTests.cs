@@ -1,4 +1,5 @@
 using CocoonNet.Host.Agent;
+using CocoonNet.Node.Pipeline;
 
 namespace CocoonNet.Tests.Unit;
 
@@ -16,7 +17,7 @@ public sealed class AgentDecisionTests
         var trigger = AgentTrigger.Repair(new RepairBatch((RepairScope)scope, ["x"]));
         Assert.Equal("repair", trigger.Kind);
         Assert.Equal(prepare, trigger.Steps.PrepareHost);
-        Assert.Equal(steps, string.Join('+', trigger.Steps.Steps!.Order(StringComparer.Ordinal)));
+        Assert.Equal(steps, string.Join('+', trigger.Steps.Steps!.Select(s => s.Name).Order(StringComparer.Ordinal)));
         Assert.Equal(["x"], trigger.Objects);
     }
 
@@ -27,8 +28,8 @@ public sealed class AgentDecisionTests
         Assert.True(AgentTrigger.Full().Steps.PrepareHost);
         var dhcp = AgentTrigger.Dhcp().Steps;
         Assert.False(dhcp.PrepareHost);
-        Assert.True(dhcp.Includes("dhcp"));
-        Assert.False(dhcp.Includes("routes"));
+        Assert.True(dhcp.Includes(HostStepId.Dhcp));
+        Assert.False(dhcp.Includes(HostStepId.Routes));
     }
 
     [Theory]

@@ -3,6 +3,7 @@ using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
 using NSubstitute;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Tests.Unit;
 

@@ -7,6 +7,7 @@ using CocoonNet.Node.Pipeline.Steps;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Tests.Unit;
 
@@ -23,7 +24,13 @@ public sealed class HostPipelineTests : IDisposable
         _stdout.Dispose();
     }
 
-    private HostPipeline Pipeline(params IHostStep[] steps) => new(steps, new ConsoleOutput(_stdout), NullLogger<HostPipeline>.Instance);
+    private HostPipeline Pipeline(params IHostStep[] steps) => new(steps, new ConsoleChangeSink(new ConsoleOutput(_stdout)), NullLogger<HostPipeline>.Instance);
+
+    /// <summary>The footprint checkpointed through <paramref name="save"/>, each time it changed.</summary>
+    private sealed class Checkpointed(HostFootprint footprint, Func<CancellationToken, Task> save) : FootprintCheckpoint(footprint)
+    {
+        protected override Task WriteAsync(HostFootprint snapshot, CancellationToken cancellationToken) => save(cancellationToken);
+    }
 
     [Fact]
     public async Task A_failing_change_has_been_preceded_by_the_lines_and_saved_claims_of_the_changes_before_it()
@@ -46,7 +53,7 @@ public sealed class HostPipelineTests : IDisposable
         }
 
         var error = await Assert.ThrowsAsync<StepFailedException>(() =>
-            Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), footprint, dryRun: false, Checkpoint, CancellationToken.None));
+            Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), new Checkpointed(footprint, Checkpoint), dryRun: false, CancellationToken.None));
 
         Assert.Equal("bridge: File exists", error.Message);
         Assert.Equal("bridge    + create bridge cni0\n", _stdout.ToString().ReplaceLineEndings("\n"));
@@ -65,11 +72,11 @@ public sealed class HostPipelineTests : IDisposable
         var kernel = Substitute.For<IKernelNetwork>();
         kernel.ListLinks().Returns([]);
         var saves = 0;
-        var plans = await Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), new HostFootprint(), dryRun: true, _ =>
+        var plans = await Pipeline(new BridgeStep(kernel)).SetupAsync(RenderingTests.Spec(), new Checkpointed(new HostFootprint(), _ =>
         {
             saves++;
             return Task.CompletedTask;
-        }, CancellationToken.None);
+        }), dryRun: true, CancellationToken.None);
 
         Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 up"], plans[0].Changes);
         Assert.Equal("", _stdout.ToString());
@@ -93,11 +100,11 @@ public sealed class HostPipelineTests : IDisposable
         var saved = new List<HostFootprint>();
 
         var result = await Pipeline(new DirectoryStep(), new BridgeStep(kernel), new RouteStep(kernel)).TeardownAsync(
-            RenderingTests.Spec(), footprint, dryRun: false, _ =>
+            RenderingTests.Spec(), new Checkpointed(footprint, _ =>
             {
                 saved.Add(footprint.Snapshot());
                 return Task.CompletedTask;
-            }, CancellationToken.None);
+            }), dryRun: false, CancellationToken.None);
 
         Assert.Equal(["routes: - remove 1 /32 route: 172.20.100.2: Operation not permitted"], result.Failures);
         kernel.Received(1).DeleteLink(7);
@@ -156,12 +163,12 @@ public sealed class HostPipelineTests : IDisposable
         }
 
         var spec = RenderingTests.Spec() with { ServiceMode = DhcpServiceMode.Systemd };
-        await Assert.ThrowsAsync<StepFailedException>(() => Pipeline(step).SetupAsync(spec, footprint, dryRun: false, Checkpoint, CancellationToken.None));
+        await Assert.ThrowsAsync<StepFailedException>(() => Pipeline(step).SetupAsync(spec, new Checkpointed(footprint, Checkpoint), dryRun: false, CancellationToken.None));
         Assert.True(unitOnRecordBeforeWrite);
         Assert.True(footprint.DhcpUnitInstalled);
         Assert.True(File.Exists(paths.SystemdUnitFile));
 
-        var result = await Pipeline(step).TeardownAsync(spec, footprint, dryRun: false, _ => Task.CompletedTask, CancellationToken.None);
+        var result = await Pipeline(step).TeardownAsync(spec, new Checkpointed(footprint, _ => Task.CompletedTask), dryRun: false, CancellationToken.None);
         Assert.Empty(result.Failures);
         Assert.False(File.Exists(paths.SystemdUnitFile));
         Assert.False(footprint.DhcpUnitInstalled);

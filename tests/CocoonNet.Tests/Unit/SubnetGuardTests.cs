@@ -5,6 +5,8 @@ using CocoonNet.Host.Operations;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
 using NSubstitute;
+using CocoonNet.Node.State;
+using CocoonNet.Node.Engine;
 
 namespace CocoonNet.Tests.Unit;
 
@@ -60,9 +62,10 @@ public sealed class SubnetGuardTests
     [InlineData("10.128.0.8/30", "contains 10.128.0.9, the next hop of this node's route to 192.168.50.0/24 on eth0")]
     public void A_subnet_holding_an_address_or_next_hop_of_the_node_is_refused(string subnet, string conflict)
     {
-        Assert.Equal(conflict, NodeRequestLiveCheck.Conflict(Node(), IPNetwork.Parse(subnet)));
-        var error = Assert.Throws<UsageException>(() => NodeRequestLiveCheck.Check(Node(), IPNetwork.Parse(subnet), "annotation cocoonstack.io/vm-subnet"));
-        Assert.Equal($"annotation cocoonstack.io/vm-subnet {subnet} {conflict}: choose a VM subnet outside the node's own networks", error.Message);
+        Assert.Equal(conflict, LiveSubnet.Conflict(Node(), IPNetwork.Parse(subnet)));
+        Assert.Equal(
+            $"annotation cocoonstack.io/vm-subnet {subnet} {conflict}: choose a VM subnet outside the node's own networks",
+            LiveSubnet.Refusal(Node(), IPNetwork.Parse(subnet), "annotation cocoonstack.io/vm-subnet"));
     }
 
     [Theory]
@@ -70,7 +73,7 @@ public sealed class SubnetGuardTests
     [InlineData("10.128.16.0/24")] // next to the node's network, holding none of its addresses
     [InlineData("192.168.50.0/24")] // a destination of the node's routes, not a next hop
     public void A_subnet_clear_of_the_node_passes(string subnet) =>
-        Assert.Null(NodeRequestLiveCheck.Conflict(Node(), IPNetwork.Parse(subnet)));
+        Assert.Null(LiveSubnet.Conflict(Node(), IPNetwork.Parse(subnet)));
 
     [Fact]
     public void An_address_on_a_recorded_uplink_is_the_clouds_not_a_conflict_but_on_any_other_device_it_is()
@@ -83,9 +86,9 @@ public sealed class SubnetGuardTests
         kernel.ListRoutes(RouteConstants.TableMain).Returns([.. kernel.ListRoutes(RouteConstants.TableMain), MainRoute("100.64.0.0", 10, 8, "172.20.0.1")]);
         var subnet = IPNetwork.Parse("172.20.0.0/24");
 
-        Assert.Null(NodeRequestLiveCheck.Conflict(kernel, subnet, ["eth1"]));
-        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", NodeRequestLiveCheck.Conflict(kernel, subnet));
-        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", NodeRequestLiveCheck.Conflict(kernel, subnet, ["gag0"]));
+        Assert.Null(LiveSubnet.Conflict(kernel, subnet, ["eth1"]));
+        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", LiveSubnet.Conflict(kernel, subnet));
+        Assert.Equal("contains 172.20.0.3, an address of this node on eth1", LiveSubnet.Conflict(kernel, subnet, ["gag0"]));
     }
 
     [Fact]

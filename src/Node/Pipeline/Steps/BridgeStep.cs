@@ -1,17 +1,18 @@
 using System.Net;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Net;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
 /// <summary>The <c>cni0</c> bridge: exists, is a bridge, holds gateway/prefix, is up.</summary>
 internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 {
-    public string Name => "bridge";
+    public HostStepId Id => HostStepId.Bridge;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var desired = $"{spec.Gateway}/{spec.Subnet.PrefixLength}";
         var link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
         if (link is not null && link.Kind != "bridge")
@@ -62,7 +63,7 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
         if (link is null)
         {

@@ -1,4 +1,5 @@
 using CocoonNet.Node.Linux;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -25,11 +26,11 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 
         """;
 
-    public string Name => "cni";
+    public HostStepId Id => HostStepId.Cni;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var path = paths.CniConfigFile;
         if (AtomicFile.HasContent(path, Conflist))
         {
@@ -59,7 +60,7 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var path = paths.CniConfigFile;
         if (footprint.Files.Contains(path) && !File.Exists(path))
         {

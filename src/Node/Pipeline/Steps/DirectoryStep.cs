@@ -1,4 +1,5 @@
 using CocoonNet.Node.Linux;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -12,14 +13,14 @@ internal sealed class DirectoryStep : IHostStep
 {
     private const int EBusy = 16;
 
-    public string Name => "dirs";
+    public HostStepId Id => HostStepId.Directories;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken) =>
-        Task.FromResult(new StepPlan(Name));
+        Task.FromResult(new StepPlan(Id));
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var mountPoints = MountPoints.Read();
         // Deepest first; entries that this teardown removes (recorded files, deeper recorded directories)
         // do not count, so a dry run shows the same plan as the real one.

@@ -1,5 +1,6 @@
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -14,11 +15,11 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
 
-    public string Name => "dhcp";
+    public HostStepId Id => HostStepId.Dhcp;
 
     public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var config = DnsmasqConfigRenderer.Render(spec, paths.DnsmasqLeaseFile);
         var configFile = paths.DnsmasqConfigFile;
         var writeConfig = !AtomicFile.HasContent(configFile, config);
@@ -125,7 +126,7 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
 
     public async Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var service = footprint.DhcpService is { } mode ? services.For(mode) : null;
         var pid = service is null ? null : await service.RunningPidAsync(cancellationToken).ConfigureAwait(false);
         var configFile = paths.DnsmasqConfigFile;

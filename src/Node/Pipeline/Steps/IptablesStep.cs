@@ -1,6 +1,7 @@
 using System.Text;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Text;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -31,7 +32,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
     private static readonly string[] Tables = ["filter", "nat"];
 
-    public string Name => "iptables";
+    public HostStepId Id => HostStepId.Iptables;
 
     public void Prefetch(HostSpec spec, HostFootprint footprint)
     {
@@ -73,7 +74,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
     public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         if (!spec.ManageIptables && !footprint.Iptables)
         {
             plan.Notes.Add("skipped (preserve existing rules; --manage-iptables to opt in)");
@@ -191,7 +192,7 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
 
     public async Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         if (!footprint.Iptables)
         {
             return plan;

@@ -2,6 +2,7 @@ using System.Net;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Net;
 using CocoonNet.Node.Text;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -15,11 +16,11 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// </summary>
 internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 {
-    public string Name => "routes";
+    public HostStepId Id => HostStepId.Routes;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var bridgeIndex = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge)?.Index ?? 0;
         var live = kernel.ListRoutes(RouteConstants.TableMain).Where(r => r.PrefixLength == 32).ToList();
         var desired = spec.Ips.ToHashSet();
@@ -101,7 +102,7 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         var ours = kernel.ListRoutes(RouteConstants.TableMain).Where(IsOurs).ToList();
         if (ours.Count > 0)
         {

@@ -1,5 +1,6 @@
 using CocoonNet.Node.Linux;
 using Microsoft.Extensions.Logging;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
@@ -9,11 +10,11 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// </summary>
 internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : IHostStep
 {
-    public string Name => "sysctl";
+    public HostStepId Id => HostStepId.Sysctl;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         foreach (var setting in Desired(spec))
         {
             var live = sysctl.Read(setting.Key);
@@ -54,7 +55,7 @@ internal sealed class SysctlStep(ISysctl sysctl, ILogger<SysctlStep> logger) : I
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
-        var plan = new StepPlan(Name);
+        var plan = new StepPlan(Id);
         plan.Notes.Add("sysctls left as they are (ip_forward and rp_filter are host-wide; other software may rely on them)");
         return Task.FromResult(plan);
     }

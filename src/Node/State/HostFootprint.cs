@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using CocoonNet.Node.State;
+using CocoonNet.Node.Net;
 
-namespace CocoonNet.Node.Pipeline;
+namespace CocoonNet.Node.State;
 
 /// <summary>
 /// What cocoon-net itself created on the host, persisted in pool.json (<c>host</c>), so teardown undoes
@@ -58,12 +58,12 @@ internal sealed record HostFootprint
     {
         if (BridgeCreated)
         {
-            yield return $"bridge {HostSpec.Bridge}";
+            yield return $"bridge {Names.Bridge}";
         }
 
         if (BridgeAddress is not null)
         {
-            yield return $"address {BridgeAddress} on {HostSpec.Bridge}";
+            yield return $"address {BridgeAddress} on {Names.Bridge}";
         }
 
         if (Iptables)

@@ -2,7 +2,7 @@ using System.Net;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 
-namespace CocoonNet.Host.Operations;
+namespace CocoonNet.Node.Engine;
 
 /// <summary>
 /// The VM subnet against the node as the kernel has it now, before anything changes: it must hold none of the
@@ -13,7 +13,7 @@ namespace CocoonNet.Host.Operations;
 /// design, and an image that gives them their ENI's primary address (or a route through the subnet's VPC gateway)
 /// must not make every later run refuse a healthy node.
 /// </summary>
-internal static class NodeRequestLiveCheck
+internal static class LiveSubnet
 {
     /// <summary>Null when <paramref name="subnet"/> is clear of the node, else the end of a sentence naming the conflict.</summary>
     public static string? Conflict(IKernelNetwork kernel, IPNetwork subnet, IReadOnlyCollection<string>? uplinks = null) =>
@@ -53,13 +53,4 @@ internal static class NodeRequestLiveCheck
         Conflict(kernel, subnet, uplinks) is { } conflict
             ? $"{source} {subnet} {conflict}: choose a VM subnet outside the node's own networks"
             : null;
-
-    /// <summary>Throws the usage error (exit 2) when <paramref name="subnet"/> conflicts with the node.</summary>
-    public static void Check(IKernelNetwork kernel, IPNetwork subnet, string source, IReadOnlyCollection<string>? uplinks = null)
-    {
-        if (Refusal(kernel, subnet, source, uplinks) is { } refusal)
-        {
-            throw new UsageException(refusal);
-        }
-    }
 }

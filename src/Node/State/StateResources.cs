@@ -1,7 +1,6 @@
 using CocoonNet.Abstractions;
-using CocoonNet.Node.State;
 
-namespace CocoonNet.Host.Operations;
+namespace CocoonNet.Node.State;
 
 /// <summary>
 /// A provider's <see cref="CloudResources"/> in pool.json: upstream's top-level <c>subnetID</c>, <c>eniIDs</c>

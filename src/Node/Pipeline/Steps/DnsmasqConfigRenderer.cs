@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CocoonNet.Node.Net;
-using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Text;
 
-namespace CocoonNet.Node.Dhcp;
+namespace CocoonNet.Node.Pipeline.Steps;
 
 /// <summary>Renders <c>/etc/dnsmasq-cni.d/cni0.conf</c> with upstream's exact directives.</summary>
 internal static class DnsmasqConfigRenderer

@@ -1,0 +1,143 @@
+using System.Net;
+using CocoonNet.Abstractions;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
+
+namespace CocoonNet.Node.Engine;
+
+/// <summary>
+/// The node engine: from a node state to the host, for every caller (init, adopt, teardown, the agent). It resolves
+/// what the host adds to a request (primary NIC, uplinks), checks a subnet against the live node, applies the host
+/// plan or a part of it and tears it down, with pool.json kept by the run's <see cref="NodeCheckpoint"/> and every
+/// line reported through the run's <see cref="ChangeReport"/>.
+/// </summary>
+internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, IChangeSink sink)
+{
+    /// <summary>A new run's report; <paramref name="dryRun"/> runs change nothing and show the plan at the end.</summary>
+    public ChangeReport Report(bool dryRun) => new(sink, dryRun);
+
+    /// <summary>
+    /// Flag, else the one recorded by the previous run (a re-run without the flag changes nothing), else the
+    /// device of the default route, else the platform's default.
+    /// </summary>
+    public string ResolvePrimaryNic(string? flag, string? recorded, IHostNetworkBackend backend)
+    {
+        if ((flag ?? recorded) is { Length: > 0 } chosen)
+        {
+            return chosen;
+        }
+
+        var defaultRoute = kernel.ListRoutes(RouteConstants.TableMain)
+            .Where(r => r.PrefixLength == 0 && r.OutputIndex != 0)
+            .OrderBy(r => r.Type)
+            .FirstOrDefault();
+        var device = defaultRoute is null ? null : kernel.ListLinks().FirstOrDefault(l => l.Index == defaultRoute.OutputIndex)?.Name;
+        return device ?? backend.DefaultPrimaryNic;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="subnet"/> is clear of the live node (its addresses and next hops, but those of cni0
+    /// and of the uplinks <paramref name="recorded"/> names), else the one-line refusal naming <paramref name="source"/>.
+    /// </summary>
+    public string? SubnetRefusal(IPNetwork subnet, string source, PoolState? recorded) =>
+        LiveSubnet.Refusal(kernel, subnet, source, recorded?.SecondaryNics);
+
+    /// <summary>The target of <paramref name="state"/> with the uplinks the backend names for it recorded in the state.</summary>
+    public static async Task<NodeTarget> ResolveUplinksAsync(
+        PoolState state, DhcpServiceMode serviceMode, IHostNetworkBackend backend, CancellationToken cancellationToken)
+    {
+        var uplinks = await backend.ResolveUplinksAsync(NodeTarget.Of(state, serviceMode).Context, cancellationToken).ConfigureAwait(false);
+        return NodeTarget.Of(state with { SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null }, serviceMode);
+    }
+
+    /// <summary>
+    /// Applies (on a dry run: plans) <paramref name="steps"/> of <paramref name="target"/>'s host plan: the backend's
+    /// preparation, then the pipeline. pool.json becomes the target's state with the footprint, saved before the first
+    /// change and after every change that moved the footprint. The backend is asked what it keeps on the host when
+    /// the target does not know yet or its preparation ran; a part of the plan on a known target (the agent's repair)
+    /// calls no backend at all. Returns the target as applied (with what the backend keeps).
+    /// </summary>
+    public async Task<NodeTarget> ApplyAsync(
+        NodeTarget target, IHostNetworkBackend backend, NodeCheckpoint checkpoint, ChangeReport report, StepSelection steps,
+        CancellationToken cancellationToken)
+    {
+        checkpoint.Desired = target.State;
+        try
+        {
+            var prepare = new StepPlan(HostStepId.Prepare);
+            if (steps.PrepareHost)
+            {
+                prepare.AddChanges(await backend.PrepareHostAsync(target.Context, report.DryRun, cancellationToken).ConfigureAwait(false));
+            }
+
+            report.Done(prepare);
+            var state = new StepPlan("state");
+            if (checkpoint.PendingChange() is { } line)
+            {
+                state.Add(line);
+            }
+
+            if (!report.DryRun)
+            {
+                await checkpoint.SaveAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (target.Watch is null || steps.PrepareHost)
+            {
+                target = target.WithWatch(await backend.DescribeWatchAsync(target.Context, cancellationToken).ConfigureAwait(false));
+            }
+
+            report.Applied(await pipeline.SetupAsync(target.Spec, checkpoint, report.DryRun, cancellationToken, steps).ConfigureAwait(false));
+            if (!report.DryRun)
+            {
+                await checkpoint.SaveAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            report.Closing(state);
+            return target;
+        }
+        finally
+        {
+            checkpoint.EndRun();
+        }
+    }
+
+    /// <summary>
+    /// Removes what the footprint owns (the pipeline in reverse, best effort), then the backend's own host
+    /// changes. Returns every failure (step: what: why); pool.json is the caller's to keep or remove.
+    /// <paramref name="backend"/> is resolved only once the steps ran (null: no plugin serves the node), so a plugin
+    /// that cannot be loaded never keeps cocoon-net's own objects in place.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TeardownAsync(
+        NodeTarget target, Func<IHostNetworkBackend?> backend, NodeCheckpoint checkpoint, ChangeReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var host = await pipeline.TeardownAsync(target.Spec, checkpoint, report.DryRun, cancellationToken).ConfigureAwait(false);
+            report.Applied(host.Plans);
+            var failures = host.Failures.ToList();
+            if (backend() is { } cleaner)
+            {
+                var cleanup = new StepPlan("cleanup");
+                try
+                {
+                    cleanup.AddChanges(await cleaner.CleanupHostAsync(target.Context, report.DryRun, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failures.Add($"cleanup: {e.Message}");
+                    cleanup.Notes.Add($"! failed: {e.Message}");
+                }
+
+                report.Done(cleanup);
+            }
+
+            return failures;
+        }
+        finally
+        {
+            checkpoint.EndRun();
+        }
+    }
+}
