@@ -4,7 +4,6 @@ using CocoonNet.Host.Composition;
 using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Node.Pipeline;
-using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Agent;
@@ -19,7 +18,6 @@ internal sealed class NodeReconciler(
     PlatformRegistry registry,
     NodeSetup setup,
     RuntimeSettings runtime,
-    PluginSettingsSource settings,
     AgentOptions options,
     TimeProvider time)
 {
@@ -59,7 +57,6 @@ internal sealed class NodeReconciler(
             return false;
         }
 
-        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
         var backend = registry.Backend(state.Platform)
             ?? throw new InvalidOperationException(
                 $"no loaded plugin serves platform {state.Platform}, which {store.Path} records; install it (see 'cocoon-net plugins')");

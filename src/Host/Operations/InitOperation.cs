@@ -30,7 +30,6 @@ internal sealed class InitOperation(
         // join the flags, variables and config.json before the plugin's container is built.
         var previous = store.LoadProvisioned();
         setup.CheckSubnet(request, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
@@ -57,7 +56,6 @@ internal sealed class InitOperation(
         }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = setup.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);

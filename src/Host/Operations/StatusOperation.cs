@@ -5,7 +5,6 @@ using CocoonNet.Host.Agent;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Logging;
 using CocoonNet.Node.Net;
-using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 using CocoonNet.Host.Status;
 using Microsoft.Extensions.Logging;
@@ -31,7 +30,6 @@ internal sealed class StatusOperation(
     HostStatusCollector host,
     TimeProvider time,
     ConsoleOutput output,
-    PluginSettingsSource settings,
     HostPaths paths,
     ILogger<StatusOperation> logger)
 {
@@ -67,7 +65,6 @@ internal sealed class StatusOperation(
         var store = new PoolStateStore(stateDirectory, time);
         var state = store.Load()
             ?? throw new ExitCodeException(ExitCodes.NoState, $"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
-        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
 
         var mode = state.Mode == PoolState.ModeAdopt ? NodeMode.Adopt : NodeMode.Init;
         var node = new NodeSection(
