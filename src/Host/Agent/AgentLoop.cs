@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using CocoonNet.Host.Composition;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;

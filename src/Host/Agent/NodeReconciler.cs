@@ -1,6 +1,5 @@
 using System.Net;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Composition;
 using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Node.Pipeline;

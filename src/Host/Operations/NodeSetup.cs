@@ -4,7 +4,6 @@ using CocoonNet.Abstractions;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
-using CocoonNet.Host.Composition;
 
 namespace CocoonNet.Host.Operations;
 

@@ -5,7 +5,6 @@ using CocoonNet.Node.Linux;
 using CocoonNet.Node.Net;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
-using CocoonNet.Host.Composition;
 using System.Net;
 
 namespace CocoonNet.Host.Operations;
