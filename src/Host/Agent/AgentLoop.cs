@@ -590,7 +590,7 @@ internal sealed class AgentLoop(
 
     private void Describe(PoolState state)
     {
-        telemetry.BuildInfo(Cli.CliApplication.Version, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
+        telemetry.BuildInfo(HostVersion.Current, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
         telemetry.Pool((state.Ips ?? []).Select(IPAddress.Parse).ToList());
     }
 
