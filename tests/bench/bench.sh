@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: whole-process wall time of cocoon-net against the upstream-style reference script
 # (tests/bench/upstream-reference.sh) doing the same host work, in a throwaway network namespace:
-#   adopt of a 253-IP pool on a fresh node, the no-op re-run, and status.
+#   adopt of a 253-IP pool on a fresh node, the no-op re-run, status, --version and plugins.
 # Also the host-programming time alone (the steps' own durations from COCOON_NET_LOG_LEVEL=debug).
 set -euo pipefail
 out=${1:?usage: bench.sh OUT_DIR}
@@ -44,7 +44,8 @@ hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$json.noop" 
 # -i: the reference script's run leaves the node as cocoon-net would not (status exits 3, degraded); the
 # report is computed in full either way.
 hyperfine -N -i --style basic --warmup 3 --runs "$runs" --export-json "$json.status" \
-  -n "cocoon-net status" "ip netns exec $ns $bin status" -n "cocoon-net --version (process floor)" "$bin --version" >/dev/null
+  -n "cocoon-net status" "ip netns exec $ns $bin status" -n "cocoon-net --version (process floor)" "$bin --version" \
+  -n "cocoon-net plugins (every plugin loaded)" "$bin plugins" >/dev/null
 
 # Host programming alone: sum of the pipeline steps' durations (start-up, plugin load, state I/O excluded).
 bash "$root/reset.sh"

@@ -1,6 +1,5 @@
 using System.Net;
 using CocoonNet.Host.Operations;
-using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +13,7 @@ namespace CocoonNet.Host.Agent;
 /// as unreachable and never repaired.
 /// </summary>
 internal sealed class AgentCloudCheck(
-    PlatformRegistry registry, InitOperation init, PluginSettingsSource settings, TimeProvider time, ILogger<AgentCloudCheck> logger)
+    PlatformRegistry registry, InitOperation init, TimeProvider time, ILogger<AgentCloudCheck> logger)
 {
     /// <summary>
     /// How often to check: <c>--cloud-check</c>, raised to the provider's <c>MinimumStatusInterval</c> (its API
@@ -45,7 +44,6 @@ internal sealed class AgentCloudCheck(
             return null;
         }
 
-        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
         try
         {
             return registry.Provider(state.Platform) is { } provider

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
-using CocoonNet.Host.Composition;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
@@ -591,7 +590,7 @@ internal sealed class AgentLoop(
 
     private void Describe(PoolState state)
     {
-        telemetry.BuildInfo(Cli.CliApplication.Version, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
+        telemetry.BuildInfo(HostVersion.Current, state.Plugin ?? state.Platform, state.PluginVersion ?? "");
         telemetry.Pool((state.Ips ?? []).Select(IPAddress.Parse).ToList());
     }
 

@@ -2,7 +2,6 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
 using CocoonNet.Host.Agent.Telemetry;
-using CocoonNet.Host.Composition;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;

@@ -1,4 +1,3 @@
-using CocoonNet.Host.Composition;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
 

@@ -3,7 +3,6 @@ using CocoonNet.Host.Composition;
 using CocoonNet.Host.Operations;
 using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;
-using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Agent;
@@ -18,7 +17,6 @@ internal sealed class NodeReconciler(
     PlatformRegistry registry,
     NodeEngine engine,
     RuntimeSettings runtime,
-    PluginSettingsSource settings,
     AgentOptions options,
     TimeProvider time)
 {
@@ -61,7 +59,6 @@ internal sealed class NodeReconciler(
             return false;
         }
 
-        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
         var backend = registry.Backend(state.Platform)
             ?? throw new InvalidOperationException(
                 $"no loaded plugin serves platform {state.Platform}, which {store.Path} records; install it (see 'cocoon-net plugins')");

@@ -11,6 +11,7 @@ using CocoonNet.Host.Logging;
 using CocoonNet.Host.Operations;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Abstractions;
 using CocoonNet.Host.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -29,28 +30,36 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     private readonly CliOptions _o = new();
     private readonly AgentCliOptions _a = new();
 
-    /// <summary>Every plugin, discovered before the full parse: their settings are flags of the commands.</summary>
+    /// <summary>
+    /// The plugins this run loaded: every one before the full parse when the command line needs their flags
+    /// (or a command's help lists them), else only what the command uses (<see cref="PluginSelection"/>).
+    /// </summary>
     private IReadOnlyList<DiscoveredPlugin> _plugins = [];
     private SettingsCatalog _catalog = SettingsCatalog.Empty;
     private double _discoveryMs;
+    private PluginSelection? _loaded;
 
     /// <summary>Discovery failed as a whole (an unreadable plugins directory): reported by the command, as any failure.</summary>
     private Exception? _discoveryFailure;
 
-    public static string Version =>
-        typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+    public static string Version => HostVersion.Current;
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        if (args is ["--version"] or ["version"])
+        if (HostVersion.IsVersionCommand(args))
         {
-            await stdout.WriteLineAsync($"cocoon-net version {Version}").ConfigureAwait(false);
+            await stdout.WriteLineAsync(HostVersion.Line).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
         var root = BuildCommands();
         var parse = root.Parse(args);
-        if (parse.CommandResult.Command.Name is "init" or "adopt" or "status" or "teardown" or "plugins" or "agent" && DiscoverPlugins(parse, root))
+        // A plugin's flag is unknown until its plugin is loaded, so a command line that does not parse (and a
+        // command's help, which lists the flags) loads every plugin and is parsed again: the same flags,
+        // values and errors as when every plugin is loaded up front. Otherwise the command loads what it uses.
+        if (DeclaredSetting.CommandOf(parse.CommandResult.Command.Name) != SettingCommands.None
+            && (parse.Errors.Count > 0 || parse.Action is HelpAction or CommandExamples.HelpWithExamples)
+            && DiscoverPlugins(parse, PluginSelection.All))
         {
             parse = root.Parse(args); // again, now with the plugins' flags
         }
@@ -66,12 +75,18 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     }
 
     /// <summary>
-    /// Loads every plugin of the plugins directory the first parse names (instances only, nothing
-    /// configured) and adds their settings' flags to the commands. True when a flag was added. A bad
-    /// --plugins-dir is left for the command to report.
+    /// Loads the <paramref name="selection"/> of the plugins directory <paramref name="first"/> names (instances
+    /// only, nothing configured) and adds their settings' flags to the commands. True when a flag was added. A
+    /// bad --plugins-dir is left for the command to report.
     /// </summary>
-    private bool DiscoverPlugins(ParseResult first, RootCommand root)
+    private bool DiscoverPlugins(ParseResult first, PluginSelection selection)
     {
+        _loaded = selection;
+        if (!selection.Any)
+        {
+            return false;
+        }
+
         string directory;
         bool allowInsecure;
         try
@@ -88,7 +103,9 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         // Skipped plugins are logged once the log level is known (ServiceComposition).
         try
         {
-            _plugins = PluginCatalog.Discover(directory, allowInsecure, NullLogger.Instance);
+            _plugins = selection.Only is { } name
+                ? PluginCatalog.DiscoverNamed(directory, name, allowInsecure, NullLogger.Instance)
+                : PluginCatalog.Discover(directory, allowInsecure, NullLogger.Instance);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -96,6 +113,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             return false;
         }
 
+        var root = first.RootCommandResult.Command;
         _catalog = SettingsCatalog.Build(_plugins, HostOptionNames(root));
         _discoveryMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var added = false;
@@ -112,7 +130,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     }
 
     /// <summary>Every name and alias of cocoon-net's own options, on any command: a plugin flag must not shadow one.</summary>
-    private static HashSet<string> HostOptionNames(RootCommand root)
+    private static HashSet<string> HostOptionNames(Command root)
     {
         var names = new HashSet<string>(StringComparer.Ordinal) { "--help", "-h", "-?", "--version" };
         foreach (var command in root.Subcommands.Prepend(root))
@@ -173,7 +191,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             var found = sp.GetRequiredService<IReadOnlyList<DiscoveredPlugin>>();
             var directory = sp.GetRequiredService<RuntimeSettings>().PluginsDirectory;
             var settings = sp.GetRequiredService<PluginSettingsSource>();
-            var report = new PluginsReport(found, directory, settings, paths);
+            var report = new PluginsReport(found, directory, settings);
             switch (Format(parse))
             {
                 case OutputFormat.Json: report.PrintJson(stdout); break;
@@ -221,28 +239,39 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             }
 
             level = LogLevelOf(parse);
+            var paths = HostPaths.FromEnvironment();
+            var node = NodeOf(parse, command, paths);
+            if (_loaded is null)
+            {
+                DiscoverPlugins(parse, PluginSelection.For(command, node, InCluster(parse, command)));
+            }
+
             if (_discoveryFailure is not null)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_discoveryFailure);
             }
 
-            var paths = HostPaths.FromEnvironment();
             var mode = ServiceMode(parse.GetValue(_o.ServiceManager), paths, changesHost: command is "init" or "adopt" or "agent");
             var settings = new RuntimeSettings(
                 PluginDirectory.Resolve(PluginsDirectoryFlag(parse)),
                 parse.GetValue(_o.AllowInsecurePlugins),
                 mode,
                 level);
-            // Flags, variables and config.json, type-checked before anything is read or changed.
-            var pluginSettings = PluginSettingsSource.Read(
-                _catalog,
-                parse,
-                DeclaredSetting.CommandOf(command),
-                Environment.GetEnvironmentVariable,
-                paths.ConfigFile,
-                _plugins.Where(p => p.IsLoaded).Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
+            // Flags, variables and config.json, type-checked before anything is read or changed; then what
+            // pool.json records: the snapshot every plugin container is built from.
+            var pluginSettings = RecordedLayer(
+                command,
+                node,
+                PluginSettingsSource.Read(
+                    _catalog,
+                    parse,
+                    DeclaredSetting.CommandOf(command),
+                    Environment.GetEnvironmentVariable,
+                    paths.ConfigFile,
+                    _plugins.Where(p => p.IsLoaded).Select(p => p.Name).ToHashSet(StringComparer.Ordinal)));
             var started = Stopwatch.GetTimestamp();
-            await using var services = ServiceComposition.Build(settings, paths, stdout, stderr, new PluginDiscovery(_plugins, _discoveryMs), pluginSettings);
+            var discovery = _loaded is { Any: true } ? new PluginDiscovery(_plugins, _discoveryMs) : PluginDiscovery.None;
+            await using var services = ServiceComposition.Build(settings, paths, stdout, stderr, discovery, pluginSettings);
             var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("cocoon-net");
             if (log.IsEnabled(LogLevel.Debug))
             {
@@ -284,6 +313,57 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             return ExitCodes.Failure;
         }
     }
+
+    /// <summary>
+    /// pool.json of the state directory the command works on, read before composition: it decides which plugin
+    /// loads and adds the recorded settings layer. Commands that never read pool.json get <see cref="NodeOnRecord.Unknown"/>.
+    /// </summary>
+    private NodeOnRecord NodeOf(ParseResult parse, string command, HostPaths paths)
+    {
+        if (command is not ("init" or "adopt" or "status" or "teardown" or "agent" or "plugins"))
+        {
+            return NodeOnRecord.Unknown;
+        }
+
+        try
+        {
+            // plugins shows the values a re-run would use, so the node of the default state directory.
+            return NodeOnRecord.Read(command == "plugins" ? paths.DefaultStateDirectory : StateDirectory(parse, paths));
+        }
+        catch (UsageException)
+        {
+            return NodeOnRecord.Unknown; // a bad --state-dir: the command reports it
+        }
+    }
+
+    /// <summary>
+    /// The recorded layer of the snapshot: the settings pool.json records, for the commands that use them. status
+    /// and teardown take any state; init, adopt and the agent only a provisioned node's (a failed first init
+    /// recorded nothing to keep). The plugins report shows values without the layer when it does not fit.
+    /// </summary>
+    private static PluginSettingsSource RecordedLayer(string command, NodeOnRecord node, PluginSettingsSource given)
+    {
+        var state = command is "status" or "teardown" ? node.State : node.Provisioned;
+        if (state is null)
+        {
+            return given;
+        }
+
+        try
+        {
+            return given.WithRecorded(state, node.Path);
+        }
+        catch (UsageException) when (command == "plugins")
+        {
+            return given;
+        }
+    }
+
+    /// <summary>The agent's in-cluster mode, decided as <see cref="KubernetesFrom"/> decides it.</summary>
+    private bool InCluster(ParseResult parse, string command) =>
+        command == "agent" && (parse.GetResult(_a.Kubernetes) is null
+            ? !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(KubernetesOptions.ServiceHostVariable))
+            : parse.GetValue(_a.Kubernetes));
 
     /// <summary>
     /// <c>cocoon-net agent</c>: the long-running command. Its host (Microsoft.Extensions.Hosting) is built only here,

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using CocoonNet.Node.Net;
 using CocoonNet.Host.Operations;
+using CocoonNet.Host.Settings;
 
 namespace CocoonNet.Host.Cli;
 
@@ -73,12 +74,8 @@ internal static class OptionValues
         }
     }
 
-    /// <summary>A value as typed, quoted when it is empty or has spaces, so the message shows it unambiguously.</summary>
-    public static string Show(string value) =>
-        value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? $"\"{Escape(value)}\"" : value;
-
-    private static string Escape(string value) =>
-        string.Concat(value.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
+    /// <summary>A value as typed, quoted when it is empty or has spaces (one rule for flags, variables and files).</summary>
+    public static string Show(string value) => SettingValues.Show(value);
 
     private static string OptionName(ArgumentResult result) =>
         result.Parent is OptionResult option ? option.Option.Name : result.Argument.Name;

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CocoonNet.Abstractions;
-using CocoonNet.Node.Linux;
-using CocoonNet.Host.Operations;
 using CocoonNet.Host.Plugins;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
@@ -19,24 +17,15 @@ internal sealed class PluginsReport
     private readonly string _directory;
     private readonly PluginSettingsSource _settings;
 
-    public PluginsReport(IReadOnlyList<DiscoveredPlugin> plugins, string directory, PluginSettingsSource settings, HostPaths paths)
+    /// <summary>
+    /// The report of <paramref name="plugins"/>; <paramref name="settings"/> is the run's snapshot, with the recorded
+    /// layer of the node's default state directory, so "current value" means what a re-run would use.
+    /// </summary>
+    public PluginsReport(IReadOnlyList<DiscoveredPlugin> plugins, string directory, PluginSettingsSource settings)
     {
         _plugins = plugins;
         _directory = directory;
         _settings = settings;
-        // The recorded layer of the node's default state dir, so "current value" means what a re-run would use.
-        try
-        {
-            var store = new PoolStateStore(paths.DefaultStateDirectory, TimeProvider.System);
-            if (store.LoadProvisioned() is { } state)
-            {
-                settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PoolStateInvalidException or UsageException)
-        {
-            // Not readable by this user, or not cocoon-net's: values are shown without the recorded layer.
-        }
     }
 
     public void Print(TextWriter output, bool verbose = false)

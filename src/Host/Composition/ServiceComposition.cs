@@ -19,9 +19,9 @@ namespace CocoonNet.Host.Composition;
 internal static class ServiceComposition
 {
     /// <summary>
-    /// The host's container. <paramref name="discovery"/> holds every plugin, loaded before the command line was
-    /// parsed (never loaded twice); <paramref name="pluginSettings"/> their settings as the command line, the
-    /// environment and config.json give them.
+    /// The host's container. <paramref name="discovery"/> holds the plugins this run loaded (never loaded twice);
+    /// <paramref name="pluginSettings"/> their settings as the command line, the environment, config.json and
+    /// pool.json give them: the snapshot every plugin's container is built from.
     /// </summary>
     public static ServiceProvider Build(
         RuntimeSettings settings,
@@ -65,26 +65,33 @@ internal static class ServiceComposition
 
         var pluginLog = logs.CreateLogger("plugins");
         var plugins = discovery.Plugins;
-        if (!Directory.Exists(settings.PluginsDirectory))
+        if (discovery.NotLoaded)
         {
-            pluginLog.NoPluginsDirectory(settings.PluginsDirectory);
+            pluginLog.PluginsNotLoaded();
         }
-
-        foreach (var skipped in plugins.Where(p => !p.IsLoaded))
+        else
         {
-            pluginLog.PluginSkipped(skipped.Folder, skipped.Error!);
-        }
+            if (!Directory.Exists(settings.PluginsDirectory))
+            {
+                pluginLog.NoPluginsDirectory(settings.PluginsDirectory);
+            }
 
-        if (pluginLog.IsEnabled(LogLevel.Debug))
-        {
-            pluginLog.PluginsDiscovered(plugins.Count(p => p.IsLoaded), plugins.Count, discovery.Milliseconds);
+            foreach (var skipped in plugins.Where(p => !p.IsLoaded))
+            {
+                pluginLog.PluginSkipped(skipped.Folder, skipped.Error!);
+            }
+
+            if (pluginLog.IsEnabled(LogLevel.Debug))
+            {
+                pluginLog.PluginsDiscovered(plugins.Count(p => p.IsLoaded), plugins.Count, discovery.Milliseconds);
+            }
         }
 
         services.AddSingleton<IReadOnlyList<DiscoveredPlugin>>(plugins);
         services.AddSingleton(pluginSettings);
-        services.AddSingleton<IPluginSettingsSource>(pluginSettings);
-        // Each plugin gets its own container over host-owned services (PluginContainer), built on first use.
-        services.AddSingleton<PluginContainers>();
+        // Each plugin gets its own container over host-owned services (PluginContainer), built on first use
+        // with its settings as this run's snapshot resolves them.
+        services.AddSingleton(sp => new PluginContainers(sp, plugin => pluginSettings.For(plugin)));
         services.AddSingleton<PlatformRegistry>();
         services.AddSingleton<AdoptOperation>();
         services.AddSingleton<InitOperation>();

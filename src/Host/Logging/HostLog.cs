@@ -14,6 +14,9 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "plugins loaded: {Loaded} of {Found} in {Milliseconds:F1} ms")]
     public static partial void PluginsDiscovered(this ILogger logger, int loaded, int found, double milliseconds);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "plugins not loaded: this command does not use them")]
+    public static partial void PluginsNotLoaded(this ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; it is left out of cloud detection")]
     public static partial void PluginUnusable(this ILogger logger, string reason);
 

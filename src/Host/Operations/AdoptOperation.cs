@@ -31,7 +31,6 @@ internal sealed class AdoptOperation(
             throw new UsageException(refusal);
         }
 
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(
@@ -44,7 +43,6 @@ internal sealed class AdoptOperation(
                 $"--platform {platform}: no loaded plugin serves it (available: {string.Join(", ", registry.HostPlatforms.DefaultIfEmpty("none"))}); see 'cocoon-net plugins'");
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = request.Pool.First(request.PoolSize);

@@ -29,15 +29,13 @@ internal sealed class InitOperation(
     {
         var store = new PoolStateStore(request.StateDirectory, time);
         // Everything that can reject the request runs before the lock, which creates the state dir.
-        // pool.json is read here, once (and once more under the lock, below): its recorded plugin settings
-        // join the flags, variables and config.json before the plugin's container is built.
+        // pool.json is read here, once (and once more under the lock, below).
         var previous = store.LoadProvisioned();
         if (engine.SubnetRefusal(request.Subnet, request.SubnetSource, previous) is { } refusal)
         {
             throw new UsageException(refusal);
         }
 
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");
@@ -64,7 +62,6 @@ internal sealed class InitOperation(
         }
         using var stateLock = request.DryRun ? null : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         previous = StateLock.Reload(store, previous);
-        settings.UseRecorded(previous?.Plugin, previous?.Settings?.Values, store.Path);
         var plugin = registry.PluginFor(platform);
         var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);

@@ -6,7 +6,6 @@ using CocoonNet.Node.Engine;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Logging;
 using CocoonNet.Node.Net;
-using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
 using CocoonNet.Host.Status;
 using Microsoft.Extensions.Logging;
@@ -33,7 +32,6 @@ internal sealed class StatusOperation(
     RuntimeSettings runtime,
     TimeProvider time,
     ConsoleOutput output,
-    PluginSettingsSource settings,
     HostPaths paths,
     ILogger<StatusOperation> logger)
 {
@@ -69,7 +67,6 @@ internal sealed class StatusOperation(
         var store = new PoolStateStore(stateDirectory, time);
         var state = store.Load()
             ?? throw new ExitCodeException(ExitCodes.NoState, $"no pool state at {store.Path} (run 'cocoon-net init' or 'cocoon-net adopt' first)");
-        settings.UseRecorded(state.Plugin, state.Settings?.Values, store.Path);
 
         var mode = state.Mode == PoolState.ModeAdopt ? NodeMode.Adopt : NodeMode.Init;
         var node = new NodeSection(

@@ -20,7 +20,6 @@ internal sealed class TeardownOperation(
     RuntimeSettings settings,
     TimeProvider time,
     ConsoleOutput output,
-    PluginSettingsSource pluginSettings,
     HostPaths paths)
 {
     public async Task<int> RunAsync(string stateDirectory, bool dryRun, CancellationToken cancellationToken)
@@ -37,7 +36,6 @@ internal sealed class TeardownOperation(
             ? null
             : await StateLock.AcquireAsync(store.Directory, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var state = store.Load();
-        pluginSettings.UseRecorded(state?.Plugin, state?.Settings?.Values, store.Path);
         if (state is null)
         {
             output.Line($"nothing to tear down: no pool state at {store.Path}");

@@ -36,7 +36,28 @@ internal static class PluginCatalog
     /// Loads every plugin of <paramref name="directory"/>: instances only (their name, platform and declared
     /// settings, which the command line needs before it is parsed); no plugin's services are configured here.
     /// </summary>
-    public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger)
+    public static IReadOnlyList<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger) =>
+        Discover(directory, allowInsecure, logger, loaded: null);
+
+    /// <summary>
+    /// Loads only the plugin named <paramref name="name"/> (the one pool.json records) from its folder of that
+    /// name, the layout every package installs; when that folder holds no plugin of that name, or one that does
+    /// not load, every plugin is loaded as <see cref="Discover(string, bool, ILogger)"/> does (a folder is never
+    /// loaded twice), so the run sees what it always did.
+    /// </summary>
+    public static IReadOnlyList<DiscoveredPlugin> DiscoverNamed(string directory, string name, bool allowInsecure, ILogger logger)
+    {
+        var folder = Path.Combine(directory, name);
+        if (!IsName(name) || !Directory.Exists(folder))
+        {
+            return Discover(directory, allowInsecure, logger);
+        }
+
+        var plugin = Load(folder, RootProblem(directory, allowInsecure), allowInsecure);
+        return plugin.IsLoaded && plugin.Name == name ? [plugin] : Discover(directory, allowInsecure, logger, plugin);
+    }
+
+    private static List<DiscoveredPlugin> Discover(string directory, bool allowInsecure, ILogger logger, DiscoveredPlugin? loaded)
     {
         if (!Directory.Exists(directory))
         {
@@ -44,11 +65,11 @@ internal static class PluginCatalog
             return [];
         }
 
-        var rootProblem = allowInsecure ? null : FileOwnership.WhyTreeWritableByOthers(directory);
+        var rootProblem = RootProblem(directory, allowInsecure);
         var plugins = new List<DiscoveredPlugin>();
         foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
         {
-            var plugin = Load(folder, rootProblem, allowInsecure);
+            var plugin = loaded?.Folder == folder ? loaded : Load(folder, rootProblem, allowInsecure);
             if (plugin.IsLoaded && plugins.FirstOrDefault(p => p.IsLoaded && (p.Name == plugin.Name || p.Platform == plugin.Platform)) is { } other)
             {
                 plugin = plugin with
@@ -70,6 +91,9 @@ internal static class PluginCatalog
 
         return plugins;
     }
+
+    private static string? RootProblem(string directory, bool allowInsecure) =>
+        allowInsecure ? null : FileOwnership.WhyTreeWritableByOthers(directory);
 
     private static DiscoveredPlugin Load(string folder, string? rootProblem, bool allowInsecure)
     {

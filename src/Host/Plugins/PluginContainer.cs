@@ -1,6 +1,5 @@
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Logging;
-using CocoonNet.Host.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Scrutor;
@@ -19,11 +18,12 @@ internal static class PluginContainer
         [typeof(IHostNetwork), typeof(IHostFileSystem), typeof(IPluginSettings), typeof(TimeProvider), typeof(ILoggerFactory), typeof(ILogger<>)];
 
     /// <summary>
-    /// The plugin's container. <paramref name="validate"/> checks every registration can be built
+    /// The plugin's container, its settings fixed as <paramref name="settings"/> resolved them.
+    /// <paramref name="validate"/> checks every registration can be built
     /// (<c>ValidateOnBuild</c>, <c>ValidateScopes</c>): tests do; runs do not pay for it.
     /// </summary>
     /// <exception cref="PluginConfigurationException">The plugin's registrations break a rule.</exception>
-    public static ServiceProvider Build(DiscoveredPlugin plugin, IServiceProvider host, IPluginSettingsSource settings, bool validate = false)
+    public static ServiceProvider Build(DiscoveredPlugin plugin, IServiceProvider host, IPluginSettings settings, bool validate = false)
     {
         var instance = plugin.Instance ?? throw new InvalidOperationException($"plugin {plugin.Name} is not loaded");
         var services = new ServiceCollection();
@@ -33,7 +33,7 @@ internal static class PluginContainer
         services.AddSingleton(_ => host.GetRequiredService<IHostNetwork>());
         services.AddSingleton(_ => host.GetRequiredService<IHostFileSystem>());
         services.AddSingleton(_ => host.GetRequiredService<TimeProvider>());
-        services.AddSingleton(_ => settings.For(plugin));
+        services.AddSingleton(settings);
         var hostOwned = services.Count;
 
         try

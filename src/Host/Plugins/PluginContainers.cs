@@ -1,13 +1,15 @@
-using CocoonNet.Host.Settings;
+using CocoonNet.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CocoonNet.Host.Plugins;
 
 /// <summary>
 /// The loaded plugins' containers, each built on first use: a run builds only the plugin it needs, since
-/// creating every cloud client of every plugin would cost each run start-up time. Disposed with the host's.
+/// creating every cloud client of every plugin would cost each run start-up time. <paramref name="settings"/>
+/// gives each plugin its settings as the run resolved them (pool.json's recorded values included) before any
+/// container was built. Disposed with the host's.
 /// </summary>
-internal sealed class PluginContainers(IServiceProvider host, IPluginSettingsSource settings) : IAsyncDisposable
+internal sealed class PluginContainers(IServiceProvider host, Func<DiscoveredPlugin, IPluginSettings> settings) : IAsyncDisposable
 {
     private readonly Dictionary<string, ServiceProvider> _built = new(StringComparer.Ordinal);
 
@@ -28,7 +30,7 @@ internal sealed class PluginContainers(IServiceProvider host, IPluginSettingsSou
             {
                 try
                 {
-                    container = PluginContainer.Build(plugin, host, settings);
+                    container = PluginContainer.Build(plugin, host, settings(plugin));
                 }
                 catch (PluginConfigurationException e)
                 {

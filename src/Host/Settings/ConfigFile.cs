@@ -1,6 +1,5 @@
 using System.Text.Json;
 using CocoonNet.Node.Linux;
-using CocoonNet.Host.Operations;
 using Microsoft.Extensions.Configuration;
 
 namespace CocoonNet.Host.Settings;

@@ -1,38 +1,38 @@
-using CocoonNet.Node.State;
 using System.CommandLine;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Operations;
 using CocoonNet.Host.Plugins;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Settings;
 
 /// <summary>
-/// The resolved settings of every loaded plugin for this run: flag, else environment variable, else
-/// config.json, else the value pool.json records (recorded settings of the plugin it records), else the
-/// declared default. Flag, variable and file values are read and type-checked once, right after the command
-/// line is parsed and before anything else happens (<see cref="Read"/>); the recorded layer is added by the
-/// operation once it has read pool.json (<see cref="UseRecorded"/>), before it builds the plugin's container.
+/// The resolved settings of the run's plugins, as an immutable snapshot: flag, else environment variable,
+/// else config.json, else the value pool.json records (recorded settings of the plugin it records), else
+/// the declared default. Flag, variable and file values are read and type-checked once, right after the
+/// command line is parsed (<see cref="Read"/>); the recorded layer joins them as a new snapshot
+/// (<see cref="WithRecorded(PoolState?, string)"/>) before any plugin's container is built from it, so a
+/// plugin never sees its settings change under it.
 /// </summary>
-internal sealed class PluginSettingsSource : IPluginSettingsSource
+internal sealed class PluginSettingsSource
 {
-    private readonly SettingsCatalog _catalog;
     // Keyed by "plugin/name", values a class: generic code over reference types is precompiled, over value
     // tuples it is jitted on every run.
     private readonly Dictionary<string, Given> _given;
-    private readonly Lock _gate = new();
-    private string? _recordedPlugin;
-    private Dictionary<string, string> _recorded = new(StringComparer.Ordinal);
+    private readonly string? _recordedPlugin;
+    private readonly Dictionary<string, string> _recorded;
 
-    private PluginSettingsSource(SettingsCatalog catalog, Dictionary<string, Given> given)
+    private PluginSettingsSource(SettingsCatalog catalog, Dictionary<string, Given> given, string? recordedPlugin, Dictionary<string, string> recorded)
     {
-        _catalog = catalog;
+        Catalog = catalog;
         _given = given;
+        _recordedPlugin = recordedPlugin;
+        _recorded = recorded;
     }
 
     /// <summary>No plugin settings at all (tests, commands without plugins).</summary>
-    public static PluginSettingsSource Empty => new(SettingsCatalog.Empty, []);
+    public static PluginSettingsSource Empty { get; } = new(SettingsCatalog.Empty, [], null, []);
 
-    public SettingsCatalog Catalog => _catalog;
+    public SettingsCatalog Catalog { get; }
 
     /// <summary>
     /// Reads and checks the flag, environment and config file values of every declared setting.
@@ -70,20 +70,24 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
             }
         }
 
-        return new PluginSettingsSource(catalog, given);
+        return new PluginSettingsSource(catalog, given, null, []);
     }
 
+    /// <summary>This snapshot with the settings <paramref name="state"/> records (none when it is null).</summary>
+    /// <exception cref="UsageException">A recorded value no longer fits its type; the message names <paramref name="where"/>.</exception>
+    public PluginSettingsSource WithRecorded(PoolState? state, string where) => WithRecorded(state?.Plugin, state?.Settings?.Values, where);
+
     /// <summary>
-    /// The values pool.json records for <paramref name="plugin"/> (the plugin that set up the node). Only
-    /// declared, recorded, non-secret settings are taken; a value that no longer fits its type is bad input
-    /// naming <paramref name="where"/>.
+    /// This snapshot with the values pool.json records for <paramref name="plugin"/> (the plugin that set up the
+    /// node) as its recorded layer, replacing any earlier one. Only declared, recorded, non-secret settings are
+    /// taken; a value that no longer fits its type is bad input naming <paramref name="where"/>.
     /// </summary>
-    public void UseRecorded(string? plugin, IReadOnlyDictionary<string, string>? values, string where)
+    public PluginSettingsSource WithRecorded(string? plugin, IReadOnlyDictionary<string, string>? values, string where)
     {
         var recorded = new Dictionary<string, string>(StringComparer.Ordinal);
         if (plugin is not null)
         {
-            foreach (var setting in _catalog.For(plugin).Where(s => s.IsRecorded))
+            foreach (var setting in Catalog.For(plugin).Where(s => s.IsRecorded))
             {
                 if (values is not null && values.TryGetValue(setting.Name, out var value) && value.Length > 0)
                 {
@@ -92,11 +96,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
             }
         }
 
-        lock (_gate)
-        {
-            _recordedPlugin = plugin;
-            _recorded = recorded;
-        }
+        return new PluginSettingsSource(Catalog, _given, plugin, recorded);
     }
 
     /// <summary>The value of <paramref name="setting"/> and where it came from; a null value has no source.</summary>
@@ -107,12 +107,9 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
             return (given.Value, given.Source);
         }
 
-        lock (_gate)
+        if (setting.IsRecorded && _recordedPlugin == setting.Plugin && _recorded.TryGetValue(setting.Name, out var recorded))
         {
-            if (setting.IsRecorded && _recordedPlugin == setting.Plugin && _recorded.TryGetValue(setting.Name, out var recorded))
-            {
-                return (recorded, SettingSource.PoolJson);
-            }
+            return (recorded, SettingSource.PoolJson);
         }
 
         return setting.Setting.Default is { } fallback ? (fallback, SettingSource.Default) : (null, null);
@@ -131,7 +128,7 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
         }
 
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var setting in _catalog.For(plugin).Where(s => s.IsRecorded))
+        foreach (var setting in Catalog.For(plugin).Where(s => s.IsRecorded))
         {
             if (Resolve(setting) is ({ } value, not SettingSource.Default))
             {
@@ -142,16 +139,31 @@ internal sealed class PluginSettingsSource : IPluginSettingsSource
         return values.Count > 0 ? StateMap.From(values) : null;
     }
 
-    public IPluginSettings For(DiscoveredPlugin plugin) => new View(this, plugin.Name);
+    /// <summary>What <paramref name="plugin"/> reads as <see cref="IPluginSettings"/>: its resolved values, fixed now.</summary>
+    public IPluginSettings For(DiscoveredPlugin plugin) => For(plugin.Name);
+
+    /// <inheritdoc cref="For(DiscoveredPlugin)"/>
+    public IPluginSettings For(string plugin)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var setting in Catalog.For(plugin))
+        {
+            if (Resolve(setting).Value is { } value)
+            {
+                values[setting.Name] = value;
+            }
+        }
+
+        return new Resolved(values);
+    }
 
     private static string Key(string plugin, string name) => $"{plugin}/{name}";
 
     private sealed record Given(string Value, SettingSource Source);
 
-    /// <summary>A live view: a value read after pool.json was taken into account includes the recorded layer.</summary>
-    private sealed class View(PluginSettingsSource source, string plugin) : IPluginSettings
+    /// <summary>One plugin's values as the snapshot resolved them.</summary>
+    private sealed class Resolved(Dictionary<string, string> values) : IPluginSettings
     {
-        public string? this[string name] =>
-            source._catalog.For(plugin).FirstOrDefault(s => s.Name == name) is { } setting ? source.Resolve(setting).Value : null;
+        public string? this[string name] => values.GetValueOrDefault(name);
     }
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Cli;
-using CocoonNet.Host.Operations;
 
 namespace CocoonNet.Host.Settings;
 
@@ -16,7 +14,7 @@ internal static class SettingValues
     /// <exception cref="UsageException">The value does not fit the type.</exception>
     public static string Normalize(PluginSetting setting, string value, string where)
     {
-        var shown = setting.Secret ? "(secret value)" : OptionValues.Show(value);
+        var shown = setting.Secret ? "(secret value)" : Show(value);
         var separator = where.EndsWith('=') ? "" : " ";
         switch (setting.Type)
         {
@@ -37,6 +35,13 @@ internal static class SettingValues
                     : value;
         }
     }
+
+    /// <summary>A value as typed, quoted when it is empty or has spaces, so a message shows it unambiguously.</summary>
+    public static string Show(string value) =>
+        value.Length == 0 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? $"\"{Escape(value)}\"" : value;
+
+    private static string Escape(string value) =>
+        string.Concat(value.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString()));
 
     private static string Hint(PluginSetting setting, string where) =>
         setting.Default is { } fallback && !setting.Secret ? $"default {fallback}" : $"a value for {setting.Name}";

@@ -39,7 +39,7 @@ public sealed class AgentDecisionTests
     [InlineData(true, "process", true, false)] // --service-manager given: it wins
     public void The_agent_keeps_the_recorded_dhcp_mode_unless_told_otherwise(bool given, string? recorded, bool runtimeSystemd, bool expectProcess)
     {
-        var runtime = new CocoonNet.Host.Composition.RuntimeSettings("/p", false,
+        var runtime = new CocoonNet.Host.RuntimeSettings("/p", false,
             runtimeSystemd ? CocoonNet.Node.Pipeline.DhcpServiceMode.Systemd : CocoonNet.Node.Pipeline.DhcpServiceMode.Process,
             Microsoft.Extensions.Logging.LogLevel.Information);
         var state = new CocoonNet.Node.State.PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24", Gateway = "10.0.0.1" };

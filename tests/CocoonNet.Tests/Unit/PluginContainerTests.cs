@@ -30,7 +30,7 @@ public sealed class PluginContainerTests : IDisposable
         foreach (var plugin in plugins)
         {
             Assert.True(plugin.IsLoaded, plugin.Status);
-            using var container = PluginContainer.Build(plugin, host, PluginSettingsSource.Empty, validate: true);
+            using var container = PluginContainer.Build(plugin, host, PluginSettingsSource.Empty.For("none"), validate: true);
             // adopt registers nothing (generic: no cloud, plain Linux host side); the cloud plugins a provider.
             Assert.Equal(plugin.Name != "adopt", container.GetService<ICloudProvider>() is not null);
             _ = container.GetService<IHostNetworkBackend>();
@@ -44,7 +44,7 @@ public sealed class PluginContainerTests : IDisposable
         // cannot supply): a scan that re-registered it as itself would leave init unable to resolve it.
         var plugin = PluginCatalog.Discover(PluginFolders.Create(_root, "acme"), allowInsecure: false, NullLogger.Instance).Single();
         using var host = Host();
-        using var container = PluginContainer.Build(plugin, host, PluginSettingsSource.Empty, validate: true);
+        using var container = PluginContainer.Build(plugin, host, PluginSettingsSource.Empty.For("none"), validate: true);
         Assert.NotNull(container.GetRequiredService<ICloudProvider>());
     }
 
@@ -53,7 +53,7 @@ public sealed class PluginContainerTests : IDisposable
     {
         using var host = Host();
         var plugin = InProcess(new Registering(s => s.AddSingleton(TimeProvider.System)));
-        var e = Assert.Throws<PluginConfigurationException>(() => PluginContainer.Build(plugin, host, PluginSettingsSource.Empty));
+        var e = Assert.Throws<PluginConfigurationException>(() => PluginContainer.Build(plugin, host, PluginSettingsSource.Empty.For("none")));
         Assert.Equal("plugin test registers TimeProvider, which cocoon-net provides to every plugin; remove that registration and inject it instead", e.Message);
     }
 
@@ -62,7 +62,7 @@ public sealed class PluginContainerTests : IDisposable
     {
         using var host = Host();
         var plugin = InProcess(new Registering(s => s.AddCloudProvider<FakeProvider>().AddCloudProvider<FakeProvider>()));
-        var e = Assert.Throws<PluginConfigurationException>(() => PluginContainer.Build(plugin, host, PluginSettingsSource.Empty));
+        var e = Assert.Throws<PluginConfigurationException>(() => PluginContainer.Build(plugin, host, PluginSettingsSource.Empty.For("none")));
         Assert.StartsWith("plugin test registers 2 cloud providers", e.Message);
     }
 
@@ -70,8 +70,8 @@ public sealed class PluginContainerTests : IDisposable
     public void Plugins_do_not_share_registrations()
     {
         using var host = Host();
-        using var a = PluginContainer.Build(InProcess(new Registering(s => s.AddSingleton(new Marker("a")))), host, PluginSettingsSource.Empty);
-        using var b = PluginContainer.Build(InProcess(new Registering(s => s.AddSingleton(new Marker("b")))), host, PluginSettingsSource.Empty);
+        using var a = PluginContainer.Build(InProcess(new Registering(s => s.AddSingleton(new Marker("a")))), host, PluginSettingsSource.Empty.For("none"));
+        using var b = PluginContainer.Build(InProcess(new Registering(s => s.AddSingleton(new Marker("b")))), host, PluginSettingsSource.Empty.For("none"));
         Assert.Equal("a", a.GetRequiredService<Marker>().Value);
         Assert.Equal("b", b.GetRequiredService<Marker>().Value);
         Assert.Same(host.GetRequiredService<TimeProvider>(), a.GetRequiredService<TimeProvider>());

@@ -65,12 +65,7 @@ public sealed class PluginSettingsTests : IDisposable
         (string?, SettingSource?) Resolve(string[] flags, Dictionary<string, string?> environment, bool withRecorded)
         {
             var source = Read(catalog, ["init", .. flags], environment);
-            if (withRecorded)
-            {
-                source.UseRecorded("acme", recorded, "/state/pool.json");
-            }
-
-            return source.Resolve(setting);
+            return (withRecorded ? source.WithRecorded("acme", recorded, "/state/pool.json") : source).Resolve(setting);
         }
 
         Assert.Equal(("flag", SettingSource.Flag), Resolve(["--reservation-prefix", "flag"], variable, true));
@@ -87,13 +82,41 @@ public sealed class PluginSettingsTests : IDisposable
         var acme = Plugin("acme", Prefix);
         var catalog = Catalog(acme);
         var source = Read(catalog, ["init"], []);
+        Assert.Equal("default", source.For(acme)["reservation-prefix"]);
+        var theirs = source.WithRecorded("other", new Dictionary<string, string> { ["reservation-prefix"] = "theirs" }, "/state/pool.json");
+        Assert.Equal("default", theirs.For(acme)["reservation-prefix"]);
+        var ours = source.WithRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "ours" }, "/state/pool.json");
+        Assert.Equal("ours", ours.For(acme)["reservation-prefix"]);
+        Assert.Null(ours.For(acme)["undeclared"]);
+    }
+
+    [Fact]
+    public void A_snapshot_never_changes_a_recorded_layer_is_a_new_snapshot()
+    {
+        var acme = Plugin("acme", Prefix);
+        var source = Read(Catalog(acme), ["init"], []);
         var view = source.For(acme);
+        var recorded = source.WithRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "ours" }, "/state/pool.json");
         Assert.Equal("default", view["reservation-prefix"]);
-        source.UseRecorded("other", new Dictionary<string, string> { ["reservation-prefix"] = "theirs" }, "/state/pool.json");
-        Assert.Equal("default", view["reservation-prefix"]);
-        source.UseRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "ours" }, "/state/pool.json");
-        Assert.Equal("ours", view["reservation-prefix"]); // a live view: read after pool.json, it includes it
-        Assert.Null(view["undeclared"]);
+        Assert.Equal("default", source.For(acme)["reservation-prefix"]);
+        Assert.Equal("ours", recorded.For(acme)["reservation-prefix"]);
+        // A later layer replaces the earlier one; none (a node without pool.json) leaves the given values.
+        Assert.Equal("default", recorded.WithRecorded(null, null, "/state/pool.json").For(acme)["reservation-prefix"]);
+        var state = new PoolState { Platform = "acme", Plugin = "acme", Settings = StateMap.From(new Dictionary<string, string> { ["reservation-prefix"] = "corp" }) };
+        Assert.Equal(("corp", SettingSource.PoolJson), recorded.WithRecorded(state, "/state/pool.json").Resolve(source.Catalog.All.Single()));
+    }
+
+    [Fact]
+    public void The_plugin_container_gets_the_snapshot_it_was_built_from()
+    {
+        var acme = Plugin("acme", Prefix);
+        var snapshot = Read(Catalog(acme), ["init"], [])
+            .WithRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "ours" }, "/state/pool.json");
+        var host = new ServiceCollection()
+            .AddSingleton(new CocoonNet.Host.Logging.StderrLoggerProvider(Microsoft.Extensions.Logging.LogLevel.Error, TextWriter.Null))
+            .BuildServiceProvider();
+        using var container = PluginContainer.Build(acme, host, snapshot.For(acme));
+        Assert.Equal("ours", container.GetRequiredService<IPluginSettings>()["reservation-prefix"]);
     }
 
     [Fact]
@@ -144,7 +167,7 @@ public sealed class PluginSettingsTests : IDisposable
         var recorded = Catalog(Plugin("acme", Prefix with { Type = SettingType.WholeNumber, Default = null }));
         var source = Read(recorded, ["init"], []);
         Assert.Equal("/state/pool.json: settings.reservation-prefix x: expected a whole number (a value for reservation-prefix)",
-            Assert.Throws<UsageException>(() => source.UseRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "x" }, "/state/pool.json")).Message);
+            Assert.Throws<UsageException>(() => source.WithRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "x" }, "/state/pool.json")).Message);
     }
 
     [Theory]
@@ -188,10 +211,9 @@ public sealed class PluginSettingsTests : IDisposable
         var source = Read(catalog, ["init", "--reservation-prefix", "p"], new() { ["COCOON_NET_ACME_API_TOKEN"] = "s3cr3t" });
         Assert.Equal("s3cr3t", source.For(acme)["api-token"]);
         Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "p" }, source.ToRecord("acme")!.Values);
-        source.UseRecorded("acme", new Dictionary<string, string> { ["api-token"] = "from-an-old-file" }, "/state/pool.json");
-        Assert.Equal("s3cr3t", source.For(acme)["api-token"]);
+        Assert.Equal("s3cr3t", source.WithRecorded("acme", new Dictionary<string, string> { ["api-token"] = "from-an-old-file" }, "/state/pool.json").For(acme)["api-token"]);
 
-        var report = new PluginsReport([acme], "/plugins", source, new HostPaths(_root));
+        var report = new PluginsReport([acme], "/plugins", source);
         var text = new StringWriter();
         report.Print(text, verbose: true);
         var json = new StringWriter();
@@ -214,8 +236,7 @@ public sealed class PluginSettingsTests : IDisposable
     {
         var catalog = Catalog(Plugin("acme", Prefix));
         Assert.Null(Read(catalog, ["init"], []).ToRecord("acme"));
-        var source = Read(catalog, ["init"], []);
-        source.UseRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, "/state/pool.json");
+        var source = Read(catalog, ["init"], []).WithRecorded("acme", new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, "/state/pool.json");
         Assert.Equal(new Dictionary<string, string> { ["reservation-prefix"] = "kept" }, source.ToRecord("acme")!.Values);
     }
 
@@ -231,7 +252,7 @@ public sealed class PluginSettingsTests : IDisposable
         Assert.Equal("v", Read(catalog, ["init"], new() { ["COCOON_NET_ACME_SUBNET"] = "v" }).Resolve(setting).Item1);
 
         var text = new StringWriter();
-        new PluginsReport([acme], "/plugins", Read(catalog, ["init"], []), new HostPaths(_root)).Print(text, verbose: true);
+        new PluginsReport([acme], "/plugins", Read(catalog, ["init"], [])).Print(text, verbose: true);
         Assert.Contains("flag: none (--subnet is one of cocoon-net's own options)", text.ToString());
     }
 
