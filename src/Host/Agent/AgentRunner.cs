@@ -5,6 +5,7 @@ using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Composition;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
@@ -53,7 +54,7 @@ internal static class AgentRunner
         // Without --mode there must be a node to serve: refused before the host starts (no READY, no record).
         if (options.Mode == AgentStartMode.Serve)
         {
-            var state = NodeReconciler.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
+            var state = InMemoryNode.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
                 ?? throw AgentStart.NoState(options.StateDirectory);
             if (options.RepairCloud && state.Mode != PoolState.ModeInit)
             {
@@ -93,22 +94,38 @@ internal static class AgentRunner
         });
         services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 
-        // The commands' services, shared (their container owns and disposes them).
-        foreach (var type in new[]
-        {
-            typeof(ILoggerFactory), typeof(TimeProvider), typeof(HostPaths), typeof(RuntimeSettings), typeof(PluginSettingsSource),
-            typeof(PlatformRegistry), typeof(NodeSetup), typeof(InitOperation), typeof(AdoptOperation), typeof(DhcpServices),
-        })
-        {
-            services.AddSingleton(type, commands.GetRequiredService(type));
-        }
+        // The commands' services the agent uses, shared one by one (the commands' container owns and disposes them).
+        services.AddSingleton(commands.GetRequiredService<ILoggerFactory>());
+        services.AddSingleton(commands.GetRequiredService<TimeProvider>());
+        services.AddSingleton(commands.GetRequiredService<HostPaths>());
+        services.AddSingleton(commands.GetRequiredService<RuntimeSettings>());
+        services.AddSingleton(commands.GetRequiredService<PluginSettingsSource>());
+        services.AddSingleton(commands.GetRequiredService<PlatformRegistry>());
+        services.AddSingleton(commands.GetRequiredService<NodeSetup>());
+        services.AddSingleton(commands.GetRequiredService<HostPipeline>());
+        services.AddSingleton(commands.GetRequiredService<InitOperation>());
+        services.AddSingleton(commands.GetRequiredService<AdoptOperation>());
+        services.AddSingleton(commands.GetRequiredService<DhcpServices>());
 
         services.AddSingleton(options);
-        services.AddSingleton<NodeReconciler>();
+        services.AddSingleton<InMemoryNode>();
         services.AddSingleton<AgentStart>();
         services.AddSingleton<AgentCloudCheck>();
         services.AddSingleton<AgentRecordStore>();
         services.AddSingleton<AgentExit>();
+        services.AddSingleton<AgentStatus>();
+        services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton<ReconcileClock>();
+        services.AddSingleton<AgentWatchdog>();
+
+        // The triggers, each feeding the one queue.
+        services.AddSingleton<ResyncTimer>();
+        services.AddSingleton<KernelDriftTrigger>();
+        services.AddSingleton<DhcpSupervision>();
+        services.AddSingleton<CloudCheckTrigger>();
+        services.AddSingleton<MemoryRelease>();
+        services.AddSingleton<AgentTriggers>();
+
         services.AddSingleton<AgentHealth>();
         services.AddSingleton<IAgentHealth>(sp => sp.GetRequiredService<AgentHealth>());
         // NOTIFY_SOCKET is honoured whoever started the agent (systemd, or a test's socket).

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Kubernetes;
 using CocoonNet.Host.Composition;
@@ -37,8 +36,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     /// <summary>Discovery failed as a whole (an unreadable plugins directory): reported by the command, as any failure.</summary>
     private Exception? _discoveryFailure;
 
-    public static string Version =>
-        typeof(CliApplication).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "dev";
+    public static string Version => ProductVersion.Current;
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
