@@ -23,9 +23,7 @@ internal sealed class AgentLoop(
     AgentStatus status,
     ReconcileClock clock,
     AgentWatchdog watchdog,
-    IAgentTelemetry telemetry,
     ISystemdNotifier notifier,
-    AgentRecordStore records,
     AgentExit exit,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
@@ -59,7 +57,7 @@ internal sealed class AgentLoop(
                 notifier.Notify(ServiceState.Stopping);
             }
 
-            records.Delete();
+            status.Delete();
         }
     }
 
@@ -85,9 +83,7 @@ internal sealed class AgentLoop(
         await StartNodeAsync(stoppingToken).ConfigureAwait(false);
         var state = node.State ?? await node.LoadAsync(stoppingToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"no node recorded in {Path.Combine(options.StateDirectory, PoolStateStore.FileName)} after the start");
-        status.Describe(state);
-        status.ReportHeld();
-        telemetry.Drift("dhcp", false);
+        status.Started(state);
 
         var running = triggers.Start(state, stoppingToken);
         running.Add(ConsumeAsync(stoppingToken));
@@ -161,13 +157,8 @@ internal sealed class AgentLoop(
                     continue;
                 }
 
-                foreach (var kind in trigger.Objects)
-                {
-                    telemetry.Repaired(kind);
-                }
-
+                status.Repaired(trigger.Objects, trigger.Kind == ReconcileKind.Repair);
                 status.ReportHeld();
-                status.Update(r => r with { Repairs = r.Repairs + (trigger.Kind == ReconcileKind.Repair ? trigger.Objects.Count : 0) });
                 var took = Stopwatch.GetElapsedTime(started);
                 status.Reconciled(trigger.KindName, took, null);
                 logger.Reconciled(trigger.KindName, steps, took.TotalMilliseconds);
@@ -181,7 +172,7 @@ internal sealed class AgentLoop(
             catch (CloudRepairException)
             {
                 // The cloud check reports it (status, metrics, log); the host keeps serving, so readiness stays.
-                telemetry.Reconciled(trigger.KindName, Stopwatch.GetElapsedTime(started), false);
+                status.CloudRepairFailed(trigger.KindName, Stopwatch.GetElapsedTime(started));
                 trigger.Done.TrySetResult(false);
             }
             catch (Exception e) when (Retriable(e, stoppingToken))

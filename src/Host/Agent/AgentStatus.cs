@@ -47,6 +47,14 @@ internal sealed class AgentStatus(
 
     public void Begin(AgentRecord record) => Update(_ => record);
 
+    /// <summary>The start succeeded: the node described, holds reported, DHCP counted as serving until supervision says otherwise.</summary>
+    public void Started(PoolState state)
+    {
+        Describe(state);
+        ReportHeld();
+        telemetry.Drift("dhcp", false);
+    }
+
     /// <summary>A reconcile ended (<paramref name="error"/> null: it succeeded).</summary>
     public void Reconciled(string kind, TimeSpan duration, Exception? error)
     {
@@ -60,6 +68,23 @@ internal sealed class AgentStatus(
             Say($"degraded: last {kind} reconcile failed: {Reason(error)}");
         }
     }
+
+    /// <summary>A reconcile succeeded: each object it put back counted, once per object.</summary>
+    public void Repaired(IReadOnlyList<string> objects, bool repair)
+    {
+        foreach (var kind in objects)
+        {
+            telemetry.Repaired(kind);
+        }
+
+        Update(r => r with { Repairs = r.Repairs + (repair ? objects.Count : 0) });
+    }
+
+    /// <summary>A cloud repair failed: counted, but the cloud check reports it (status, log) and readiness stays.</summary>
+    public void CloudRepairFailed(string kind, TimeSpan duration) => telemetry.Reconciled(kind, duration, false);
+
+    /// <summary>The agent stops: agent.json goes, so status no longer reports a running agent.</summary>
+    public void Delete() => records.Delete();
 
     public void Watched()
     {
