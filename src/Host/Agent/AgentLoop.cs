@@ -194,6 +194,8 @@ internal sealed class AgentLoop(
         if (trigger.Work is { } work)
         {
             await work(stoppingToken).ConfigureAwait(false);
+            // It wrote pool.json itself (init): the node held is read again, so the watch follows what it provisioned.
+            await node.LoadAsync(stoppingToken).ConfigureAwait(false);
             return true;
         }
 
