@@ -159,8 +159,9 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	@# another source (e.g. NodeSource's nodejs, which carries npm and conflicts with Debian's npm) is kept.
 	@# lintian: make deb (and its test) checks the package with it; mmdebstrap, umoci: make image.
 	@# acl: setfacl, with which the plugin permission tests grant another user write by ACL.
+	@# strace: the agent test that proves a repair opens no state, lock or plugin file.
 	@need=""; for c in dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench, the agent: in a throwaway node namespace with a 253-IP pool,
-#   - repair latency from kernel events: a deleted /32 route back, a guest-agent style local route for the VM range
+#   - repair latency from kernel events: a deleted /32 route back (as `ip -ts monitor route` stamps the deletion and the
+#     re-add, no tracer attached), a guest-agent style local route for the VM range
 #     on another device gone (tests/bench/agent_latency.py: both kernel events seen by one rtnetlink observer);
 #   - dnsmasq killed → serving DHCP again (tests/bench/dnsmasq_restart.py);
 #   - steady state over 60 s idle: CPU, RSS and PSS of the agent process and their anonymous / file / shared-memory
@@ -87,7 +88,7 @@ print("| agent | median | p99 | max | n |")
 print("|---|---:|---:|---:|---:|")
 for name, key in (("deleted /32 route back (ms)", "route"), ("guest-agent local route gone (ms)", "local")):
     v = latency[key]
-    print(f"| {name} | {statistics.median(v):.1f} | {pct(v, 99):.1f} | {max(v):.1f} | {len(v)} |")
+    print(f"| {name} | {statistics.median(v):.2f} | {pct(v, 99):.2f} | {max(v):.2f} | {len(v)} |")
 v = dhcp["dhcp"]
 print(f"| dnsmasq killed → serving DHCP again (ms) | {statistics.median(v):.0f} | {pct(v, 99):.0f} | {max(v):.0f} | {len(v)} |")
 if resync:

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """make bench, agent part: repair latency measured from the kernel's own events.
 
-Runs inside the node namespace (ip netns exec). Subscribes to rtnetlink (RTMGRP_IPV4_ROUTE), then N times:
-deletes one pool /32 route and waits for the agent to add it back; adds a guest-agent-style local route for the
-VM range on a dummy NIC and waits for the agent to delete it. Latency = time between the two kernel events as
-this observer receives them (both through the same socket, so the observer's own delay cancels out).
+Runs inside the node namespace (ip netns exec), with no tracer attached to the agent. N times: deletes one pool /32
+route and waits for the agent to add it back, timed as `ip -ts monitor route` stamps the two kernel events (route
+deleted -> route added); adds a guest-agent-style local route for the VM range on a veth and waits for the agent to
+delete it, timed by this script's own rtnetlink subscription (RTMGRP_IPV4_ROUTE). Either way both events come through
+the same socket, so the observer's own delay cancels out.
 Prints JSON: {"route": [ms...], "local": [ms...]}.
 """
-import json, os, socket, struct, subprocess, sys, time
+import datetime, json, queue, socket, struct, subprocess, sys, threading, time
 
 RTMGRP_IPV4_ROUTE = 0x40
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
@@ -51,6 +52,34 @@ def wait_for(sock, kind, table, dst, dst_len, timeout=2.0):
     raise SystemExit(f"timed out waiting for {'NEW' if kind == RTM_NEWROUTE else 'DEL'}ROUTE {dst}/{dst_len} table {table}")
 
 
+class Monitor:
+    """`ip -ts monitor route`: each line with the time ip stamped on it as the kernel's notification arrived."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(["ip", "-ts", "monitor", "route"], stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("["):
+                stamp, _, rest = line[1:].partition("] ")
+                self.lines.put((datetime.datetime.fromisoformat(stamp).timestamp(), rest.strip()))
+
+    def wait_for(self, prefix, timeout=2.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                stamp, rest = self.lines.get(timeout=max(0.001, deadline - time.monotonic()))
+            except queue.Empty:
+                raise SystemExit(f"timed out waiting for '{prefix}' from ip monitor")
+            if rest.startswith(prefix):
+                return stamp
+
+    def stop(self):
+        self.proc.terminate()
+
+
 def main():
     prefix, rounds = sys.argv[1], int(sys.argv[2])   # e.g. 172.20.0  20
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
@@ -58,12 +87,14 @@ def main():
     sock.bind((0, RTMGRP_IPV4_ROUTE))
     subprocess.run(["ip", "link", "add", "guest0", "type", "veth", "peer", "name", "guest1"], check=False, stderr=subprocess.DEVNULL)
     subprocess.run(["ip", "link", "set", "guest0", "up"], check=True)
+    monitor = Monitor()
+    time.sleep(0.2)  # subscribed before the first change
     result = {"route": [], "local": []}
     for i in range(rounds):
         ip = f"{prefix}.{10 + i % 200}"
         subprocess.run(["ip", "route", "del", f"{ip}/32", "dev", "cni0"], check=True)
-        gone = wait_for(sock, RTM_DELROUTE, 254, ip, 32)
-        back = wait_for(sock, RTM_NEWROUTE, 254, ip, 32)
+        gone = monitor.wait_for(f"Deleted {ip} dev cni0")
+        back = monitor.wait_for(f"{ip} dev cni0")
         result["route"].append((back - gone) * 1000)
         time.sleep(0.05)
         # A different /28 each round: each is its own object for the agent's flap guard.
@@ -73,6 +104,7 @@ def main():
         removed = wait_for(sock, RTM_DELROUTE, 255, net, 28)
         result["local"].append((removed - added) * 1000)
         time.sleep(0.05)
+    monitor.stop()
     subprocess.run(["ip", "link", "del", "guest0"], check=False)
     print(json.dumps(result))
 

@@ -1,3 +1,4 @@
+using CocoonNet.Host.Plugins;
 using System.Net;
 using CocoonNet.Host.Operations;
 using CocoonNet.Node.State;

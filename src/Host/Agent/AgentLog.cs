@@ -1,4 +1,3 @@
-using CocoonNet.Node.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace CocoonNet.Host.Agent;
@@ -19,7 +18,7 @@ internal static partial class AgentLog
     public static partial void ReconcileFailed(this ILogger logger, string kind, string steps, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} reconcile ({Steps}) in {Milliseconds:F1} ms")]
-    public static partial void Reconciled(this ILogger logger, string kind, StepSelection steps, double milliseconds);
+    public static partial void Reconciled(this ILogger logger, string kind, string steps, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "repairing {Objects}")]
     public static partial void Repairing(this ILogger logger, IEnumerable<string> objects);

@@ -29,7 +29,7 @@ internal sealed record AgentOptions(
     public bool ServiceManagerGiven { get; init; }
 
     /// <summary>The in-cluster mode (--kubernetes): the start is decided from the Node; null off it.</summary>
-    public Kubernetes.KubernetesOptions? Kubernetes { get; init; }
+    public KubernetesOptions? Kubernetes { get; init; }
 
     public static readonly TimeSpan DefaultResync = TimeSpan.FromSeconds(60);
 

@@ -1,9 +1,12 @@
+using CocoonNet.Host.AgentProcess;
+using CocoonNet.Host.Plugins;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
 using CocoonNet.Host.Operations;
 using CocoonNet.Host.Settings;
 using CocoonNet.Node.State;
@@ -25,11 +28,20 @@ internal static class AgentRunner
     /// <summary>SIGTERM to exit: the loop stops at once (a reconcile in flight is cancelled between changes).</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(4);
 
-    public static async Task<int> RunAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
+    /// <param name="commands">The one-shot commands' services, which the agent shares.</param>
+    /// <param name="options">The agent's flags.</param>
+    /// <param name="inCluster">
+    /// The in-cluster mode (<see cref="AgentOptions.Kubernetes"/> set), given by the caller: it lives above the agent,
+    /// which it drives, and only that mode loads the Kubernetes client.
+    /// </param>
+    /// <param name="cancellationToken">Stops the agent.</param>
+    public static async Task<int> RunAsync(
+        IServiceProvider commands, AgentOptions options, Func<IServiceProvider, AgentOptions, CancellationToken, Task<int>> inCluster,
+        CancellationToken cancellationToken)
     {
         try
         {
-            return await ServeAsync(commands, options, cancellationToken).ConfigureAwait(false);
+            return await ServeAsync(commands, options, inCluster, cancellationToken).ConfigureAwait(false);
         }
         catch (PoolStateInvalidException e)
         {
@@ -39,21 +51,22 @@ internal static class AgentRunner
         }
     }
 
-    private static async Task<int> ServeAsync(IServiceProvider commands, AgentOptions options, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(
+        IServiceProvider commands, AgentOptions options, Func<IServiceProvider, AgentOptions, CancellationToken, Task<int>> inCluster,
+        CancellationToken cancellationToken)
     {
         // SIGHUP never ends the agent: while a loop runs it asks for a full resync (AgentLoop); between two (the
         // in-cluster agent waiting for its annotations) there is nothing to resync.
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => context.Cancel = true);
         if (options.Kubernetes is not null)
         {
-            // In-cluster: its own runner, so the Kubernetes client is loaded only in this mode.
-            return await Kubernetes.KubernetesAgent.RunAsync(commands, options, cancellationToken).ConfigureAwait(false);
+            return await inCluster(commands, options, cancellationToken).ConfigureAwait(false);
         }
 
         // Without --mode there must be a node to serve: refused before the host starts (no READY, no record).
         if (options.Mode == AgentStartMode.Serve)
         {
-            var state = NodeReconciler.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
+            var state = InMemoryNode.Recorded(options.StateDirectory, commands.GetRequiredService<TimeProvider>())
                 ?? throw AgentStart.NoState(options.StateDirectory);
             if (options.RepairCloud && state.Mode != PoolState.ModeInit)
             {
@@ -93,22 +106,37 @@ internal static class AgentRunner
         });
         services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
 
-        // The commands' services, shared (their container owns and disposes them).
-        foreach (var type in new[]
-        {
-            typeof(ILoggerFactory), typeof(TimeProvider), typeof(HostPaths), typeof(RuntimeSettings), typeof(PluginSettingsSource),
-            typeof(PlatformRegistry), typeof(NodeEngine), typeof(InitOperation), typeof(AdoptOperation), typeof(DhcpServices),
-        })
-        {
-            services.AddSingleton(type, commands.GetRequiredService(type));
-        }
+        // The commands' services the agent uses, shared one by one (the commands' container owns and disposes them).
+        services.AddSingleton(commands.GetRequiredService<ILoggerFactory>());
+        services.AddSingleton(commands.GetRequiredService<TimeProvider>());
+        services.AddSingleton(commands.GetRequiredService<HostPaths>());
+        services.AddSingleton(commands.GetRequiredService<RuntimeSettings>());
+        services.AddSingleton(commands.GetRequiredService<PluginSettingsSource>());
+        services.AddSingleton(commands.GetRequiredService<PlatformRegistry>());
+        services.AddSingleton(commands.GetRequiredService<NodeEngine>());
+        services.AddSingleton(commands.GetRequiredService<InitOperation>());
+        services.AddSingleton(commands.GetRequiredService<AdoptOperation>());
+        services.AddSingleton(commands.GetRequiredService<DhcpServices>());
 
         services.AddSingleton(options);
-        services.AddSingleton<NodeReconciler>();
+        services.AddSingleton<InMemoryNode>();
         services.AddSingleton<AgentStart>();
         services.AddSingleton<AgentCloudCheck>();
         services.AddSingleton<AgentRecordStore>();
         services.AddSingleton<AgentExit>();
+        services.AddSingleton<AgentStatus>();
+        services.AddSingleton<ReconcileQueue>();
+        services.AddSingleton<ReconcileClock>();
+        services.AddSingleton<AgentWatchdog>();
+
+        // The triggers, each feeding the one queue.
+        services.AddSingleton<ResyncTimer>();
+        services.AddSingleton<KernelDriftTrigger>();
+        services.AddSingleton<DhcpSupervision>();
+        services.AddSingleton<CloudCheckTrigger>();
+        services.AddSingleton<MemoryRelease>();
+        services.AddSingleton<AgentTriggers>();
+
         services.AddSingleton<AgentHealth>();
         services.AddSingleton<IAgentHealth>(sp => sp.GetRequiredService<AgentHealth>());
         // NOTIFY_SOCKET is honoured whoever started the agent (systemd, or a test's socket).

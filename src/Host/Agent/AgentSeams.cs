@@ -2,9 +2,8 @@ using System.Net;
 
 namespace CocoonNet.Host.Agent;
 
-// The seams between the agent's parts, so each can change and be tested on its own:
-// the kernel-event drift watcher (Agent/Drift), the metrics and HTTP endpoints (Agent/Telemetry),
-// and the agent loop that decides when to run which pipeline steps (Agent/*.cs).
+// The seams between the agent's parts: the kernel-event drift watcher (Agent/Drift), the metrics and HTTP
+// endpoints (Agent/Telemetry), and the loop that decides what to reconcile (Agent/*.cs).
 
 /// <summary>Which parts of the host plan a repair must run again.</summary>
 [Flags]
@@ -42,8 +41,9 @@ internal interface IDriftWatcher
 {
     /// <summary>
     /// Subscribes before it returns the first batch's enumerator, so nothing between subscribe and the caller's
-    /// first full reconcile is missed. Yields a batch a few milliseconds after the last event of a burst, and an empty
-    /// one (<see cref="RepairScope.None"/>) when only a hold began, so the hold is reported at once.
+    /// first full reconcile is missed. Yields a batch as soon as an event shows drift (with the notifications already
+    /// queued behind it), and an empty one (<see cref="RepairScope.None"/>) when only a hold began, so the hold is
+    /// reported at once.
     /// </summary>
     IAsyncEnumerable<RepairBatch> WatchAsync(DriftScope scope, CancellationToken cancellationToken);
 

@@ -1,5 +1,4 @@
 using CocoonNet.Host.Operations;
-using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Agent;
@@ -8,7 +7,7 @@ namespace CocoonNet.Host.Agent;
 /// The agent's first reconcile. With <c>--mode init|adopt</c> it is exactly that command (the same operation, so
 /// idempotent: a node already set up changes nothing); without, a full reconcile of the node in pool.json.
 /// </summary>
-internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, NodeReconciler reconciler)
+internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, InMemoryNode node)
 {
     public async Task RunAsync(AgentOptions options, CancellationToken cancellationToken)
     {
@@ -37,8 +36,8 @@ internal sealed class AgentStart(InitOperation init, AdoptOperation adopt, NodeR
 
     private async Task<int> ServeRecordedAsync(AgentOptions options, CancellationToken cancellationToken)
     {
-        reconciler.CheckRecorded(options.StateDirectory);
-        return await reconciler.ReconcileAsync(options.StateDirectory, StepSelection.All, cancellationToken).ConfigureAwait(false)
+        node.CheckRecorded();
+        return await node.ReconcileAsync(null, cancellationToken).ConfigureAwait(false)
             ? ExitCodes.Success
             : throw NoState(options.StateDirectory);
     }

@@ -377,7 +377,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
             _a.Kubernetes, _a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace,
         };
-        agent.SetAction((parse, ct) => Run(parse, (sp, paths) => AgentRunner.RunAsync(sp, AgentOptionsFrom(parse, paths), ct)));
+        agent.SetAction((parse, ct) => Run(parse, (sp, paths) => AgentRunner.RunAsync(sp, AgentOptionsFrom(parse, paths), KubernetesAgent.RunAsync, ct)));
         return agent;
     }
 

@@ -71,7 +71,7 @@ internal sealed class KubernetesAgent(
                 if (node is null)
                 {
                     // No Node read yet (the API away at start): the node pool.json records is served meanwhile.
-                    if (NodeReconciler.Recorded(options.StateDirectory, time) is null)
+                    if (InMemoryNode.Recorded(options.StateDirectory, time) is null)
                     {
                         node = await WaitAsync(changes, null, stop.Token).ConfigureAwait(false);
                         continue;
@@ -150,7 +150,7 @@ internal sealed class KubernetesAgent(
         _claimed = null;
         _annotated = Configuring(node.Annotations);
         var annotated = AnnotatedConfig.From(node.Annotations);
-        var recorded = NodeReconciler.Recorded(options.StateDirectory, time);
+        var recorded = InMemoryNode.Recorded(options.StateDirectory, time);
         if (annotated.Problem is { } problem)
         {
             return Refuse("InvalidAnnotation", problem, recorded);
@@ -271,7 +271,7 @@ internal sealed class KubernetesAgent(
                 logger.ApiUnavailable(e.Message, Durations.Format(delay));
             }
 
-            if (NodeReconciler.Recorded(options.StateDirectory, time) is null)
+            if (InMemoryNode.Recorded(options.StateDirectory, time) is null)
             {
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }

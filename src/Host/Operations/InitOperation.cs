@@ -1,3 +1,4 @@
+using CocoonNet.Host.Plugins;
 using CocoonNet.Node.Net;
 using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;

@@ -1,3 +1,5 @@
+using CocoonNet.Host.AgentProcess;
+using CocoonNet.Host.Plugins;
 using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Agent;

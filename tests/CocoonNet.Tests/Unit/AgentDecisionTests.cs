@@ -1,5 +1,4 @@
 using CocoonNet.Host.Agent;
-using CocoonNet.Node.Pipeline;
 
 namespace CocoonNet.Tests.Unit;
 
@@ -7,29 +6,50 @@ namespace CocoonNet.Tests.Unit;
 public sealed class AgentDecisionTests
 {
     [Theory]
-    [InlineData(1, false, "routes")] // Routes
-    [InlineData(4, false, "routes")] // ForeignLocalRoutes
-    [InlineData(2, false, "bridge+routes")] // Bridge
-    [InlineData(8, true, "")] // Nics
-    [InlineData(9, true, "routes")] // Nics | Routes
-    public void A_repair_runs_only_the_steps_its_drift_needs(int scope, bool prepare, string steps)
+    [InlineData(1, "routes")] // Routes
+    [InlineData(4, "routes")] // ForeignLocalRoutes
+    [InlineData(2, "bridge+routes")] // Bridge
+    [InlineData(8, "prepare")] // Nics
+    [InlineData(9, "prepare+routes")] // Nics | Routes
+    public void A_repair_runs_only_the_parts_its_drift_needs(int scope, string parts)
     {
         var trigger = AgentTrigger.Repair(new RepairBatch((RepairScope)scope, ["x"]));
-        Assert.Equal("repair", trigger.Kind);
-        Assert.Equal(prepare, trigger.Steps.PrepareHost);
-        Assert.Equal(steps, string.Join('+', trigger.Steps.Steps!.Select(s => s.Name).Order(StringComparer.Ordinal)));
+        Assert.Equal(ReconcileKind.Repair, trigger.Kind);
+        Assert.Equal("repair", trigger.KindName);
+        Assert.Equal(parts, NodePartsFor.Describe(trigger.Parts));
         Assert.Equal(["x"], trigger.Objects);
     }
 
     [Fact]
     public void A_full_resync_runs_everything_and_a_dhcp_exit_only_the_dhcp_step()
     {
-        Assert.Null(AgentTrigger.Full().Steps.Steps);
-        Assert.True(AgentTrigger.Full().Steps.PrepareHost);
-        var dhcp = AgentTrigger.Dhcp().Steps;
-        Assert.False(dhcp.PrepareHost);
-        Assert.True(dhcp.Includes(HostStepId.Dhcp));
-        Assert.False(dhcp.Includes(HostStepId.Routes));
+        Assert.Null(AgentTrigger.Full().Parts);
+        Assert.Equal("all", NodePartsFor.Describe(AgentTrigger.Full().Parts));
+        Assert.Equal(NodeParts.Dhcp, AgentTrigger.Dhcp().Parts);
+    }
+
+    [Fact]
+    public async Task Drift_arriving_while_a_repair_waits_joins_it_and_other_triggers_keep_their_place()
+    {
+        using var queue = new ReconcileQueue();
+        queue.Add(AgentTrigger.Repair(new RepairBatch(RepairScope.Routes, ["route"])));
+        var full = AgentTrigger.Full();
+        queue.Add(full);
+        queue.Add(AgentTrigger.Repair(new RepairBatch(RepairScope.Bridge, ["bridge"])));
+        var dhcp = AgentTrigger.Dhcp();
+        queue.Add(dhcp);
+
+        var first = await queue.NextAsync(CancellationToken.None);
+        Assert.Equal("bridge+routes", NodePartsFor.Describe(first.Parts));
+        Assert.Equal(["route", "bridge"], first.Objects);
+        Assert.Same(full, await queue.NextAsync(CancellationToken.None));
+        Assert.Same(dhcp, await queue.NextAsync(CancellationToken.None));
+
+        // Taken by the loop: the next drift is a repair of its own, acted on at once.
+        queue.Add(AgentTrigger.Repair(new RepairBatch(RepairScope.Routes, ["route"])));
+        Assert.Equal(["route"], (await queue.NextAsync(CancellationToken.None)).Objects);
+        using var none = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queue.NextAsync(none.Token));
     }
 
     [Theory]

@@ -5,10 +5,14 @@ namespace CocoonNet.Host.Agent.Drift;
 /// event, but never later than <see cref="Cap"/> after the first, so a steady stream of events cannot hold a
 /// repair back. A later observation of the same object replaces an earlier one (a route deleted, then re-added,
 /// needs nothing). Pure: the caller supplies the (monotonic) clock.
+/// <para>
+/// The agent waits for no quiet interval (<see cref="DefaultQuiet"/> is zero): the first event is repaired at once,
+/// and what arrives while that repair runs is gathered by the reconcile queue into the next one.
+/// </para>
 /// </summary>
 internal sealed class DriftDebouncer(TimeSpan quiet, TimeSpan cap)
 {
-    public static readonly TimeSpan DefaultQuiet = TimeSpan.FromMilliseconds(5);
+    public static readonly TimeSpan DefaultQuiet = TimeSpan.Zero;
     public static readonly TimeSpan DefaultCap = TimeSpan.FromMilliseconds(20);
 
     private readonly Dictionary<string, DriftObservation> _pending = new(StringComparer.Ordinal);

@@ -16,6 +16,9 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
 {
     public const RepairScope Everything = RepairScope.Routes | RepairScope.Bridge | RepairScope.ForeignLocalRoutes | RepairScope.Nics;
 
+    /// <summary>Notifications read in a row before a batch is judged, so a steady stream cannot hold one back.</summary>
+    private const int MaxDrained = 256;
+
     private const uint Groups = NetlinkEventSocket.GroupLink | NetlinkEventSocket.GroupIpv4Address | NetlinkEventSocket.GroupIpv4Route;
 
     /// <summary>Objects on hold because they keep drifting back (for status and metrics).</summary>
@@ -60,12 +63,17 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
         var debouncer = new DriftDebouncer(Quiet, Cap);
         var held = new Dictionary<string, (DriftObservation Observation, TimeSpan Until)>(StringComparer.Ordinal);
         Task<int>? receive = null;
+        var drained = 0;
         try
         {
             while (true)
             {
                 receive ??= events.ReceiveAsync(buffer, cancellationToken).AsTask();
-                await WaitAsync(receive, Earliest(debouncer.DueAt, held), cancellationToken).ConfigureAwait(false);
+                if (!receive.IsCompleted)
+                {
+                    await WaitAsync(receive, Earliest(debouncer.DueAt, held), cancellationToken).ConfigureAwait(false);
+                }
+
                 if (receive.IsCompleted)
                 {
                     var completed = receive;
@@ -76,6 +84,7 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
                         _ = debouncer.Take();
                         held.Clear();
                         classifier = new DriftClassifier(scope, kernel.ListLinks());
+                        drained = 0;
                         yield return new RepairBatch(Everything, []);
                         continue;
                     }
@@ -93,8 +102,18 @@ internal sealed class NetlinkDriftWatcher(TimeProvider time, ILogger<NetlinkDrif
                             }
                         }
                     }
+
+                    // Each notification is its own datagram: what one change caused (an address and its link
+                    // deleted together) is already queued. Those are read before the batch is judged, without
+                    // waiting for more: a receive that completes at once has them.
+                    receive = events.ReceiveAsync(buffer, cancellationToken).AsTask();
+                    if (receive.IsCompleted && ++drained < MaxDrained)
+                    {
+                        continue;
+                    }
                 }
 
+                drained = 0;
                 if (Due(debouncer, held) is { } batch)
                 {
                     yield return batch;

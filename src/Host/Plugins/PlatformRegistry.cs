@@ -1,11 +1,10 @@
 using CocoonNet.Abstractions;
-using CocoonNet.Host.Plugins;
 using CocoonNet.Node.State;
 using Microsoft.Extensions.DependencyInjection;
 using CocoonNet.Host.Logging;
 using Microsoft.Extensions.Logging;
 
-namespace CocoonNet.Host.Operations;
+namespace CocoonNet.Host.Plugins;
 
 /// <summary>The loaded plugins' providers and backends by platform, and cloud detection across them.</summary>
 internal sealed class PlatformRegistry(

@@ -1,7 +1,7 @@
 using CocoonNet.Node.Linux;
 using Microsoft.Win32.SafeHandles;
 
-namespace CocoonNet.Host.Agent;
+namespace CocoonNet.Host.AgentProcess;
 
 /// <summary>
 /// One agent per node: an exclusive flock on a file in <c>/run/cocoon-net/agent-lock</c>, a directory only root

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CocoonNet.Node.Linux;
 
-namespace CocoonNet.Host.Agent;
+namespace CocoonNet.Host.AgentProcess;
 
 /// <summary>
 /// Reads and writes the agent record. Written atomically (AtomicFile), so a reader never sees half of it; a

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;
 
-namespace CocoonNet.Host.Agent;
+namespace CocoonNet.Host.AgentProcess;
 
 /// <summary>
 /// What teardown does about a running agent, before it changes anything, so nothing is rebuilt behind it: an agent

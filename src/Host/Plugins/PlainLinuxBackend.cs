@@ -1,6 +1,6 @@
 using CocoonNet.Abstractions;
 
-namespace CocoonNet.Host.Operations;
+namespace CocoonNet.Host.Plugins;
 
 /// <summary>
 /// The host side of a plugin that registers no backend: a plain Linux host with no secondary NICs and

@@ -1,7 +1,7 @@
 using System.Net;
 using CocoonNet.Host.Operations;
 
-namespace CocoonNet.Host.Kubernetes;
+namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// The agent's Kubernetes mode as the flags give it. Plain values only: the CLI builds it for every agent run, and

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace CocoonNet.Host.Agent;
+namespace CocoonNet.Host.AgentProcess;
 
 /// <summary>
 /// What a running agent tells the one-shot commands, in <c>/run/cocoon-net/agent.json</c>: who it is (pid, under
