@@ -1,4 +1,3 @@
-using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;

@@ -1,4 +1,3 @@
-using CocoonNet.Node.Text;
 using CocoonNet.Host.Operations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

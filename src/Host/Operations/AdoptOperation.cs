@@ -1,5 +1,4 @@
 using CocoonNet.Host.Plugins;
-using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;

@@ -1,5 +1,4 @@
 using CocoonNet.Node.Pipeline;
-using CocoonNet.Node.Text;
 
 namespace CocoonNet.Host.Operations;
 

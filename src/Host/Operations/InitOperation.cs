@@ -1,6 +1,5 @@
 using CocoonNet.Host.Plugins;
 using CocoonNet.Node.Net;
-using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Node.Engine;
 using CocoonNet.Node.Pipeline;

@@ -1,6 +1,5 @@
 using CocoonNet.Host.AgentProcess;
 using CocoonNet.Host.Plugins;
-using CocoonNet.Node.Text;
 using System.Text.Json;
 using CocoonNet.Host.Agent;
 using CocoonNet.Host.Composition;

@@ -1,6 +1,5 @@
 using CocoonNet.Host.AgentProcess;
 using CocoonNet.Host.Plugins;
-using CocoonNet.Node.Text;
 using CocoonNet.Abstractions;
 using CocoonNet.Host.Agent;
 using CocoonNet.Node.Engine;
@@ -81,7 +80,11 @@ internal sealed class TeardownOperation(
                 var context = target.Context;
                 var request = new TeardownRequest
                 {
-                    NodeName = context.NodeName, Subnet = context.Subnet, PrimaryNic = context.PrimaryNic, Resources = context.Resources, DryRun = dryRun,
+                    NodeName = context.NodeName,
+                    Subnet = context.Subnet,
+                    PrimaryNic = context.PrimaryNic,
+                    Resources = context.Resources,
+                    DryRun = dryRun,
                 };
                 cloud.AddChanges(await provider.TeardownAsync(request, cancellationToken).ConfigureAwait(false));
             }

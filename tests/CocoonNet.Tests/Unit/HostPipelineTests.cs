@@ -1,4 +1,4 @@
-using CocoonNet.Node.Text;
+using CocoonNet.Host;
 using System.Net;
 using CocoonNet.Node.Linux;
 using CocoonNet.Host.Operations;

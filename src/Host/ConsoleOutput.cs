@@ -1,4 +1,4 @@
-namespace CocoonNet.Node.Text;
+namespace CocoonNet.Host;
 
 /// <summary>Command results: stdout only. Logs go to stderr through ILogger.</summary>
 internal sealed class ConsoleOutput(TextWriter writer)
