@@ -191,8 +191,21 @@ internal sealed partial class NodeProvisioner(
                 await record.SaveAsync(checkpoint, cancellationToken).ConfigureAwait(false);
             }
 
-            if (subnet.Status == "Available" || request.DryRun)
+            if (request.DryRun)
             {
+                return (subnet, false);
+            }
+
+            if (subnet.Status == "Available")
+            {
+                // A run that crashed after creating the subnet and before its ENIs: the subnet may have settled
+                // while the VPC is still busy with it (it stays busy longer), so wait for the VPC as a fresh create
+                // does. A node whose ENIs were made has nothing to wait for.
+                if (created && record.EniIds.Count == 0)
+                {
+                    await waiter.VpcAvailableAsync(instance.VpcId, cancellationToken).ConfigureAwait(false);
+                }
+
                 return (subnet, false);
             }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using CocoonNet.Tests.Support;
 
@@ -47,6 +48,35 @@ public sealed class VpcAvailableWaitTests
         var rerun = sandbox.CocoonNet([.. Init, "--pool-size", "40"], env);
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
         Assert.Equal(1, emulator.Calls("CreateSubnet"));
+        Assert.Equal(2, emulator.Calls("CreateNetworkInterface"));
+        var rejections = JsonSerializer.Deserialize<Dictionary<string, int>>(emulator.Get("_emulator/rejections"))!;
+        Assert.DoesNotContain(rejections, r => r.Key.EndsWith(" InvalidVpc.InvalidStatus", StringComparison.Ordinal));
+
+        var teardown = sandbox.CocoonNet(["teardown"], env);
+        Assert.True(teardown.ExitCode == 0, teardown.ToString());
+        Assert.Equal(before, emulator.Inventory());
+    }
+
+    [PrivilegedFact]
+    public void A_rerun_that_finds_the_subnet_settled_but_the_vpc_still_busy_waits_for_the_vpc()
+    {
+        using var sandbox = new Sandbox();
+        // The subnet settles in 1 s, the VPC stays busy for 10 s: the re-run starts in between.
+        using var emulator = new VolcengineEmulator(sandbox, "--vpc-busy-ms", "10000", "--subnet-create-ms", "1000");
+        var env = emulator.Environment();
+        var before = emulator.Inventory();
+
+        var crashed = sandbox.CocoonNet([.. Init, "--pool-size", "40"], NodeChecks.CrashAt("cloud-checkpoint/2/after", env));
+        Assert.True(crashed.ExitCode == NodeChecks.Killed, crashed.ToString());
+        var settled = Stopwatch.StartNew();
+        while (emulator.Inventory().Contains("\"Pending\"", StringComparison.Ordinal))
+        {
+            Assert.True(settled.Elapsed < TimeSpan.FromSeconds(8), "the subnet did not settle: " + emulator.Inventory());
+            Thread.Sleep(100);
+        }
+
+        var rerun = sandbox.CocoonNet([.. Init, "--pool-size", "40"], env);
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
         Assert.Equal(2, emulator.Calls("CreateNetworkInterface"));
         var rejections = JsonSerializer.Deserialize<Dictionary<string, int>>(emulator.Get("_emulator/rejections"))!;
         Assert.DoesNotContain(rejections, r => r.Key.EndsWith(" InvalidVpc.InvalidStatus", StringComparison.Ordinal));
