@@ -50,7 +50,11 @@ internal sealed record NodeTarget
             state.SecondaryNics ?? [],
             (state.DnsServers ?? []).Select(IPAddress.Parse).ToList(),
             state.ManageIptables,
-            serviceMode);
+            serviceMode)
+        {
+            Backend = state.DhcpBackend,
+            LeaseTime = state.LeaseTime,
+        };
         var context = new HostContext
         {
             NodeName = state.NodeName,

@@ -13,6 +13,12 @@ internal sealed record HostPaths(string Root)
 
     public string CniConfigFile => Under("etc/cni/net.d/30-dnsmasq-dhcp.conflist");
 
+    /// <summary>The conflist of the embedded DHCP backend (network <c>cocoon-dhcp</c>, upstream's newest name).</summary>
+    public string EmbeddedCniConfigFile => Under("etc/cni/net.d/30-cocoon-dhcp.conflist");
+
+    /// <summary>The agent's lease control socket (vk-cocoon's <c>DefaultControlSocket</c>), root-only.</summary>
+    public string ControlSocket => Path.Combine(RunDirectory, "control.sock");
+
     public string DnsmasqConfigFile => Under("etc/dnsmasq-cni.d/cni0.conf");
 
     public string DnsmasqLeaseFile => Under("var/lib/misc/dnsmasq.leases");

@@ -27,6 +27,12 @@ internal sealed record HostSpec(
 
     public const int DefaultAgentPort = 9092;
 
+    /// <summary>Who answers DHCP on cni0: dnsmasq-cni, or the agent's embedded server (then dnsmasq-cni is not ours to run).</summary>
+    public Leases.DhcpBackend Backend { get; init; } = Leases.DhcpBackend.Dnsmasq;
+
+    /// <summary>The lease time both backends give (option 51).</summary>
+    public TimeSpan LeaseTime { get; init; } = State.PoolState.DefaultLeaseTime;
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

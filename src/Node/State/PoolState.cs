@@ -74,6 +74,17 @@ internal sealed record PoolState
     [JsonPropertyName("manageIptables")]
     public bool ManageIptables { get; init; }
 
+    /// <summary>
+    /// The DHCP backend (<c>--dhcp</c>): <c>dnsmasq</c> or <c>embedded</c>; omitted for dnsmasq, so files of earlier
+    /// versions and upstream's read as the default. Parsed by <see cref="Leases.DhcpBackends.TryParse"/>.
+    /// </summary>
+    [JsonPropertyName("dhcp")]
+    public string? Dhcp { get; init; }
+
+    /// <summary>The DHCP lease time in seconds (<c>--lease-time</c>); omitted for the default (24 h).</summary>
+    [JsonPropertyName("leaseSeconds")]
+    public int? LeaseSeconds { get; init; }
+
     /// <summary>Provider-private resource facts: strings or lists of strings by key.</summary>
     [JsonPropertyName("cloud")]
     public StateMap? Cloud { get; init; }
@@ -97,6 +108,20 @@ internal sealed record PoolState
         && AliasRangeName is null
         && (Cloud is null || Cloud.Count == 0)
         && Host == new HostFootprint();
+
+    /// <summary>The recorded DHCP backend (dnsmasq when none is recorded).</summary>
+    public Leases.DhcpBackend DhcpBackend => Leases.DhcpBackends.TryParse(Dhcp, out var backend) ? backend : Leases.DhcpBackend.Dnsmasq;
+
+    /// <summary>The recorded lease time, or the default.</summary>
+    public TimeSpan LeaseTime => LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultLeaseTime;
+
+    /// <summary>24 h, as upstream's embedded server and its dnsmasq configuration give.</summary>
+    public static readonly TimeSpan DefaultLeaseTime = TimeSpan.FromHours(24);
+
+    /// <summary>The shortest and longest <c>--lease-time</c>: dnsmasq's own floor (2 min) and a year.</summary>
+    public const int MinLeaseSeconds = 120;
+
+    public const int MaxLeaseSeconds = 365 * 24 * 3600;
 
     public const string ModeInit = "init";
     public const string ModeAdopt = "adopt";

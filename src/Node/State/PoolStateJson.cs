@@ -20,7 +20,7 @@ internal static class PoolStateJson
     internal static readonly IReadOnlySet<string> OmittedWhenEmpty = new HashSet<string>(StringComparer.Ordinal)
     {
         "primaryNIC", "secondaryNICs", "eniIDs", "subnetID", "aliasRangeName", "dnsServers", "plugin", "pluginVersion",
-        "settings", "cloud", "bridgeAddress", "iptablesFingerprint", "dhcpService", "directories",
+        "settings", "dhcp", "leaseSeconds", "cloud", "bridgeAddress", "iptablesFingerprint", "dhcpService", "directories",
     };
 
     private static readonly JsonSerializerOptions Options = new(PoolStateJsonContext.Default.Options)

@@ -76,6 +76,10 @@ internal static class PoolStateRules
             ?? (string.IsNullOrEmpty(state.PluginVersion) || (ConfigText.IsToken(state.PluginVersion) && state.PluginVersion.Length <= 128)
                 ? null
                 : Bad("pluginVersion", state.PluginVersion, "is not a version (one word of at most 128 characters)"))
+            ?? (Leases.DhcpBackends.TryParse(state.Dhcp, out _) ? null : Bad("dhcp", state.Dhcp ?? "", $"is not {Leases.DhcpBackends.DnsmasqName} or {Leases.DhcpBackends.EmbeddedName}"))
+            ?? (state.LeaseSeconds is null or (>= PoolState.MinLeaseSeconds and <= PoolState.MaxLeaseSeconds)
+                ? null
+                : $"field \"leaseSeconds\" is {state.LeaseSeconds}, not a lease time between {PoolState.MinLeaseSeconds} seconds and a year")
             ?? Settings(state.Settings)
             ?? Cloud(state.Cloud)
             ?? Host(state.Host);
