@@ -165,22 +165,30 @@ internal sealed partial class DhcpClients : IDisposable
     public string DhcpcdEvents => File.Exists(Path.Combine(_directory, "dhcpcd.events")) ? File.ReadAllText(Path.Combine(_directory, "dhcpcd.events")) : "";
 
     /// <summary>
-    /// <paramref name="macs"/>.Length clients at once in <paramref name="vm"/>: one macvlan on eth0 per MAC, one udhcpc on
-    /// each, at most <paramref name="parallel"/> running together. Returns interface index → address for those bound.
+    /// <paramref name="macs"/>.Count clients at once in <paramref name="vm"/>: one macvlan on eth0 per MAC (m<i>first</i>,
+    /// m<i>first+1</i>, ..., made unless <paramref name="create"/> is false), one udhcpc of <paramref name="attempts"/>
+    /// DISCOVERs on each, at most <paramref name="parallel"/> running together. Returns the index in
+    /// <paramref name="macs"/> → address, for those bound.
     /// </summary>
-    public IReadOnlyDictionary<int, string> BindMany(string vm, IReadOnlyList<string> macs, int parallel, TimeSpan timeout)
+    public IReadOnlyDictionary<int, string> BindMany(
+        string vm, IReadOnlyList<string> macs, int parallel, TimeSpan timeout, int first = 0, int attempts = 10, bool create = true)
     {
         var bound = Path.Combine(_directory, "bound");
         File.Delete(bound);
-        var links = string.Join('\n', macs.Select((mac, i) => $"ip link add m{i} link eth0 address {mac} type macvlan mode private && ip link set m{i} up"));
-        Shell.Check("ip", "netns", "exec", vm, "sh", "-c", "set -e\n" + links);
+        if (create)
+        {
+            var links = string.Join('\n', macs.Select((mac, i) =>
+                $"ip link add m{first + i} link eth0 address {mac} type macvlan mode private && ip link set m{first + i} up"));
+            Shell.Check("ip", "netns", "exec", vm, "sh", "-c", "set -e\n" + links);
+        }
+
         Confined(vm, $"""
-            seq 0 {macs.Count - 1} | xargs -P {parallel} -I@ busybox udhcpc -i m@ -n -q -f -t 10 -T 1 -A 1 -s "$D/udhcpc-record.sh" >/dev/null 2>&1
+            seq {first} {first + macs.Count - 1} | xargs -P {parallel} -I@ busybox udhcpc -i m@ -n -q -f -t {attempts} -T 1 -A 1 -s "$D/udhcpc-record.sh" >/dev/null 2>&1
             exit 0
             """, timeout);
         return File.Exists(bound)
             ? File.ReadAllLines(bound).Select(l => l.Split(' ')).Where(p => p.Length == 2)
-                .ToDictionary(p => int.Parse(p[0][1..], System.Globalization.CultureInfo.InvariantCulture), p => p[1])
+                .ToDictionary(p => int.Parse(p[0][1..], System.Globalization.CultureInfo.InvariantCulture) - first, p => p[1])
             : new Dictionary<int, string>();
     }
 
