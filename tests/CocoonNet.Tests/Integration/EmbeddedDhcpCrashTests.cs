@@ -45,6 +45,7 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
             {
                 Assert.True(agent.WaitForReady(), $"{boundary}: restart\n{agent.Output}");
                 // Restored at start: the lease on disk has its route again before any client speaks.
+                Eventually(() => EmbeddedDhcpNode.RouteAddresses(sandbox).Count == Leases(sandbox).Count, TimeSpan.FromSeconds(5));
                 EmbeddedDhcpNode.AssertRoutesMatchLeases(sandbox, Leases(sandbox), $"{boundary}, restarted");
                 var address = clients.Bind(vm, DhcpClient.Udhcpc, null, out var run);
                 Assert.True(address is not null, $"{boundary}: no address after the restart: {run}\n{agent.Output}");
