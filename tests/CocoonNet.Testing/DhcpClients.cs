@@ -59,6 +59,7 @@ internal sealed partial class DhcpClients : IDisposable
                 ip addr flush dev "$interface"
                 ip addr add "$ip/${mask:-24}" dev "$interface"
                 [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+                [ -n "$REC" ] && echo "$ip" >> "$REC"
                 ;;
             esac
             exit 0
@@ -131,16 +132,21 @@ internal sealed partial class DhcpClients : IDisposable
     }
 
     /// <summary>
-    /// udhcpc asking for <paramref name="requestedIp"/> and releasing whatever it got as it exits (-R): a VM that
-    /// gives its address back. Returns the address it held, or null.
+    /// udhcpc asking for <paramref name="requestedIp"/>, then giving it back with DHCPRELEASE (SIGUSR2, as a guest
+    /// shutting down does): returns the address it held, or null. udhcpc's -q -R sends no RELEASE, and a RELEASE goes
+    /// from a socket bound to the address, so the client stays running and configured until it has released.
     /// </summary>
     public string? BindAndRelease(string vm, string requestedIp)
     {
+        var record = Path.Combine(_directory, $"released-{Interlocked.Increment(ref _runs)}");
         var result = Confined(vm, $"""
-            busybox udhcpc -i eth0 -n -q -f -R -t 6 -T 1 -A 1 -r {requestedIp} -s "$D/udhcpc-record.sh" || exit 1
-            tail -n 1 "$D/bound"
-            """);
-        return result.ExitCode == 0 && result.Stdout.Trim().Split(' ') is [_, var ip] ? ip : null;
+            busybox udhcpc -i eth0 -f -t 6 -T 1 -A 1 -r {requestedIp} -s "$D/udhcpc.sh" & pid=$!
+            for i in $(seq 100); do [ -s "$REC" ] && break; sleep 0.1; done
+            if [ ! -s "$REC" ]; then kill $pid; exit 1; fi
+            kill -USR2 $pid; sleep 0.3; kill $pid; wait $pid
+            cat "$REC"
+            """, environment: new Dictionary<string, string> { ["REC"] = record });
+        return result.ExitCode is 0 or 143 && result.Stdout.Trim() is { Length: > 0 } ip ? ip : null;
     }
 
     /// <summary>
