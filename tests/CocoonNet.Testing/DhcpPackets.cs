@@ -122,23 +122,38 @@ internal static class DhcpPackets
     });
 
     /// <summary>
-    /// A DISCOVER..ACK exchange by hand from <paramref name="mac"/> (broadcast flag set): the acknowledged address, or
-    /// null when no OFFER or no ACK came within <paramref name="timeout"/>.
+    /// A DISCOVER..ACK exchange by hand from <paramref name="mac"/> (broadcast flag set), each message sent again every
+    /// 500 ms as a client would: the acknowledged address, or null when no OFFER or no ACK came within
+    /// <paramref name="timeout"/>.
     /// </summary>
     public static IPAddress? Exchange(string vm, string mac, TimeSpan timeout) => NetworkNamespace.Run(vm, () =>
     {
         using var socket = ClientSocket();
         var xid = (uint)Random.Shared.Next();
-        socket.SendTo(Message(mac, xid, Discover), new IPEndPoint(IPAddress.Broadcast, 67));
-        if (Receive(socket, xid, Offer, timeout) is not { } offer)
+        var deadline = DateTime.UtcNow + timeout;
+        if (Ask(socket, Message(mac, xid, Discover), xid, Offer, deadline) is not { } offer)
         {
             return null;
         }
 
-        socket.SendTo(Message(mac, xid, Request, (50, offer.Address.GetAddressBytes()), (54, offer.Server.GetAddressBytes())),
-            new IPEndPoint(IPAddress.Broadcast, 67));
-        return Receive(socket, xid, Ack, timeout)?.Address;
+        var request = Message(mac, xid, Request, (50, offer.Address.GetAddressBytes()), (54, offer.Server.GetAddressBytes()));
+        return Ask(socket, request, xid, Ack, deadline)?.Address;
     });
+
+    private static (IPAddress Address, IPAddress Server)? Ask(Socket socket, byte[] message, uint xid, byte answer, DateTime deadline)
+    {
+        while (DateTime.UtcNow < deadline)
+        {
+            socket.SendTo(message, new IPEndPoint(IPAddress.Broadcast, 67));
+            var wait = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(500).Ticks, (deadline - DateTime.UtcNow).Ticks));
+            if (wait > TimeSpan.Zero && Receive(socket, xid, answer, wait) is { } reply)
+            {
+                return reply;
+            }
+        }
+
+        return null;
+    }
 
     private static Socket ClientSocket()
     {

@@ -7,9 +7,10 @@ namespace CocoonNet.Tests.Integration;
 
 /// <summary>
 /// The embedded server's write-ahead lease: the agent killed (SIGKILL through its test-only crash hook) at every
-/// leases.json write of one client's DISCOVER..ACK. Whatever instant it dies, the restarted agent serves the client,
-/// leases.json and the /32 routes agree (a lease on disk is honoured: same address), and one teardown leaves a clean
-/// node. The boundaries are enumerated from a clean exchange, so new writes are covered automatically.
+/// leases.json write of one client's DISCOVER..ACK and of the release vk-cocoon sends over the control socket.
+/// Whatever instant it dies, the restarted agent serves the client, leases.json and the /32 routes agree (a lease on
+/// disk is honoured: same address; no route outlives its lease), and one teardown leaves a clean node. The boundaries
+/// are enumerated from a clean run, so new writes are covered automatically.
 /// </summary>
 [Collection(NamespaceCollection.Name)]
 public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
@@ -18,7 +19,7 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
     private static readonly string Mac = DhcpClients.TestMac(0xc1);
 
     [PrivilegedFact]
-    public void A_kill_at_any_lease_write_of_an_exchange_loses_no_lease_and_tears_down_clean()
+    public void A_kill_at_any_lease_write_of_an_exchange_or_a_release_loses_no_lease_and_tears_down_clean()
     {
         var boundaries = Boundaries();
         Assert.Contains(boundaries, b => b.StartsWith("lease-save/", StringComparison.Ordinal) && b.EndsWith("/before", StringComparison.Ordinal));
@@ -35,7 +36,11 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
             {
                 crashing.WaitForReady();
                 // A hand-made exchange: no client retrying for seconds against a dead server.
-                DhcpPackets.Exchange(vm, Mac, TimeSpan.FromSeconds(3));
+                if (DhcpPackets.Exchange(vm, Mac, TimeSpan.FromSeconds(3)) is not null)
+                {
+                    EmbeddedDhcpNode.DeleteLease(sandbox.PathOf("/run/cocoon-net/control.sock"), Mac);
+                }
+
                 Assert.True(Eventually(() => crashing.HasExited, TimeSpan.FromSeconds(10)), $"{boundary}: the agent was not killed\n{crashing.Output}");
                 Assert.True(crashing.ExitCode == NodeChecks.Killed, $"{boundary}: exit {crashing.ExitCode}\n{crashing.Output}");
             }
@@ -68,7 +73,7 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
         log.WriteLine($"{boundaries.Count} lease-write crash points ({string.Join(", ", boundaries)}) in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
-    /// <summary>The lease writes one clean DISCOVER..ACK reaches (those of the agent's start excluded).</summary>
+    /// <summary>The lease writes one clean DISCOVER..ACK and release reach (those of the agent's start excluded).</summary>
     private static List<string> Boundaries()
     {
         using var sandbox = new Sandbox();
@@ -83,6 +88,7 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
             var vm = sandbox.AddVm();
             DhcpClients.SetMac(vm, Mac);
             Assert.True(clients.Bind(vm, DhcpClient.Udhcpc) is not null, agent.Output);
+            Assert.Equal(204, EmbeddedDhcpNode.DeleteLease(sandbox.PathOf("/run/cocoon-net/control.sock"), Mac));
             return File.ReadAllLines(logFile).Skip(atStart).Where(b => b.StartsWith("lease-", StringComparison.Ordinal)).ToList();
         }
         finally
