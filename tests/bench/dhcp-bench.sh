@@ -96,7 +96,8 @@ crowd() {
   t0=$(date +%s%N)
   confined "$crowd" 'seq 0 252 | xargs -P 253 -I@ busybox udhcpc -i m@ -n -q -f -t 30 -T 1 -A 1 -s "$D/record.sh" >/dev/null 2>&1; exit 0'
   t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000000 )) $(sort -u "$D/bound" 2>/dev/null | awk '{print $2}' | sort -u | wc -l)"
+  # Clients bound (interfaces) and distinct addresses among them: a server giving one address twice shows here.
+  echo "$(( (t1 - t0) / 1000000 )) $(awk '{print $1}' "$D/bound" 2>/dev/null | sort -u | wc -l) $(awk '{print $2}' "$D/bound" 2>/dev/null | sort -u | wc -l)"
   unplug "$crowd"
 }
 
@@ -124,12 +125,13 @@ start_agent
 embedded_crowd=$(crowd 04)
 sleep "$idle"
 rss_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$agent_pid/status")
+released=$(grep -c 'memory released while idle' "$root/agent.log" || true)
 hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$agent_pid/status")
 leases=$(ip netns exec "$ns" busybox wget -qO- http://127.0.0.1:9092/metrics | sed -n 's/^cocoon_net_dhcp_lease_active //p')
 stop_agent
 cocoon teardown
 
-python3 - "$dnsmasq_times" "$embedded_times" "$dnsmasq_crowd" "$embedded_crowd" "$rss_kib" "$hwm_kib" "${leases:-?}" "${unit_env[*]:-none}" <<'PY'
+python3 - "$dnsmasq_times" "$embedded_times" "$dnsmasq_crowd" "$embedded_crowd" "$rss_kib" "$hwm_kib" "${leases:-?}" "${unit_env[*]:-none}" "$released" <<'PY'
 import statistics, sys
 def times(text):
     values = text.split()
@@ -143,13 +145,14 @@ print("|---|---:|---:|")
 for name, f in (("exchange, DISCOVER to bound: median (ms)", statistics.median), ("p90 (ms)", lambda v: pct(v, 90)), ("max (ms)", max)):
     print(f"| {name} | {f(d):.0f} | {f(e):.0f} |" if d and e else f"| {name} | - | - |")
 print(f"| exchanges (failed) | {len(d)} ({dfail}) | {len(e)} ({efail}) |")
-(dt, dn), (et, en) = (map(int, sys.argv[i].split()) for i in (3, 4))
-print(f"| 253 clients at once: all bound (s) | {dt / 1000:.1f} ({dn} bound) | {et / 1000:.1f} ({en} bound) |")
+(dt, dn, da), (et, en, ea) = (map(int, sys.argv[i].split()) for i in (3, 4))
+print(f"| 253 clients at once: until all done (s) | {dt / 1000:.1f} | {et / 1000:.1f} |")
+print(f"| clients bound (distinct addresses) | {dn} ({da}) | {en} ({ea}) |")
 rss, hwm = int(sys.argv[5]) / 1024, int(sys.argv[6]) / 1024
 print()
 print(f"agent idle RSS with the embedded server running and {sys.argv[7]} leases: {rss:.1f} MiB (peak {hwm:.1f} MiB); "
-      f"unit environment: {sys.argv[8]}")
+      f"memory released {sys.argv[9]} time(s) while idle; unit environment: {sys.argv[8]}")
 targets = [("embedded median <= 200 ms", e and statistics.median(e) <= 200), ("agent RSS <= 60 MiB", rss <= 60),
-           ("253 bound at once (embedded)", en == 253)]
+           ("253 bound at once to distinct addresses (embedded)", en == 253 and ea == 253)]
 print("targets: " + ", ".join(f"{name}: {'met' if ok else 'NOT met'}" for name, ok in targets))
 PY
