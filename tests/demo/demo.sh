@@ -98,7 +98,11 @@ say "the lease is in leases.json (what vk-cocoon reads), with a /32 route of its
 run cat "$root2/var/lib/cocoon/net/leases.json"; echo
 run ip -n "$node2" route show proto 204
 run "${at2[@]}" "$bin" status
-vkcocoon=$(cd "$(dirname "$0")/../.." && pwd)/../shared/thirdparty/vkcocoon
+# vk-cocoon's client code: COCOON_NET_VKCOCOON_SRC, else shared/thirdparty/vkcocoon beside the repository or a directory above.
+vkcocoon=${COCOON_NET_VKCOCOON_SRC:-}
+for d in "$(cd "$(dirname "$0")/../.." && pwd)"/{..,../..,../../..}; do
+  [[ -z "$vkcocoon" && -f "$d/shared/thirdparty/vkcocoon/go.mod" ]] && vkcocoon=$d/shared/thirdparty/vkcocoon
+done
 if command -v go >/dev/null && [[ -f "$vkcocoon/go.mod" ]]; then
   say "vk-cocoon's own client code finds the VM by its MAC, then frees its lease over the control socket"
   (cd "$vkcocoon" && GOCACHE="$root/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local go build -o "$root/vkclient" ./cmd)
