@@ -81,7 +81,7 @@ internal sealed class StatusOperation(
             state.PluginVersion,
             PoolStateJson.FormatTimestamp(state.UpdatedAt));
         var cloud = mode == NodeMode.Init ? await CloudAsync(state, cancellationToken).ConfigureAwait(false) : null;
-        var target = NodeTarget.Of(state, runtime.ServiceMode);
+        var target = NodeTarget.Of(state, runtime.ServiceMode, store.Directory);
         var ips = Ips(target);
         var bridge = host.Bridge(target, out var link);
         var routes = host.Routes(target, link);
