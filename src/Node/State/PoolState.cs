@@ -110,9 +110,11 @@ internal sealed record PoolState
         && Host == new HostFootprint();
 
     /// <summary>The recorded DHCP backend (dnsmasq when none is recorded).</summary>
+    [JsonIgnore]
     public Leases.DhcpBackend DhcpBackend => Leases.DhcpBackends.TryParse(Dhcp, out var backend) ? backend : Leases.DhcpBackend.Dnsmasq;
 
     /// <summary>The recorded lease time, or the default.</summary>
+    [JsonIgnore]
     public TimeSpan LeaseTime => LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultLeaseTime;
 
     /// <summary>24 h, as upstream's embedded server and its dnsmasq configuration give.</summary>
