@@ -602,7 +602,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
     /// <summary>--dhcp, one of CliOptions.Choices (the parser refused anything else); null when not given.</summary>
     private Node.Leases.DhcpBackend? Dhcp(ParseResult parse) =>
-        Node.Leases.DhcpBackends.TryParse(parse.GetValue(_o.Dhcp), out var backend) && parse.GetValue(_o.Dhcp) is not null ? backend : null;
+        parse.GetValue(_o.Dhcp) is { } name && Node.Leases.DhcpBackends.TryParse(name, out var backend) ? backend : null;
 
     /// <summary>--output, one of CliOptions.Choices (the parser refused anything else).</summary>
     private OutputFormat Format(ParseResult parse) => parse.GetValue(_o.Output) switch

@@ -128,7 +128,7 @@ internal sealed class CliOptions
 
     public Option<string?> ServiceManager { get; } = new("--service-manager")
     {
-        Description = "How dnsmasq-cni runs: auto, systemd or process (default: $COCOON_NET_SERVICE_MANAGER, else auto)",
+        Description = "How dnsmasq-cni runs: auto, systemd or process (default: $COCOON_NET_SERVICE_MANAGER, else auto; no effect with --dhcp embedded)",
         Recursive = true,
     };
 }
