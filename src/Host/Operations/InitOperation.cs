@@ -160,7 +160,11 @@ internal sealed class InitOperation(
             throw new InvalidOperationException("a dry run must not checkpoint: it must not mutate the cloud");
     }
 
-    /// <summary>The dry run's DHCP line: the backend and its lease time (<c>embedded, lease 24h</c>).</summary>
-    internal static string DhcpLine(HostSpec spec) =>
-        $"{spec.Backend.Name()}, lease {Agent.Durations.Format(spec.LeaseTime)}";
+    /// <summary>The dry run's DHCP line: the backend and its lease time as --lease-time takes it (<c>embedded, lease 24h</c>).</summary>
+    internal static string DhcpLine(HostSpec spec)
+    {
+        var seconds = (long)spec.LeaseTime.TotalSeconds;
+        var lease = seconds % 3600 == 0 ? $"{seconds / 3600}h" : seconds % 60 == 0 ? $"{seconds / 60}m" : $"{seconds}s";
+        return $"{spec.Backend.Name()}, lease {lease}";
+    }
 }
