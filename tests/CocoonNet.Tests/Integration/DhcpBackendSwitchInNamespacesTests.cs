@@ -102,4 +102,27 @@ public sealed class DhcpBackendSwitchInNamespacesTests
         Assert.Contains("- remove " + Path.Combine(sandbox.StateDirectory, "leases.json"), teardown.Stdout);
         NodeChecks.AssertClean(sandbox, "after teardown");
     }
+
+    [PrivilegedFact]
+    public void A_kill_at_any_boundary_of_the_switch_converges_on_rerun_and_tears_down_clean()
+    {
+        string[] toEmbedded = [.. Adopt, "--dhcp", "embedded"];
+        List<string> boundaries;
+        using (var probe = new Sandbox())
+        {
+            Assert.Equal(0, probe.CocoonNet(Adopt).ExitCode);
+            boundaries = NodeChecks.Boundaries(probe, toEmbedded);
+        }
+
+        Assert.Contains("dhcp/1/after", boundaries);
+        Assert.Contains("cni/2/before", boundaries);
+        foreach (var boundary in boundaries)
+        {
+            using var sandbox = new Sandbox();
+            Assert.Equal(0, sandbox.CocoonNet(Adopt).ExitCode);
+            // Killed mid-switch (dnsmasq half stopped, one conflist or two), the re-run must finish the switch.
+            NodeChecks.KillRerunTeardown(sandbox, toEmbedded, boundary);
+            NodeChecks.AssertClean(sandbox, boundary);
+        }
+    }
 }
