@@ -11,6 +11,7 @@ using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
 using CocoonNet.Node.State;
 using CocoonNet.Tests.Validation;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 
 namespace CocoonNet.Tests.Unit;
@@ -131,13 +132,13 @@ public sealed class DhcpBackendSwitchTests : IDisposable
         kernel.ListRoutes(RouteConstants.TableMain).Returns([OurRoute("172.20.100.2"), OurRoute("172.20.100.4"), OurRoute("172.20.100.5")]);
         var spec = Embedded() with { LeaseFile = leases };
 
-        var plan = await new RouteStep(kernel, new FixedTime(Now)).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
+        var plan = await new RouteStep(kernel, new FakeTimeProvider(Now)).PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
         Assert.Equal(
             ["+ add 1 /32 route via cni0: 172.20.100.3", "- remove 3 stale /32 routes: 172.20.100.2, 172.20.100.4-172.20.100.5"],
             plan.Changes);
 
         // No lease file yet: no route at all.
-        var none = await new RouteStep(kernel, new FixedTime(Now)).PlanSetupAsync(Embedded() with { LeaseFile = Path.Combine(_root, "none.json") }, new HostFootprint(), CancellationToken.None);
+        var none = await new RouteStep(kernel, new FakeTimeProvider(Now)).PlanSetupAsync(Embedded() with { LeaseFile = Path.Combine(_root, "none.json") }, new HostFootprint(), CancellationToken.None);
         Assert.Equal(["- remove 3 stale /32 routes: 172.20.100.2, 172.20.100.4-172.20.100.5"], none.Changes);
     }
 
@@ -150,7 +151,7 @@ public sealed class DhcpBackendSwitchTests : IDisposable
         kernel.ListLinks().Returns([Bridge]);
         kernel.ListRoutes(RouteConstants.TableMain).Returns([OurRoute("172.20.100.2"), OurRoute("172.20.100.200")]);
 
-        var plan = await new RouteStep(kernel, new FixedTime(Now)).PlanSetupAsync(Embedded() with { LeaseFile = leases }, new HostFootprint(), CancellationToken.None);
+        var plan = await new RouteStep(kernel, new FakeTimeProvider(Now)).PlanSetupAsync(Embedded() with { LeaseFile = leases }, new HostFootprint(), CancellationToken.None);
         Assert.Equal(["- remove 1 stale /32 route: 172.20.100.200"], plan.Changes);
         Assert.Contains(plan.Notes, n => n.StartsWith("keeping the /32 routes in place, adding none: ", StringComparison.Ordinal) && n.Contains(leases, StringComparison.Ordinal));
     }
@@ -280,10 +281,5 @@ public sealed class DhcpBackendSwitchTests : IDisposable
         Assert.Contains("DHCP:       running (process, pid 42)", text);
         Assert.Contains("Lease file: /var/lib/cocoon/net/leases.json: none", text);
         Assert.Equal("Note:       leases.json and the control socket are kept only while the agent runs: systemctl enable --now cocoon-net, or run 'cocoon-net agent'", text[^1]);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }
