@@ -173,7 +173,7 @@ internal sealed class InMemoryNode(
     /// <summary>The one mapping of the engine, with what only the agent knows: how it runs dnsmasq-cni, its own port.</summary>
     private NodeTarget Target(PoolState state)
     {
-        var target = NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
+        var target = NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state), options.StateDirectory);
         return target with { Spec = target.Spec with { AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port] } };
     }
 
