@@ -100,8 +100,15 @@ internal sealed class ControlSocket : IDisposable
                 return HttpAnswer.Text(HttpStatusCode.MethodNotAllowed, "only GET and HEAD\n", allow: "GET, HEAD");
             }
 
-            var list = await leases.ListAsync(cancellationToken).ConfigureAwait(false);
-            return new HttpAnswer(HttpStatusCode.OK, LeaseListJson.Render(list), HttpAnswer.JsonType);
+            try
+            {
+                var list = await leases.ListAsync(cancellationToken).ConfigureAwait(false);
+                return new HttpAnswer(HttpStatusCode.OK, LeaseListJson.Render(list), HttpAnswer.JsonType);
+            }
+            catch (Exception e) when (e is LeaseReleaseException or IOException or UnauthorizedAccessException)
+            {
+                return HttpAnswer.Text(HttpStatusCode.InternalServerError, e.Message.ReplaceLineEndings(" ") + "\n");
+            }
         }
 
         if (!request.Path.StartsWith(LeasesPath + "/", StringComparison.Ordinal))
