@@ -19,6 +19,7 @@ public sealed class LeaseControlInNamespacesTests
     [VkClientFact]
     public async Task A_vm_lease_is_looked_up_and_released_as_vk_cocoon_does()
     {
+        VkClient.EnsureBuilt();
         using var sandbox = new Sandbox();
         var adopted = sandbox.CocoonNet(Adopt);
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
