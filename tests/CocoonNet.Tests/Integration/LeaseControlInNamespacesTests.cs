@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using CocoonNet.Node.Linux;
@@ -50,6 +51,22 @@ public sealed class LeaseControlInNamespacesTests
 
         Assert.True(found.Elapsed < TimeSpan.FromSeconds(1.5), $"leases.json had the lease only after {found.Elapsed}");
 
+        // A second VM's grant, seen once the mirror surely runs: /metrics counts it, with the pool's active and free addresses.
+        var second = sandbox.AddVm();
+        Assert.True(sandbox.Dhcp(second) is not null, agent.Output);
+        var metrics = Stopwatch.StartNew();
+        string text;
+        while (!((text = (await RawHttp.GetAsync(sandbox.Node, new IPEndPoint(IPAddress.Loopback, 9092), "/metrics", TimeSpan.FromSeconds(10))).Body)
+            .Contains("\ncocoon_net_dhcp_lease_active 2\n", StringComparison.Ordinal)))
+        {
+            Assert.True(metrics.Elapsed < TimeSpan.FromSeconds(5), text);
+            await Task.Delay(50);
+        }
+
+        Assert.Contains("\ncocoon_net_dhcp_pool_available 251\n", text, StringComparison.Ordinal);
+        Assert.Contains("\ncocoon_net_dhcp_lease_total{result=\"failed\"} 0\n", text, StringComparison.Ordinal);
+        Assert.Matches(@"\ncocoon_net_dhcp_lease_total\{result=""ok""\} [12]\n", text);
+
         var released = VkClient.Release(sandbox.Node, socket, mac);
         Assert.True(released.Stdout.Trim() == "released", $"{released}\n{agent.Output}");
         Assert.DoesNotContain(mac, File.ReadAllText(leasesJson), StringComparison.OrdinalIgnoreCase);
@@ -65,7 +82,9 @@ public sealed class LeaseControlInNamespacesTests
         Assert.Equal(405, wrongStatus);
         Assert.Contains("\r\nAllow: DELETE\r\n", wrongHead, StringComparison.Ordinal);
         var (listStatus, listBody, _) = await RequestAsync(socket, "GET", "/v1/leases");
-        Assert.Equal((200, """{"schemaVersion":1,"leases":[]}"""), (listStatus, listBody));
+        Assert.Equal(200, listStatus);
+        Assert.StartsWith("""{"schemaVersion":1,"leases":[{"mac":""", listBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(mac, listBody, StringComparison.Ordinal);
         Assert.False(agent.HasExited, agent.Output);
 
         Assert.True(agent.Terminate(TimeSpan.FromSeconds(10)), agent.Output);

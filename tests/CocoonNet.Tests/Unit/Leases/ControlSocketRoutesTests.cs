@@ -119,6 +119,22 @@ public sealed class ControlSocketRoutesTests
     }
 
     [Fact]
+    public async Task A_list_that_cannot_be_read_is_500_with_one_line()
+    {
+        var answer = await ControlSocket.Answer(new BrokenList(), new HttpRequestHead("GET", "/v1/leases"), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, answer.Status);
+        Assert.Equal("leases.json is not a lease file\n", Encoding.UTF8.GetString(answer.Body));
+    }
+
+    private sealed class BrokenList : ILeaseService
+    {
+        public Task<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => throw new LeaseFileException("leases.json is not a lease file");
+
+        public Task ReleaseAsync(string canonicalMac, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task Get_of_no_lease_is_an_empty_list()
     {
         var answer = await Ask("HEAD", "/v1/leases");
