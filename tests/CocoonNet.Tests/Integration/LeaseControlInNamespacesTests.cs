@@ -91,6 +91,24 @@ public sealed class LeaseControlInNamespacesTests
         Assert.False(Path.Exists(socket), "the socket outlived the agent");
     }
 
+    [PrivilegedFact]
+    public void A_file_at_the_socket_path_stops_the_agent_with_one_line_and_is_kept()
+    {
+        using var sandbox = new Sandbox();
+        var adopted = sandbox.CocoonNet(Adopt);
+        Assert.True(adopted.ExitCode == 0, adopted.ToString());
+        var socket = sandbox.PathOf("/run/cocoon-net/control.sock");
+        File.WriteAllText(socket, "not a socket");
+
+        var result = sandbox.CocoonNet("agent");
+
+        Assert.Equal(2, result.ExitCode);
+        var errors = result.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"Error: cannot serve the lease control socket {socket}: {socket} is a regular file, not a socket: remove or rename it and start the agent again"],
+            errors);
+        Assert.Equal("not a socket", File.ReadAllText(socket));
+    }
+
     /// <summary>One raw HTTP/1.1 request over the Unix socket: status, body and the head as sent.</summary>
     private static async Task<(int Status, string Body, string Head)> RequestAsync(string path, string method, string target)
     {
