@@ -74,7 +74,16 @@ internal sealed class DnsmasqLeaseMirror(
             while (!cancellationToken.IsCancellationRequested)
             {
                 watcher ??= Watch();
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Whatever one read met, the mirror goes on (and the agent with it): the next second retries.
+                    logger.MirrorFailing(e.Message);
+                }
+
                 if (await _changed.WaitAsync(PollInterval, cancellationToken).ConfigureAwait(false))
                 {
                     await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
