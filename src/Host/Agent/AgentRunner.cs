@@ -3,6 +3,7 @@ using CocoonNet.Host.Plugins;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
+using CocoonNet.Host.Agent.Leases;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
@@ -117,6 +118,7 @@ internal static class AgentRunner
         services.AddSingleton(commands.GetRequiredService<InitOperation>());
         services.AddSingleton(commands.GetRequiredService<AdoptOperation>());
         services.AddSingleton(commands.GetRequiredService<DhcpServices>());
+        services.AddSingleton(commands.GetRequiredService<IProcessRunner>());
 
         services.AddSingleton(options);
         services.AddSingleton<InMemoryNode>();
@@ -150,6 +152,9 @@ internal static class AgentRunner
         services.AddSingleton<IAgentTelemetry>(sp => sp.GetRequiredService<AgentTelemetry>().Metrics);
 
         services.AddHostedService<EndpointsService>();
+        // The lease control socket (and, on a dnsmasq node, leases.json's mirror), bound before the loop reports
+        // ready. The embedded DHCP server's ILeaseService and IDhcpLeaseStats plug in here, keyed by DhcpBackend.Embedded.
+        services.AddLeaseControl(options.StateDirectory);
         services.AddHostedService<AgentLoop>();
         extra?.Invoke(services);
         return builder.Build();

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace CocoonNet.Host.Agent.Leases;
+
+/// <summary>The lease mirror's and the control socket's log messages, source-generated.</summary>
+internal static partial class LeaseLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "serving lease control on {Path}")]
+    public static partial void ControlListening(this ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "leases.json cannot follow dnsmasq's leases: {Reason}; retrying every second")]
+    public static partial void MirrorFailing(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "leases.json follows dnsmasq's leases again")]
+    public static partial void MirrorRecovered(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "leases.json written: {Count} leases")]
+    public static partial void LeasesWritten(this ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "released the lease of {Mac} ({Ip})")]
+    public static partial void Released(this ILogger logger, string mac, string ip);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "releasing the lease of {Mac} failed: {Reason}")]
+    public static partial void ReleaseFailed(this ILogger logger, string mac, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "watching {Directory} for dnsmasq's lease file is not possible now: {Reason}; the 1 s poll goes on")]
+    public static partial void WatchUnavailable(this ILogger logger, string directory, string reason);
+}
