@@ -58,7 +58,7 @@ internal static partial class DhcpLog
     public static partial void RouteDeleteFailed(this ILogger logger, IPAddress ip, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DHCP: handling a packet from {Sender} failed: {Message}")]
-    public static partial void PacketFailed(this ILogger logger, string sender, string message);
+    public static partial void PacketFailed(this ILogger logger, EndPoint? sender, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DHCP: sending to {Destination} failed: {Message}")]
     public static partial void SendFailed(this ILogger logger, IPEndPoint destination, string message);

@@ -14,6 +14,8 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
 {
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
+    private static readonly TimeSpan ReceiveErrorPause = TimeSpan.FromMilliseconds(100);
+
     private const int SolSocket = 1;
     private const int SoReuseAddr = 2;
     private const int SoBindToDevice = 25;
@@ -26,11 +28,17 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
     {
         using var socket = Open(device);
         logger.Listening(device);
+        await ServeAsync(socket, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Serves on an opened socket (tests bring their own, in a namespace) until cancelled.</summary>
+    public async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var sweeping = SweepAsync(stop.Token);
         try
         {
-            await ServeAsync(socket, cancellationToken).ConfigureAwait(false);
+            await ReceiveLoopAsync(socket, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -60,7 +68,7 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
         return socket;
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(Socket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[DhcpMessage.MaxLength + 1];
         EndPoint any = new IPEndPoint(IPAddress.Any, 0);
@@ -73,8 +81,10 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
             }
             catch (SocketException e)
             {
-                // e.g. ICMP errors reported on the socket: the next datagram still comes.
-                logger.PacketFailed("?", e.Message);
+                // e.g. an ICMP error reported on the socket: the next datagram still comes (a short pause keeps a
+                // socket that keeps failing from spinning).
+                logger.PacketFailed(null, e.Message);
+                await Task.Delay(ReceiveErrorPause, time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -86,7 +96,7 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                logger.PacketFailed(received.RemoteEndPoint.ToString() ?? "?", e.Message);
+                logger.PacketFailed(received.RemoteEndPoint, e.Message);
                 continue;
             }
 
