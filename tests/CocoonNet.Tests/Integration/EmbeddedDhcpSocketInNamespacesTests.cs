@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using CocoonNet.Node.Dhcp.Embedded;
+using CocoonNet.Tests.Support;
+using CocoonNet.Tests.Unit.Dhcp;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CocoonNet.Tests.Integration;
+
+/// <summary>
+/// The embedded server's socket on a real kernel, in a namespace of its own (port 67 of the machine is never touched):
+/// bound to a device with the raw options, it answers a broadcast DISCOVER by broadcast and an INFORM by unicast, and a
+/// malformed datagram does not stop it.
+/// </summary>
+[Collection(NamespaceCollection.Name)]
+public sealed class EmbeddedDhcpSocketInNamespacesTests
+{
+    [PrivilegedFact]
+    public async Task The_server_socket_answers_and_survives_garbage()
+    {
+        var ns = $"cndhcp{Environment.ProcessId % 100000}";
+        Shell.Check("ip", "netns", "add", ns);
+        try
+        {
+            Shell.Check("ip", "-n", ns, "link", "set", "lo", "up");
+            using var h = new DhcpServerHarness();
+            var server = new EmbeddedDhcpServer(h.Core, "lo", TimeProvider.System, NullLogger.Instance);
+            using var serverSocket = NetworkNamespace.Run(ns, () => EmbeddedDhcpServer.Open("lo"));
+            using var client = NetworkNamespace.Run(ns, () =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Broadcast, true);
+                socket.Bind(new IPEndPoint(IPAddress.Any, 68));
+                return socket;
+            });
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // a hang guard, not a timing assert
+            var serving = server.ServeAsync(serverSocket, stop.Token);
+            var to = new IPEndPoint(IPAddress.Loopback, 67);
+
+            await client.SendToAsync(new byte[] { 1, 2, 3 }, to, stop.Token);
+            await client.SendToAsync(DhcpPacket.Of(DhcpMessageType.Discover, "52:54:00:00:00:01").Build(), to, stop.Token);
+            var offer = await ReceiveAsync(client, stop.Token);
+            await client.SendToAsync(DhcpPacket.Of(DhcpMessageType.Inform, "52:54:00:00:00:02", ciaddr: IPAddress.Loopback).Build(), to, stop.Token);
+            var ack = await ReceiveAsync(client, stop.Token);
+
+            Assert.Equal(DhcpMessageType.Offer, offer.Type);
+            Assert.Equal(DhcpServerHarness.Ip(10), offer.Yiaddr);
+            Assert.Equal(DhcpMessageType.Ack, ack.Type);
+            Assert.Equal(IPAddress.Any, ack.Yiaddr);
+
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+        }
+        finally
+        {
+            Shell.Run("ip", ["netns", "del", ns]);
+        }
+    }
+
+    private static async Task<DhcpAnswer> ReceiveAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1500];
+        var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+        return new DhcpAnswer(buffer[..received.ReceivedBytes], (IPEndPoint)received.RemoteEndPoint);
+    }
+}
