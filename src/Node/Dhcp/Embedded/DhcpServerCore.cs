@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using CocoonNet.Node.Leases;
 using CocoonNet.Node.Net;
@@ -20,11 +19,6 @@ internal sealed class DhcpServerCore(
     TimeProvider time,
     ILogger logger) : IDisposable
 {
-    private static readonly IPEndPoint Broadcast = new(IPAddress.Broadcast, ClientPort);
-
-    private const int ServerPort = 67;
-    private const int ClientPort = 68;
-
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly Dictionary<string, Lease> leases = new(StringComparer.Ordinal);
     private readonly Dictionary<IPAddress, string> leaseByIp = [];
@@ -408,7 +402,20 @@ internal sealed class DhcpServerCore(
             logger.RouteAddFailed(ip, e.Message);
             RemoveLease(mac);
             TrySave();
+            if (before is not null)
+            {
+                // A renewal's route may or may not have survived the failed replace: no lease, so no route.
+                await RemoveRouteAsync(ip, cancellationToken).ConfigureAwait(false);
+            }
+
             return Nak(message, mac, ip, "route not added");
+        }
+
+        if (freed.TryGetValue(ip, out var last) && last.Mac != mac && previous.TryGetValue(last.Mac, out var theirs) && theirs.Equals(ip))
+        {
+            // The address has a new holder: its last one no longer gets it back, and the sticky memory stays no larger
+            // than the pool however many VMs come and go.
+            previous.Remove(last.Mac);
         }
 
         Interlocked.Increment(ref leasesOk);
@@ -472,69 +479,8 @@ internal sealed class DhcpServerCore(
         return Reply(message, DhcpMessageType.Nak, IPAddress.Any);
     }
 
-    /// <summary>
-    /// A reply to <paramref name="request"/>: <paramref name="type"/> Inform means the ACK to an INFORM (options, no
-    /// lease). Options in this order: 53, 54, 51, 58, 59, 1, 3, 6, 26; all are sent whatever option 55 asks, which RFC
-    /// 2131 permits and every client tolerates.
-    /// </summary>
-    private DhcpReply Reply(DhcpMessage request, DhcpMessageType type, IPAddress yiaddr)
-    {
-        var inform = type == DhcpMessageType.Inform;
-        var sent = inform ? DhcpMessageType.Ack : type;
-        var options = new List<DhcpOption>
-        {
-            new(DhcpOptionCode.MessageType, [(byte)sent]),
-            new(DhcpOptionCode.ServerIdentifier, settings.Server.GetAddressBytes()),
-        };
-        if (sent is DhcpMessageType.Offer or DhcpMessageType.Ack && !inform)
-        {
-            var seconds = (uint)Math.Clamp(settings.LeaseTime.TotalSeconds, 1, uint.MaxValue - 1);
-            options.Add(new DhcpOption(DhcpOptionCode.LeaseTime, BigEndian(seconds)));
-            options.Add(new DhcpOption(DhcpOptionCode.RenewalTime, BigEndian(seconds / 2)));
-            options.Add(new DhcpOption(DhcpOptionCode.RebindingTime, BigEndian((uint)(seconds * 7UL / 8))));
-        }
-
-        if (sent != DhcpMessageType.Nak)
-        {
-            options.Add(new DhcpOption(DhcpOptionCode.SubnetMask, Ipv4.Netmask(settings.Subnet).GetAddressBytes()));
-            options.Add(new DhcpOption(DhcpOptionCode.Router, settings.Server.GetAddressBytes()));
-            if (settings.Dns.Count > 0)
-            {
-                options.Add(new DhcpOption(DhcpOptionCode.DomainNameServer, [.. settings.Dns.SelectMany(d => d.GetAddressBytes())]));
-            }
-
-            if (settings.Mtu is { } mtu)
-            {
-                options.Add(new DhcpOption(DhcpOptionCode.InterfaceMtu, [(byte)(mtu >> 8), (byte)mtu]));
-            }
-        }
-
-        // siaddr stays 0: it names a boot (TFTP) server, which this is not.
-        var reply = new DhcpMessage
-        {
-            Op = DhcpMessage.BootReply,
-            HardwareType = request.HardwareType,
-            HardwareLength = request.HardwareLength,
-            TransactionId = request.TransactionId,
-            Flags = request.Flags,
-            ClientAddress = inform || type == DhcpMessageType.Ack ? request.ClientAddress : IPAddress.Any,
-            YourAddress = yiaddr,
-            RelayAddress = request.RelayAddress,
-            ClientHardware = request.ClientHardware,
-            Options = options,
-        };
-        return new DhcpReply(reply.Serialize(), Destination(request, sent));
-    }
-
-    /// <summary>
-    /// RFC 2131 4.1: through a relay to giaddr:67; a NAK broadcast; a client with an address (renewing, INFORM) unicast
-    /// to ciaddr:68; otherwise broadcast, whatever the broadcast flag says: unicasting to a client without an address
-    /// needs its MAC put in the ARP cache (or a raw socket), which a UDP socket cannot do.
-    /// </summary>
-    private static IPEndPoint Destination(DhcpMessage request, DhcpMessageType type) =>
-        !IsUnset(request.RelayAddress) ? new IPEndPoint(request.RelayAddress, ServerPort)
-        : type == DhcpMessageType.Nak || IsUnset(request.ClientAddress) ? Broadcast
-        : new IPEndPoint(request.ClientAddress, ClientPort);
+    private DhcpReply Reply(DhcpMessage request, DhcpMessageType type, IPAddress yiaddr) =>
+        DhcpReplies.Build(settings, request, type, yiaddr);
 
     private async Task ExpireAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -666,13 +612,6 @@ internal sealed class DhcpServerCore(
     public void Dispose() => gate.Dispose();
 
     private static bool IsUnset(IPAddress address) => address.Equals(IPAddress.Any);
-
-    private static byte[] BigEndian(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
-        return bytes;
-    }
 
     private sealed record Held(IPAddress Ip, DateTimeOffset Until);
 

@@ -466,6 +466,22 @@ public sealed class DhcpServerCoreTests
     }
 
     [Fact]
+    public async Task A_renewal_whose_route_fails_ends_the_lease_and_its_route()
+    {
+        using var h = new DhcpServerHarness();
+        var ip = await h.LeaseAsync(A);
+        h.Routes.Failing.Add(ip);
+        h.Recorder.Calls.Clear();
+
+        var nak = await h.SendAsync(DhcpPacket.Of(DhcpMessageType.Request, A, ciaddr: ip));
+
+        Assert.Equal(DhcpMessageType.Nak, nak!.Type);
+        Assert.Equal([$"save {A}={ip}", $"route add {ip} failed", "save ", $"route del {ip}", "reply Nak"], h.Recorder.Calls);
+        Assert.Empty(h.Core.Leases());
+        Assert.Empty(h.Routes.Routes);
+    }
+
+    [Fact]
     public async Task A_journal_failure_naks_without_a_route()
     {
         using var h = new DhcpServerHarness();
