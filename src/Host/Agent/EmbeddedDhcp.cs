@@ -31,7 +31,7 @@ internal sealed class EmbeddedDhcp : IDisposable
         var logger = loggers.CreateLogger<EmbeddedDhcp>();
         JournalPath = LeaseFile.PathIn(stateDirectory);
         Core = new DhcpServerCore(
-            SettingsOf(target.Spec), new KernelLeaseRoutes(kernel, HostSpec.Bridge), new LeaseFileJournal(JournalPath), time, logger);
+            SettingsOf(target.Spec), new KernelLeaseRoutes(kernel, HostSpec.Bridge), new LeaseFileJournal(JournalPath, save => CrashPoints.Around(LeaseFileJournal.CrashPoint, save)), time, logger);
         server = new EmbeddedDhcpServer(Core, HostSpec.Bridge, time, logger);
     }
 

@@ -54,13 +54,19 @@ public sealed class DhcpHostPartsTests : IDisposable
     [Fact]
     public void The_journal_is_leases_json_in_upstreams_format()
     {
-        var journal = new LeaseFileJournal(LeaseFile.PathIn(_directory));
+        var around = 0;
+        var journal = new LeaseFileJournal(LeaseFile.PathIn(_directory), save =>
+        {
+            around++;
+            save();
+        });
         Assert.Empty(journal.Load());
         var lease = new Lease("52:54:00:00:00:01", Ip, new DateTimeOffset(2026, 12, 6, 13, 0, 0, TimeSpan.Zero));
 
         journal.Save([lease]);
 
         Assert.Equal([lease], journal.Load());
+        Assert.Equal(1, around);
         Assert.Equal(
             "[\n  {\n    \"mac\": \"52:54:00:00:00:01\",\n    \"ip\": \"10.0.0.12\",\n    \"expiry\": \"2026-12-06T13:00:00Z\"\n  }\n]",
             File.ReadAllText(Path.Combine(_directory, "leases.json")));
