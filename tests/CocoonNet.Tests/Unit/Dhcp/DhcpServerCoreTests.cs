@@ -242,6 +242,20 @@ public sealed class DhcpServerCoreTests
     }
 
     [Fact]
+    public async Task A_requested_or_previous_address_that_is_taken_is_not_offered()
+    {
+        using var h = new DhcpServerHarness();
+        var ip = await h.LeaseAsync(A); // .10
+        await h.ReleaseAsync(A, ip);
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(DhcpMessageType.Ack, (await h.SendAsync(DhcpPacket.Of(DhcpMessageType.Request, B, ip)))!.Type);
+
+        var offer = await h.DiscoverAsync(A, requested: ip);
+
+        Assert.Equal(Ip(11), offer!.Yiaddr);
+    }
+
+    [Fact]
     public async Task An_offer_is_held_for_a_minute_then_given_to_others()
     {
         using var h = new DhcpServerHarness(poolSize: 1);
