@@ -57,6 +57,48 @@ public sealed class EmbeddedDhcpSocketInNamespacesTests
         }
     }
 
+    /// <summary>busybox udhcpc over a veth pair: DISCOVER, OFFER, REQUEST, ACK, with its script a no-op (nothing configured).</summary>
+    [PrivilegedFact]
+    public async Task Udhcpc_gets_a_lease_from_the_server_on_cni0()
+    {
+        var id = Environment.ProcessId % 100000;
+        var (server, client) = ($"cndhcps{id}", $"cndhcpc{id}");
+        Shell.Check("ip", "netns", "add", server);
+        Shell.Check("ip", "netns", "add", client);
+        try
+        {
+            Shell.Check("ip", "link", "add", "cni0", "netns", server, "type", "veth", "peer", "name", "eth0", "netns", client);
+            Shell.Check("ip", "-n", server, "addr", "add", "10.0.0.1/24", "dev", "cni0");
+            Shell.Check("ip", "-n", server, "link", "set", "cni0", "up");
+            Shell.Check("ip", "-n", client, "link", "set", "eth0", "up");
+            var mac = Shell.Check("ip", "-n", client, "-o", "link", "show", "eth0").Split("link/ether ")[1][..17];
+            using var h = new DhcpServerHarness();
+            var dhcp = new EmbeddedDhcpServer(h.Core, "cni0", TimeProvider.System, NullLogger.Instance);
+            using var socket = NetworkNamespace.Run(server, () => EmbeddedDhcpServer.Open("cni0"));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang guard, not a timing assert
+            var serving = dhcp.ServeAsync(socket, stop.Token);
+
+            // Private mount and UTS namespaces and a no-op script: the client configures nothing on this machine.
+            var result = await Task.Run(() => Shell.Run("ip", [
+                "netns", "exec", client, "unshare", "-m", "-u", "busybox", "udhcpc", "-i", "eth0", "-f", "-q", "-n", "-t", "5", "-T", "1",
+                "-s", "/bin/true"], timeout: TimeSpan.FromSeconds(30)));
+
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("lease of 10.0.0.10 obtained", result.Stdout + result.Stderr, StringComparison.Ordinal);
+            var lease = Assert.Single(h.Core.Leases());
+            Assert.Equal((mac, DhcpServerHarness.Ip(10)), (lease.Mac, lease.Ip));
+            Assert.Contains(DhcpServerHarness.Ip(10), h.Routes.Routes);
+
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+        }
+        finally
+        {
+            Shell.Run("ip", ["netns", "del", client]);
+            Shell.Run("ip", ["netns", "del", server]);
+        }
+    }
+
     private static async Task<DhcpAnswer> ReceiveAsync(Socket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[1500];
