@@ -99,6 +99,87 @@ public sealed class EmbeddedDhcpSocketInNamespacesTests
         }
     }
 
+    /// <summary>
+    /// The server started before cni0 exists waits for it, serves once it is there, and reopens its socket when cni0 is
+    /// deleted and made again (a socket bound to a device keeps the old index and would hear nothing).
+    /// </summary>
+    [PrivilegedFact]
+    public async Task The_server_waits_for_the_bridge_and_follows_it_when_it_is_made_again()
+    {
+        var id = Environment.ProcessId % 100000;
+        var (server, client) = ($"cndhcpw{id}", $"cndhcpx{id}");
+        Shell.Check("ip", "netns", "add", server);
+        Shell.Check("ip", "netns", "add", client);
+        try
+        {
+            using var h = new DhcpServerHarness();
+            var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+            var logger = new ListLogger<EmbeddedDhcpServer>();
+            var dhcp = new EmbeddedDhcpServer(h.Core, "cni0", time, logger,
+                d => NetworkNamespace.Run(server, () => EmbeddedDhcpServer.Open(d)),
+                d => NetworkNamespace.Run(server, () => EmbeddedDhcpServer.IndexOf(d)));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90)); // a hang guard, not a timing assert
+            var running = dhcp.RunAsync(stop.Token);
+            while (!logger.Lines.Any(l => l.Message.StartsWith("DHCP: cannot serve on cni0", StringComparison.Ordinal)))
+            {
+                await Task.Delay(20, stop.Token);
+            }
+
+            using var probe = NetworkNamespace.Run(client, () =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                socket.Bind(new IPEndPoint(IPAddress.Any, 68));
+                return socket;
+            });
+
+            MakeBridge(server, client);
+            Assert.Equal(DhcpMessageType.Ack, (await InformUntilAnsweredAsync(probe, time, stop.Token)).Type);
+
+            Shell.Check("ip", "-n", server, "link", "del", "cni0");
+            MakeBridge(server, client);
+            Assert.Equal(DhcpMessageType.Ack, (await InformUntilAnsweredAsync(probe, time, stop.Token)).Type);
+            Assert.Contains(logger.Lines, l => l.Message == "DHCP: cni0 changed (deleted or made again); reopening the socket");
+
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+        finally
+        {
+            Shell.Run("ip", ["netns", "del", client]);
+            Shell.Run("ip", ["netns", "del", server]);
+        }
+    }
+
+    private static void MakeBridge(string server, string client)
+    {
+        Shell.Check("ip", "link", "add", "cni0", "netns", server, "type", "veth", "peer", "name", "eth0", "netns", client);
+        Shell.Check("ip", "-n", server, "addr", "add", "10.0.0.1/24", "dev", "cni0");
+        Shell.Check("ip", "-n", client, "addr", "add", "10.0.0.99/24", "dev", "eth0");
+        Shell.Check("ip", "-n", server, "link", "set", "cni0", "up");
+        Shell.Check("ip", "-n", client, "link", "set", "eth0", "up");
+    }
+
+    /// <summary>INFORMs (unicast from 10.0.0.99) until the server answers, moving its clock a sweep on each try.</summary>
+    private static async Task<DhcpAnswer> InformUntilAnsweredAsync(Socket probe, Microsoft.Extensions.Time.Testing.FakeTimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var inform = DhcpPacket.Of(DhcpMessageType.Inform, "52:54:00:00:00:09", ciaddr: IPAddress.Parse("10.0.0.99")).Build();
+        while (true)
+        {
+            time.Advance(EmbeddedDhcpServer.SweepInterval);
+            await probe.SendToAsync(inform, new IPEndPoint(IPAddress.Parse("10.0.0.1"), 67), cancellationToken);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                return await ReceiveAsync(probe, attempt.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
     private static async Task<DhcpAnswer> ReceiveAsync(Socket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[1500];

@@ -68,4 +68,10 @@ internal static partial class DhcpLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "DHCP server listening on {Device} port 67")]
     public static partial void Listening(this ILogger logger, string device);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "DHCP: cannot serve on {Device} ({Message}); retrying every 10 s")]
+    public static partial void DeviceUnusable(this ILogger logger, string device, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "DHCP: {Device} changed (deleted or made again); reopening the socket")]
+    public static partial void DeviceReplaced(this ILogger logger, string device);
 }

@@ -8,9 +8,17 @@ namespace CocoonNet.Node.Dhcp.Embedded;
 /// <summary>
 /// The embedded server's socket: UDP 0.0.0.0:67 bound to the bridge (SO_BINDTODEVICE, so only the VMs' segment is
 /// served and broadcast replies leave through it), each datagram handed to <see cref="DhcpServerCore"/> and its reply
-/// sent from the same socket, and a lease sweep every 10 s. One bad packet never ends the loop.
+/// sent from the same socket, and a lease sweep every 10 s. One bad packet never ends the loop. A socket bound to a
+/// device keeps the device's index: a bridge deleted and made again (a re-run, an operator) would leave it deaf, so
+/// the index is checked at every sweep and the socket reopened when it changed; a bridge not there yet is waited for.
 /// </summary>
-internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, TimeProvider time, ILogger logger)
+internal sealed partial class EmbeddedDhcpServer(
+    DhcpServerCore core,
+    string device,
+    TimeProvider time,
+    ILogger logger,
+    Func<string, Socket>? open = null,
+    Func<string, int>? indexOf = null)
 {
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
@@ -21,14 +29,54 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
     private const int SoBindToDevice = 25;
     private const int ServerPort = 67;
 
+    private readonly Func<string, Socket> open = open ?? Open;
+    private readonly Func<string, int> indexOf = indexOf ?? IndexOf;
+
     public DhcpServerCore Core => core;
 
-    /// <summary>Serves until <paramref name="cancellationToken"/> is cancelled; a socket that cannot be bound throws at once.</summary>
+    /// <summary>Serves on <c>device</c> until <paramref name="cancellationToken"/> is cancelled, reopening as the device comes and goes.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var socket = Open(device);
-        logger.Listening(device);
-        await ServeAsync(socket, cancellationToken).ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sweeping = SweepAsync(stop.Token);
+        try
+        {
+            var waiting = false;
+            while (true)
+            {
+                var index = indexOf(device);
+                Socket socket;
+                try
+                {
+                    socket = index > 0 ? open(device) : throw new SocketException((int)SocketError.NetworkDown);
+                }
+                catch (SocketException e)
+                {
+                    if (!waiting)
+                    {
+                        logger.DeviceUnusable(device, e.Message);
+                        waiting = true;
+                    }
+
+                    await Task.Delay(SweepInterval, time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                waiting = false;
+                using (socket)
+                {
+                    logger.Listening(device);
+                    await ServeUntilMovedAsync(socket, index, cancellationToken).ConfigureAwait(false);
+                }
+
+                logger.DeviceReplaced(device);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await sweeping.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     /// <summary>Serves on an opened socket (tests bring their own, in a namespace) until cancelled.</summary>
@@ -46,6 +94,45 @@ internal sealed class EmbeddedDhcpServer(DhcpServerCore core, string device, Tim
             await sweeping.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>Returns (without throwing) once the device's index is no longer <paramref name="index"/>.</summary>
+    private async Task ServeUntilMovedAsync(Socket socket, int index, CancellationToken cancellationToken)
+    {
+        using var moved = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watching = WatchAsync(index, moved);
+        try
+        {
+            await ReceiveLoopAsync(socket, moved.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The device moved: the caller reopens.
+        }
+        finally
+        {
+            await moved.CancelAsync().ConfigureAwait(false);
+            await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task WatchAsync(int index, CancellationTokenSource moved)
+    {
+        using var timer = new PeriodicTimer(SweepInterval, time);
+        while (await timer.WaitForNextTickAsync(moved.Token).ConfigureAwait(false))
+        {
+            if (indexOf(device) != index)
+            {
+                await moved.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The device's index in this network namespace, 0 when there is none.</summary>
+    public static int IndexOf(string device) => (int)IfNameToIndex(device);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "if_nametoindex", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial uint IfNameToIndex(string name);
 
     /// <summary>The bound socket; <see cref="SocketException"/> says why not (no such device, port in use, not root).</summary>
     public static Socket Open(string device)
