@@ -121,6 +121,7 @@ internal static class AgentRunner
         services.AddSingleton(commands.GetRequiredService<IProcessRunner>());
 
         services.AddSingleton(options);
+        services.AddSingleton<NodeChanges>();
         services.AddSingleton<InMemoryNode>();
         services.AddSingleton<AgentStart>();
         services.AddSingleton<AgentCloudCheck>();
@@ -152,8 +153,8 @@ internal static class AgentRunner
         services.AddSingleton<IAgentTelemetry>(sp => sp.GetRequiredService<AgentTelemetry>().Metrics);
 
         services.AddHostedService<EndpointsService>();
-        // The lease control socket (and, on a dnsmasq node, leases.json's mirror), bound before the loop reports
-        // ready. The embedded DHCP server's ILeaseService and IDhcpLeaseStats plug in here, keyed by DhcpBackend.Embedded.
+        // The lease control socket, bound before the loop reports ready, and the two lease backends behind it: leases.json's
+        // mirror of dnsmasq, and the embedded DHCP server (each runs only while pool.json picks it).
         services.AddLeaseControl(options.StateDirectory);
         services.AddHostedService<AgentLoop>();
         extra?.Invoke(services);

@@ -18,15 +18,3 @@ internal interface ILeaseService
 
 /// <summary>A release could not be done; the message is one line, sent back to the caller as the 500's body.</summary>
 internal sealed class LeaseReleaseException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>
-/// An <see cref="ILeaseService"/> over two functions, for a server that exposes its table and its release as methods
-/// (the embedded DHCP server: <c>Leases()</c> and <c>ReleaseAsync(mac)</c>).
-/// </summary>
-internal sealed class DelegateLeaseService(
-    Func<IReadOnlyList<Lease>> list, Func<string, CancellationToken, Task> release) : ILeaseService
-{
-    public Task<IReadOnlyList<Lease>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(list());
-
-    public Task ReleaseAsync(string canonicalMac, CancellationToken cancellationToken) => release(canonicalMac, cancellationToken);
-}

@@ -25,4 +25,13 @@ internal static partial class LeaseLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "watching {Directory} for dnsmasq's lease file is not possible now: {Reason}; the 1 s poll goes on")]
     public static partial void WatchUnavailable(this ILogger logger, string directory, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "embedded DHCP server started: {Count} addresses, leases in {Journal}")]
+    public static partial void EmbeddedStarted(this ILogger logger, int count, string journal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "embedded DHCP server stopped: {Why}")]
+    public static partial void EmbeddedStopped(this ILogger logger, string why);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "embedded DHCP server failed: {Reason}; starting it again in {Delay}")]
+    public static partial void EmbeddedFailed(this ILogger logger, string reason, string delay);
 }

@@ -9,10 +9,8 @@ namespace CocoonNet.Host.Agent.Leases;
 internal static class LeaseServices
 {
     /// <summary>
-    /// Registers the lease control. Call it before the agent loop's registration: hosted services start in that
-    /// order, and the socket must exist before the agent reports ready. The embedded server plugs in with
-    /// <c>AddKeyedSingleton&lt;ILeaseService&gt;(DhcpBackend.Embedded, ...)</c> and
-    /// <c>AddKeyedSingleton&lt;IDhcpLeaseStats&gt;(DhcpBackend.Embedded, ...)</c> (see <see cref="LeaseBackends"/>).
+    /// Registers the lease control and both backends' lease services. Call it before the agent loop's registration:
+    /// hosted services start in that order, and the socket must exist before the agent reports ready.
     /// </summary>
     public static IServiceCollection AddLeaseControl(this IServiceCollection services, string stateDirectory)
     {
@@ -23,6 +21,7 @@ internal static class LeaseServices
             sp.GetRequiredService<IProcessRunner>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<DnsmasqLeaseMirror>()));
+        services.AddSingleton<EmbeddedDhcpHost>();
         services.AddSingleton<LeaseBackends>();
         services.AddSingleton(sp => new ControlSocket(
             sp.GetRequiredService<HostPaths>().ControlSocket,
@@ -30,6 +29,7 @@ internal static class LeaseServices
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<ControlSocket>()));
         services.AddHostedService<ControlSocketService>();
         services.AddHostedService<DnsmasqLeaseMirrorService>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedDhcpHost>());
         return services;
     }
 }

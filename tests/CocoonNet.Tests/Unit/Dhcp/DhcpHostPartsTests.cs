@@ -1,3 +1,4 @@
+using CocoonNet.Host.Agent.Leases;
 using System.Net;
 using CocoonNet.Host.Agent;
 using CocoonNet.Node.Dhcp;

@@ -7,7 +7,7 @@ using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
 using Microsoft.Extensions.Logging;
 
-namespace CocoonNet.Host.Agent;
+namespace CocoonNet.Host.Agent.Leases;
 
 /// <summary>
 /// The agent's embedded DHCP server, run when pool.json says <c>dhcp: embedded</c>: settings from the node target
@@ -41,6 +41,11 @@ internal sealed class EmbeddedDhcp : IDisposable
 
     /// <summary>Whether the node's pool.json picks the embedded server over dnsmasq.</summary>
     public static bool IsSelected(PoolState state) => state.DhcpBackend == DhcpBackend.Embedded;
+
+    /// <summary>Whether two targets ask the server for the same service (a resync re-reads an unchanged pool.json every minute).</summary>
+    public static bool SameService(NodeTarget a, NodeTarget b) =>
+        a.Spec.Gateway.Equals(b.Spec.Gateway) && a.Spec.Subnet.Equals(b.Spec.Subnet) && a.Spec.LeaseTime == b.Spec.LeaseTime
+        && a.Spec.Ips.SequenceEqual(b.Spec.Ips) && a.Spec.Dns.SequenceEqual(b.Spec.Dns);
 
     public static DhcpServerSettings SettingsOf(HostSpec spec) => new(spec.Gateway, spec.Subnet, spec.Ips, spec.Dns, spec.LeaseTime);
 
