@@ -92,21 +92,36 @@ public sealed class LeaseControlInNamespacesTests
     }
 
     [PrivilegedFact]
-    public void A_file_at_the_socket_path_stops_the_agent_with_one_line_and_is_kept()
+    public async Task A_file_at_the_socket_path_is_kept_and_the_agent_serves_on_not_ready_until_it_is_gone()
     {
         using var sandbox = new Sandbox();
         var adopted = sandbox.CocoonNet(Adopt);
         Assert.True(adopted.ExitCode == 0, adopted.ToString());
         var socket = sandbox.PathOf("/run/cocoon-net/control.sock");
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
         File.WriteAllText(socket, "not a socket");
 
-        var result = sandbox.CocoonNet("agent");
-
-        Assert.Equal(2, result.ExitCode);
-        var errors = result.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
-        Assert.Equal([$"Error: cannot serve the lease control socket {socket}: {socket} is a regular file, not a socket: remove or rename it and start the agent again"],
-            errors);
+        using var agent = new AgentProcess(sandbox, []);
+        Assert.True(agent.WaitForReady(), agent.Output);
+        var listen = new IPEndPoint(IPAddress.Loopback, 9092);
+        var (status, body) = await RawHttp.GetAsync(sandbox.Node, listen, "/readyz", TimeSpan.FromSeconds(10));
+        Assert.True(status == 503, body);
+        Assert.Contains($"cannot serve the lease control socket {socket}: {socket} is a regular file, not a socket: remove or rename it", body,
+            StringComparison.Ordinal);
         Assert.Equal("not a socket", File.ReadAllText(socket));
+        // DHCP goes on meanwhile.
+        Assert.NotNull(sandbox.Dhcp(sandbox.AddVm()));
+
+        File.Delete(socket);
+        var waited = Stopwatch.StartNew();
+        while ((await RawHttp.GetAsync(sandbox.Node, listen, "/readyz", TimeSpan.FromSeconds(10))).Status != 200)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), agent.Output);
+            await Task.Delay(100);
+        }
+
+        Assert.True(Posix.TryFacts(socket, out var facts, out _) && facts.Kind == FileKind.Socket, agent.Output);
+        Assert.False(agent.HasExited, agent.Output);
     }
 
     /// <summary>One raw HTTP/1.1 request over the Unix socket: status, body and the head as sent.</summary>

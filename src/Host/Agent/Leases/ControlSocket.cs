@@ -152,7 +152,7 @@ internal sealed class ControlSocket : IDisposable
 
         if (kind != FileKind.Socket)
         {
-            throw new IOException($"{_path} is {SafeFile.Describe(kind)}, not a socket: remove or rename it and start the agent again");
+            throw new IOException($"{_path} is {SafeFile.Describe(kind)}, not a socket: remove or rename it (the agent tries again every 10 s)");
         }
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

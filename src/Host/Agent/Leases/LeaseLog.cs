@@ -34,4 +34,7 @@ internal static partial class LeaseLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "embedded DHCP server failed: {Reason}; starting it again in {Delay}")]
     public static partial void EmbeddedFailed(this ILogger logger, string reason, string delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Reason}; DHCP goes on, the agent is not ready until it can, retrying every {Interval}")]
+    public static partial void ControlSocketUnavailable(this ILogger logger, string reason, string interval);
 }

@@ -62,7 +62,7 @@ public sealed class ControlSocketTests : IDisposable
         using var socket = NewSocket();
         var error = Assert.Throws<ControlSocketException>(socket.Start);
 
-        Assert.Equal($"cannot serve the lease control socket {SocketPath}: {SocketPath} is a regular file, not a socket: remove or rename it and start the agent again",
+        Assert.Equal($"cannot serve the lease control socket {SocketPath}: {SocketPath} is a regular file, not a socket: remove or rename it (the agent tries again every 10 s)",
             error.Message);
         Assert.Equal("precious", File.ReadAllText(SocketPath));
     }
