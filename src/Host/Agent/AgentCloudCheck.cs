@@ -100,7 +100,11 @@ internal sealed class AgentCloudCheck(
                 stateDirectory,
                 DryRun: false,
                 ManageIptables: null,
-                SubnetSource: $"{PoolStateStore.FileName} subnet"),
+                SubnetSource: $"{PoolStateStore.FileName} subnet")
+            {
+                Dhcp = state.DhcpBackend,
+                LeaseSeconds = state.LeaseSeconds,
+            },
             NodeRequestValidator.DefaultInitPoolSize);
 }
 

@@ -3,6 +3,7 @@ using CocoonNet.Host.Plugins;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
+using CocoonNet.Host.Agent.Leases;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
@@ -117,8 +118,10 @@ internal static class AgentRunner
         services.AddSingleton(commands.GetRequiredService<InitOperation>());
         services.AddSingleton(commands.GetRequiredService<AdoptOperation>());
         services.AddSingleton(commands.GetRequiredService<DhcpServices>());
+        services.AddSingleton(commands.GetRequiredService<IProcessRunner>());
 
         services.AddSingleton(options);
+        services.AddSingleton<NodeChanges>();
         services.AddSingleton<InMemoryNode>();
         services.AddSingleton<AgentStart>();
         services.AddSingleton<AgentCloudCheck>();
@@ -150,6 +153,9 @@ internal static class AgentRunner
         services.AddSingleton<IAgentTelemetry>(sp => sp.GetRequiredService<AgentTelemetry>().Metrics);
 
         services.AddHostedService<EndpointsService>();
+        // The lease control socket, bound before the loop reports ready, and the two lease backends behind it: leases.json's
+        // mirror of dnsmasq, and the embedded DHCP server (each runs only while pool.json picks it).
+        services.AddLeaseControl(options.StateDirectory);
         services.AddHostedService<AgentLoop>();
         extra?.Invoke(services);
         return builder.Build();

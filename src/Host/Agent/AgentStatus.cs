@@ -26,6 +26,7 @@ internal sealed class AgentStatus(
 
     // Why DHCP is down (process mode: dnsmasq exited and is not back yet, or in restart backoff); empty when it serves.
     private volatile string _dhcpDown = "";
+    private volatile string _controlSocket = "";
 
     // Set once the drift watch has subscribed: before, a change to the node would go unseen until the next resync.
     private volatile bool _watched;
@@ -100,6 +101,13 @@ internal sealed class AgentStatus(
         UpdateHealth();
     }
 
+    /// <summary>The lease control socket cannot be served (with why), or serves again (null).</summary>
+    public void ControlSocket(string? problem)
+    {
+        _controlSocket = problem ?? "";
+        UpdateHealth();
+    }
+
     /// <summary>Host objects held back by the flap guard: drift of the host (metrics, /readyz) while any is.</summary>
     public void ReportHeld()
     {
@@ -147,8 +155,8 @@ internal sealed class AgentStatus(
         string.Join("; ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
-    /// Ready once the last reconcile succeeded, the drift watch is subscribed, DHCP serves and no host object is held
-    /// back. DHCP down comes first: VMs get no address whatever else is right, and it is what <c>status</c> exits 3
+    /// Ready once the last reconcile succeeded, the drift watch is subscribed, DHCP serves, no host object is held
+    /// back and the lease control socket serves (vk-cocoon frees deleted VMs' addresses through it). DHCP down comes first: VMs get no address whatever else is right, and it is what <c>status</c> exits 3
     /// for. Cloud drift is not counted: it is reported (status, metrics) while the host keeps serving the VMs it can,
     /// and a load balancer pulling the node would not bring the cloud back.
     /// </summary>
@@ -161,6 +169,7 @@ internal sealed class AgentStatus(
             health.Set(_dhcpDown.Length > 0 ? _dhcpDown
                 : record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
                 : _held.Length > 0 ? _held
+                : _controlSocket.Length > 0 ? _controlSocket
                 : record.LastReconcile is null ? "starting: the first reconcile has not finished"
                 : !_watched ? "starting: the drift watch is not subscribed yet"
                 : "");

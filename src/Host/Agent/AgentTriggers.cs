@@ -6,7 +6,7 @@ namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// Every reason the agent reconciles besides its start, each feeding the one <see cref="ReconcileQueue"/>: the resync
-/// timer, kernel drift, dnsmasq supervision (process mode), the cloud check (init nodes, when on), and giving memory
+/// timer, kernel drift, dnsmasq supervision (process mode, idle with the embedded backend), the cloud check (init nodes, when on), and giving memory
 /// back when quiet (which queues nothing, but runs as long as they do).
 /// </summary>
 internal sealed class AgentTriggers(
@@ -25,6 +25,8 @@ internal sealed class AgentTriggers(
     public List<Task> Start(PoolState state, CancellationToken stoppingToken)
     {
         var sources = new List<Task> { resync.RunAsync(stoppingToken), drift.RunAsync(state, stoppingToken) };
+        // Only dnsmasq is supervised; the supervision idles while the backend is the embedded server (from the start, or
+        // after a switch under the running agent), when the agent answers DHCP itself and no dnsmasq-cni is ours.
         if (AgentServiceMode.For(options.ServiceManagerGiven, runtime, state) == DhcpServiceMode.Process)
         {
             sources.Add(dhcp.RunAsync(stoppingToken));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -8,7 +9,8 @@ namespace CocoonNet.Host.Agent;
 
 /// <summary>
 /// Process mode: the agent owns dnsmasq. It waits on dnsmasq's pidfd (woken by the kernel when it exits) and
-/// restarts it at once through the dhcp step; a dnsmasq that keeps dying is restarted after 1 s, 2 s, ... 30 s.
+/// restarts it at once through the dhcp step; a dnsmasq that keeps dying is restarted after 1 s, 2 s, ... 30 s. It idles
+/// while the node's DHCP backend is the embedded server.
 /// </summary>
 internal sealed class DhcpSupervision(
     DhcpServices dhcpServices,
@@ -16,6 +18,7 @@ internal sealed class DhcpSupervision(
     ReconcileQueue queue,
     AgentStatus status,
     IAgentTelemetry telemetry,
+    NodeChanges changes,
     TimeProvider time,
     ILogger<DhcpSupervision> logger)
 {
@@ -29,10 +32,21 @@ internal sealed class DhcpSupervision(
         long? lastRestart = null;
         while (true)
         {
+            if (await IdleWhileEmbeddedAsync(stoppingToken).ConfigureAwait(false))
+            {
+                lastRestart = null;
+                continue;
+            }
+
             if (await service.RunningPidAsync(stoppingToken).ConfigureAwait(false) is { } pid)
             {
                 await ProcessExit.WaitAsync(pid, stoppingToken).ConfigureAwait(false);
                 logger.DhcpExited(pid);
+                if (Embedded())
+                {
+                    // Stopped by the switch to the embedded server, not dead.
+                    continue;
+                }
             }
 
             telemetry.Drift("dhcp", true);
@@ -49,7 +63,7 @@ internal sealed class DhcpSupervision(
                 delay = AgentLoop.FirstBackoff;
             }
 
-            if (await queue.RunAsync(AgentTrigger.Dhcp(), stoppingToken).ConfigureAwait(false))
+            if (await queue.RunAsync(AgentTrigger.Dhcp(), stoppingToken).ConfigureAwait(false) && !Embedded())
             {
                 telemetry.DhcpRestarted();
                 telemetry.Drift("dhcp", false);
@@ -61,4 +75,23 @@ internal sealed class DhcpSupervision(
             lastRestart = Stopwatch.GetTimestamp();
         }
     }
+
+    /// <summary>
+    /// While the node's DHCP is the embedded server (switched under a running agent, or from the start), no dnsmasq-cni
+    /// is ours to keep: waits for the node to change. True when it waited.
+    /// </summary>
+    private async Task<bool> IdleWhileEmbeddedAsync(CancellationToken stoppingToken)
+    {
+        if (!Embedded())
+        {
+            return false;
+        }
+
+        telemetry.Drift("dhcp", false);
+        status.Dhcp(null);
+        await changes.NextAsync(changes.Current, stoppingToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private bool Embedded() => changes.Current?.State.DhcpBackend == DhcpBackend.Embedded;
 }

@@ -24,6 +24,7 @@ internal sealed class InMemoryNode(
     NodeEngine engine,
     RuntimeSettings runtime,
     AgentOptions options,
+    NodeChanges changes,
     TimeProvider time)
 {
     /// <summary>How long a reconcile waits for the lock held by a one-shot command before it gives up until the next trigger.</summary>
@@ -67,12 +68,14 @@ internal sealed class InMemoryNode(
         if (store.LoadProvisioned() is not { } state)
         {
             _node = null;
+            changes.Publish(null);
             return null;
         }
 
         _node = registry.Backend(state.Platform) is { } backend
             ? new Remembered(state, await WatchedAsync(Target(state), backend, cancellationToken).ConfigureAwait(false), backend, stamp)
             : null;
+        changes.Publish(_node?.Target);
         return state;
     }
 
@@ -91,6 +94,7 @@ internal sealed class InMemoryNode(
         if (!Directory.Exists(options.StateDirectory) || store.LoadProvisioned() is null)
         {
             _node = null;
+            changes.Publish(null);
             return false;
         }
 
@@ -99,6 +103,7 @@ internal sealed class InMemoryNode(
         if (store.LoadProvisioned() is not { } state)
         {
             _node = null;
+            changes.Publish(null);
             return false;
         }
 
@@ -112,6 +117,7 @@ internal sealed class InMemoryNode(
 
         // Still under the lock, so no other writer: the file as this run left it is the one the memory stands for.
         _node = checkpoint.Saved is { } saved ? new Remembered(saved, target, backend, PoolStamp.Of(store.Path)) : null;
+        changes.Publish(_node?.Target);
         return _node is not null;
     }
 
@@ -173,7 +179,7 @@ internal sealed class InMemoryNode(
     /// <summary>The one mapping of the engine, with what only the agent knows: how it runs dnsmasq-cni, its own port.</summary>
     private NodeTarget Target(PoolState state)
     {
-        var target = NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state));
+        var target = NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state), options.StateDirectory);
         return target with { Spec = target.Spec with { AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port] } };
     }
 

@@ -155,14 +155,14 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 
         var init = new Command("init", "Provision cloud networking and configure this node")
         {
-            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun,
+            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.Dhcp, _o.LeaseTime,
         };
         init.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<InitOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultInitPoolSize), ct)));
 
         var adopt = new Command("adopt", "Configure this node's host networking for cloud addresses provisioned by hand (no cloud API calls)")
         {
-            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.ManageIptables,
+            _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
         };
         adopt.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<AdoptOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultAdoptPoolSize), ct)));
@@ -373,7 +373,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     {
         var agent = new Command("agent", "Keep this node configured: serve the node in pool.json (or first init/adopt it with --mode), repair drift, supervise DHCP")
         {
-            _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables,
+            _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
             _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
             _a.Kubernetes, _a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace,
         };
@@ -400,7 +400,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         }
         else if (mode == AgentStartMode.Serve)
         {
-            Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables];
+            Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables, _o.Dhcp, _o.LeaseTime];
             if (nodeFlags.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given)
             {
                 throw new UsageException($"{given.Name} needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)");
@@ -477,7 +477,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         // A full set of node flags is checked now, as the start will: bad flags are exit 2 before anything runs.
         var flags = new NodeInput(
             parse.GetValue(_o.Platform), nodeName, parse.GetValue(_a.Subnet), parse.GetValue(_o.PoolSize), parse.GetValue(_o.Gateway),
-            parse.GetValue(_o.PrimaryNic), parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns, stateDirectory, false, parse.GetValue(_o.ManageIptables));
+            parse.GetValue(_o.PrimaryNic), parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns, stateDirectory, false, parse.GetValue(_o.ManageIptables))
+        {
+            Dhcp = Dhcp(parse),
+            LeaseSeconds = parse.GetValue(_o.LeaseTime),
+        };
         if (flags.Subnet is not null)
         {
             NodeRequestValidator.Validate(flags, NodeRequestValidator.DefaultAdoptPoolSize);
@@ -589,8 +593,16 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
                 parse.GetValue(_o.Dns) ?? CliOptions.DefaultDns,
                 stateDirectory,
                 dryRun,
-                parse.GetValue(_o.ManageIptables)),
+                parse.GetValue(_o.ManageIptables))
+            {
+                Dhcp = Dhcp(parse),
+                LeaseSeconds = parse.GetValue(_o.LeaseTime),
+            },
             defaultPoolSize);
+
+    /// <summary>--dhcp, one of CliOptions.Choices (the parser refused anything else); null when not given.</summary>
+    private Node.Leases.DhcpBackend? Dhcp(ParseResult parse) =>
+        parse.GetValue(_o.Dhcp) is { } name && Node.Leases.DhcpBackends.TryParse(name, out var backend) ? backend : null;
 
     /// <summary>--output, one of CliOptions.Choices (the parser refused anything else).</summary>
     private OutputFormat Format(ParseResult parse) => parse.GetValue(_o.Output) switch

@@ -13,12 +13,14 @@ internal sealed class CliOptions
         ["--output"] = ["text", "json", "yaml"],
         ["--service-manager"] = ["auto", "systemd", "process"],
         ["--mode"] = ["init", "adopt"],
+        ["--dhcp"] = [Node.Leases.DhcpBackends.DnsmasqName, Node.Leases.DhcpBackends.EmbeddedName],
     };
 
     public CliOptions()
     {
         Output.AcceptOnlyFromAmong(Choices["--output"]);
         ServiceManager.AcceptOnlyFromAmong(Choices["--service-manager"]);
+        Dhcp.AcceptOnlyFromAmong(Choices["--dhcp"]);
     }
 
     public Option<string?> Platform { get; } = new("--platform")
@@ -83,6 +85,20 @@ internal sealed class CliOptions
         CustomParser = OptionValues.Boolean,
     };
 
+    public Option<string?> Dhcp { get; } = new("--dhcp")
+    {
+        Description = "Who answers DHCP on cni0: dnsmasq (dnsmasq-cni, the default) or embedded (the agent's own server; "
+            + "run 'cocoon-net agent'); remembered in pool.json for re-runs",
+        HelpName = "dnsmasq|embedded",
+    };
+
+    public Option<int?> LeaseTime { get; } = new("--lease-time")
+    {
+        Description = "DHCP lease time, e.g. 24h, 30m or 3600s (default 24h); remembered in pool.json for re-runs",
+        CustomParser = OptionValues.LeaseTime,
+        HelpName = "DURATION",
+    };
+
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };
 
 
@@ -112,7 +128,7 @@ internal sealed class CliOptions
 
     public Option<string?> ServiceManager { get; } = new("--service-manager")
     {
-        Description = "How dnsmasq-cni runs: auto, systemd or process (default: $COCOON_NET_SERVICE_MANAGER, else auto)",
+        Description = "How dnsmasq-cni runs: auto, systemd or process (default: $COCOON_NET_SERVICE_MANAGER, else auto; no effect with --dhcp embedded)",
         Recursive = true,
     };
 }

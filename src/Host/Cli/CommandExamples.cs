@@ -27,6 +27,7 @@ internal static class CommandExamples
             "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --dry-run",
             "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
             "cocoon-net adopt --node-name cocoon-pool --subnet 10.8.0.0/24 --gateway 10.8.0.254 --dns \"\"",
+            "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --dhcp embedded --lease-time 1h   # the agent serves DHCP",
         ],
         ["status"] =
         [

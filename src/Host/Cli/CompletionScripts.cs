@@ -18,6 +18,7 @@ internal static class CompletionScripts
         ["--service-manager"] = "auto systemd process",
         ["--platform"] = "gke volcengine generic",
         ["--manage-iptables"] = "true false",
+        ["--dhcp"] = "dnsmasq embedded",
     };
 
     public static string For(string shell, RootCommand root) => shell switch

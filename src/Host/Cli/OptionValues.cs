@@ -39,6 +39,10 @@ internal static class OptionValues
     public static IReadOnlyList<IPAddress>? DnsServers(ArgumentResult result) =>
         Typed(result, NodeRequestValidator.ParseDns) ?? [];
 
+    /// <summary><c>--lease-time</c>: a duration in seconds, minutes, hours or days, within dnsmasq's floor and a year.</summary>
+    public static int? LeaseTime(ArgumentResult result) =>
+        Typed<int?>(result, text => NodeRequestValidator.ParseLeaseTime(text));
+
     /// <summary>Runs a validator's parser on the token; its UsageException becomes the parse error (same words).</summary>
     private static T? Typed<T>(ArgumentResult result, Func<string, T> parse)
     {

@@ -140,6 +140,8 @@ internal static class ParseErrorMessage
         "--primary-nic" => "eth0",
         "--output" => "json",
         "--service-manager" => "process",
+        "--dhcp" => "embedded",
+        "--lease-time" => "24h",
         _ => null,
     };
 

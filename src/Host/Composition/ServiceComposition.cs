@@ -58,6 +58,7 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, IptablesStep>();
         services.AddSingleton<IHostStep, DnsmasqStep>();
         services.AddSingleton<IHostStep, CniConfigStep>();
+        services.AddSingleton<IHostStep, LeaseFilesStep>();
         services.AddSingleton<HostPipeline>();
         services.AddSingleton<IChangeSink, ConsoleChangeSink>();
         services.AddSingleton<NodeEngine>();

@@ -47,6 +47,7 @@ internal sealed class AdoptOperation(
         var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
         var ips = request.Pool.First(request.PoolSize);
         var manageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false;
+        var (dhcp, leaseSeconds) = request.DhcpRecord(previous);
         var state = new PoolState
         {
             Platform = platform,
@@ -61,8 +62,10 @@ internal sealed class AdoptOperation(
             PluginVersion = plugin?.Version,
             Settings = settings.ToRecord(plugin?.Name),
             ManageIptables = manageIptables,
+            Dhcp = dhcp,
+            LeaseSeconds = leaseSeconds,
         };
-        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, backend, cancellationToken).ConfigureAwait(false);
+        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, store.Directory, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
         {
@@ -76,6 +79,7 @@ internal sealed class AdoptOperation(
             output.Line($"  dns:             {string.Join(',', request.Dns)}");
             output.Line($"  state-dir:       {store.Directory}");
             output.Line($"  manage-iptables: {(manageIptables ? "true" : "false")}");
+            output.Line($"  dhcp:            {InitOperation.DhcpLine(target.Spec)}");
             output.Line();
         }
 

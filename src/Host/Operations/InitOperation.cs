@@ -1,4 +1,5 @@
 using CocoonNet.Host.Plugins;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Net;
 using CocoonNet.Abstractions;
 using CocoonNet.Node.Engine;
@@ -64,6 +65,7 @@ internal sealed class InitOperation(
         previous = StateLock.Reload(store, previous);
         var plugin = registry.PluginFor(platform);
         var primaryNic = engine.ResolvePrimaryNic(request.PrimaryNic, previous?.PrimaryNic, backend);
+        var (dhcp, leaseSeconds) = request.DhcpRecord(previous);
         var previousResources = previous is null ? CloudResources.None : StateResources.Of(previous);
 
         var baseState = new PoolState
@@ -79,6 +81,8 @@ internal sealed class InitOperation(
             PluginVersion = plugin?.Version,
             Settings = settings.ToRecord(plugin?.Name),
             ManageIptables = true,
+            Dhcp = dhcp,
+            LeaseSeconds = leaseSeconds,
         };
         // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before
         // its first cloud mutation (both providers checkpoint before every one): a run that fails earlier,
@@ -109,7 +113,7 @@ internal sealed class InitOperation(
         }
 
         var state = StateResources.With(baseState, result.Resources) with { Ips = [.. ips.Select(ip => ip.ToString())] };
-        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, backend, cancellationToken).ConfigureAwait(false);
+        var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, store.Directory, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
         {
@@ -124,6 +128,7 @@ internal sealed class InitOperation(
                 : $"  pool-size:  {request.PoolSize} requested (the cloud assigns the addresses when it runs)");
             output.Line($"  dns:        {string.Join(',', request.Dns)}");
             output.Line($"  state-dir:  {store.Directory}");
+            output.Line($"  dhcp:       {DhcpLine(target.Spec)}");
             output.Line();
         }
 
@@ -153,5 +158,13 @@ internal sealed class InitOperation(
 
         public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("a dry run must not checkpoint: it must not mutate the cloud");
+    }
+
+    /// <summary>The dry run's DHCP line: the backend and its lease time as --lease-time takes it (<c>embedded, lease 24h</c>).</summary>
+    internal static string DhcpLine(HostSpec spec)
+    {
+        var seconds = (long)spec.LeaseTime.TotalSeconds;
+        var lease = seconds % 3600 == 0 ? $"{seconds / 3600}h" : seconds % 60 == 0 ? $"{seconds / 60}m" : $"{seconds}s";
+        return $"{spec.Backend.Name()}, lease {lease}";
     }
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using CocoonNet.Abstractions;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Net;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Operations;
 
@@ -19,7 +21,14 @@ internal sealed record NodeInput(
     string StateDirectory,
     bool DryRun,
     bool? ManageIptables,
-    string SubnetSource = "--subnet");
+    string SubnetSource = "--subnet")
+{
+    /// <summary><c>--dhcp</c>; null when not given (a re-run keeps the recorded backend).</summary>
+    public DhcpBackend? Dhcp { get; init; }
+
+    /// <summary><c>--lease-time</c> in seconds; null when not given (a re-run keeps the recorded one).</summary>
+    public int? LeaseSeconds { get; init; }
+}
 
 /// <summary>
 /// Validated init/adopt input: every value is well-formed and consistent. <see cref="SubnetSource"/> names where the
@@ -37,7 +46,26 @@ internal sealed record NodeRequest(
     bool? ManageIptables,
     string SubnetSource = "--subnet")
 {
+    /// <summary><c>--dhcp</c>; null when not given (a re-run keeps the recorded backend).</summary>
+    public DhcpBackend? Dhcp { get; init; }
+
+    /// <summary><c>--lease-time</c> in seconds, within <see cref="PoolState.MinLeaseSeconds"/>..<see cref="PoolState.MaxLeaseSeconds"/>; null when not given.</summary>
+    public int? LeaseSeconds { get; init; }
+
     public IPNetwork Subnet => Pool.Subnet;
+
+    /// <summary>
+    /// pool.json's <c>dhcp</c> and <c>leaseSeconds</c> for this request: the flags when given, else what
+    /// <paramref name="previous"/> recorded. Dnsmasq and the default lease time are recorded as absent, so files of
+    /// nodes that never chose stay byte for byte what they were.
+    /// </summary>
+    public (string? Dhcp, int? LeaseSeconds) DhcpRecord(PoolState? previous)
+    {
+        var backend = Dhcp ?? previous?.DhcpBackend ?? DhcpBackend.Dnsmasq;
+        var seconds = LeaseSeconds ?? previous?.LeaseSeconds;
+        return (backend == DhcpBackend.Embedded ? DhcpBackends.EmbeddedName : null,
+            seconds == (int)PoolState.DefaultLeaseTime.TotalSeconds ? null : seconds);
+    }
 
     public IPAddress Gateway => Pool.Gateway;
 }
@@ -98,9 +126,52 @@ internal static class NodeRequestValidator
             throw new UsageException("--state-dir must not be empty");
         }
 
+        if (input.LeaseSeconds is { } lease && lease is < PoolState.MinLeaseSeconds or > PoolState.MaxLeaseSeconds)
+        {
+            throw new UsageException(LeaseTimeRange(lease.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"));
+        }
+
         return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, input.Dns,
-            Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables, input.SubnetSource);
+            Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables, input.SubnetSource)
+        {
+            Dhcp = input.Dhcp,
+            LeaseSeconds = input.LeaseSeconds,
+        };
     }
+
+    /// <summary>
+    /// <c>--lease-time</c>: a whole number of seconds, minutes, hours or days (<c>3600s</c>, <c>30m</c>, <c>24h</c>,
+    /// <c>7d</c>; a bare number is seconds), from dnsmasq's floor of 2 minutes to a year. Returns seconds.
+    /// </summary>
+    public static int ParseLeaseTime(string? text)
+    {
+        text = text?.Trim() ?? "";
+        var digits = 0;
+        while (digits < text.Length && char.IsAsciiDigit(text[digits]))
+        {
+            digits++;
+        }
+
+        long? scale = text[digits..] switch
+        {
+            "" or "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86400,
+            _ => null,
+        };
+        if (digits == 0 || scale is null
+            || !long.TryParse(text[..digits], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+        {
+            throw new UsageException($"--lease-time {(text.Length == 0 ? "\"\"" : text)}: expected a duration such as 24h, 30m or 3600s");
+        }
+
+        var seconds = number > PoolState.MaxLeaseSeconds ? long.MaxValue : number * scale.Value;
+        return seconds is < PoolState.MinLeaseSeconds or > PoolState.MaxLeaseSeconds ? throw new UsageException(LeaseTimeRange(text)) : (int)seconds;
+    }
+
+    private static string LeaseTimeRange(string text) =>
+        $"--lease-time {text} is out of range: use 2m (dnsmasq's shortest) to 365d";
 
     public static IPNetwork ParseSubnet(string? text)
     {

@@ -81,14 +81,16 @@ internal sealed class StatusOperation(
             state.PluginVersion,
             PoolStateJson.FormatTimestamp(state.UpdatedAt));
         var cloud = mode == NodeMode.Init ? await CloudAsync(state, cancellationToken).ConfigureAwait(false) : null;
-        var target = NodeTarget.Of(state, runtime.ServiceMode);
+        var target = NodeTarget.Of(state, runtime.ServiceMode, store.Directory);
         var ips = Ips(target);
         var bridge = host.Bridge(target, out var link);
-        var routes = host.Routes(target, link);
+        var leases = host.Leases(target, store.Directory, out var leased);
+        var routes = host.Routes(target, link, leased);
         var iptables = await host.IptablesAsync(state, cancellationToken).ConfigureAwait(false);
         var dhcp = await host.DhcpAsync(state, cancellationToken).ConfigureAwait(false);
-        var cni = host.Cni();
-        var problems = StatusProblems.Find(ips, bridge, routes, iptables, dhcp, cni, cloud);
+        var cni = host.Cni(target.Spec.Backend);
+        var agent = Agent();
+        var problems = StatusProblems.Find(ips, bridge, routes, iptables, dhcp, cni, cloud, agent is not null);
         return new StatusReport(
             StatusReport.CurrentSchemaVersion,
             problems.Count == 0,
@@ -102,7 +104,9 @@ internal sealed class StatusOperation(
             cni,
             cloud,
             new StateSection(store.Path),
-            Agent());
+            agent,
+            leases,
+            StatusProblems.Notes(dhcp, agent is not null));
     }
 
     /// <summary>The agent serving this node, when its record names a live cocoon-net process.</summary>

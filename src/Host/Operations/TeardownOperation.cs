@@ -55,7 +55,7 @@ internal sealed class TeardownOperation(
             return ExitCodes.Success;
         }
 
-        var target = NodeTarget.Of(state, settings.ServiceMode);
+        var target = NodeTarget.Of(state, settings.ServiceMode, store.Directory);
         if (dryRun)
         {
             output.Line($"[dry-run] would teardown {state.Platform} networking for node {state.NodeName} (subnet {state.Subnet})");

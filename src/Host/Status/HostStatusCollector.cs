@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Engine;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
@@ -29,9 +30,12 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
         return new BridgeSection(HostSpec.Bridge, link is not null, link?.IsUp ?? false, present, expected);
     }
 
-    public RoutesSection Routes(NodeTarget target, LinkInfo? bridge)
+    /// <summary>The pool's routes via cni0; with the embedded server only <paramref name="leased"/> addresses are routed.</summary>
+    public RoutesSection Routes(NodeTarget target, LinkInfo? bridge, IReadOnlySet<IPAddress>? leased = null)
     {
-        var ips = target.Spec.Ips.ToHashSet();
+        var ips = target.Spec.Backend == DhcpBackend.Embedded
+            ? target.Spec.Ips.Where(ip => leased?.Contains(ip) == true).ToHashSet()
+            : target.Spec.Ips.ToHashSet();
         var present = bridge is null
             ? 0
             : kernel.ListRoutes(RouteConstants.TableMain)
@@ -68,6 +72,13 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
 
     public async Task<DhcpSection> DhcpAsync(PoolState state, CancellationToken cancellationToken)
     {
+        if (state.DhcpBackend == DhcpBackend.Embedded)
+        {
+            // The agent answers DHCP itself (its pid and the leases are the agent's and leases.json's sections).
+            return new DhcpSection(null, false, null, paths.DnsmasqConfigFile, File.Exists(paths.DnsmasqConfigFile),
+                paths.DnsmasqLeaseFile, 0, null, DhcpBackends.EmbeddedName);
+        }
+
         var (mode, pid) = state.Host.DhcpService switch
         {
             "process" => (DhcpMode.Process, await PidAsync("process", cancellationToken).ConfigureAwait(false)),
@@ -107,7 +118,47 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
         }
     }
 
-    public CniSection Cni() => new(paths.CniConfigFile, File.Exists(paths.CniConfigFile));
+    /// <summary>The conflist of <paramref name="backend"/> (each backend has its own network name and file).</summary>
+    public CniSection Cni(DhcpBackend backend = DhcpBackend.Dnsmasq)
+    {
+        var conflist = backend == DhcpBackend.Embedded ? paths.EmbeddedCniConfigFile : paths.CniConfigFile;
+        return new(conflist, File.Exists(conflist));
+    }
+
+    /// <summary>
+    /// leases.json and the control socket. Active leases are those of pool addresses that
+    /// have not expired; <paramref name="leased"/> is their set, for the routes' count.
+    /// </summary>
+    public LeasesSection Leases(NodeTarget target, string stateDirectory, out IReadOnlySet<IPAddress> leased)
+    {
+        var file = LeaseFile.PathIn(stateDirectory);
+        var pool = target.Spec.Ips.ToHashSet();
+        string? error = null;
+        var present = false;
+        leased = new HashSet<IPAddress>();
+        try
+        {
+            present = Posix.Lstat(file) != FileKind.Missing;
+            var now = time.GetUtcNow();
+            leased = LeaseFile.Read(file).Where(l => l.IsActive(now) && pool.Contains(l.Ip)).Select(l => l.Ip).ToHashSet();
+        }
+        catch (IOException e)
+        {
+            error = e.Message;
+        }
+
+        bool socket;
+        try
+        {
+            socket = Posix.Lstat(paths.ControlSocket) == FileKind.Socket;
+        }
+        catch (IOException)
+        {
+            socket = false;
+        }
+
+        return new LeasesSection(file, present, leased.Count, error, paths.ControlSocket, socket);
+    }
 
     /// <summary>Leases in dnsmasq's lease file ("expiry mac ip host client-id") that have not expired; 0 means infinite.</summary>
     private int ActiveLeases()

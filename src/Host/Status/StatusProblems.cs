@@ -1,3 +1,4 @@
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Text;
 
 namespace CocoonNet.Host.Status;
@@ -6,7 +7,8 @@ namespace CocoonNet.Host.Status;
 internal static class StatusProblems
 {
     public static IReadOnlyList<string> Find(
-        IpsSection ips, BridgeSection bridge, RoutesSection routes, IptablesSection iptables, DhcpSection dhcp, CniSection cni, CloudSection? cloud)
+        IpsSection ips, BridgeSection bridge, RoutesSection routes, IptablesSection iptables, DhcpSection dhcp, CniSection cni, CloudSection? cloud,
+        bool agentRunning = false)
     {
         var problems = new List<string>();
         if (ips.Count == 0)
@@ -45,7 +47,14 @@ internal static class StatusProblems
             problems.Add($"iptables: missing or unhooked {Plural.Noun(iptables.MissingChains.Count, "chain")} {string.Join(", ", iptables.MissingChains)}");
         }
 
-        if (dhcp.Mode is null)
+        if (dhcp.Backend == DhcpBackends.EmbeddedName)
+        {
+            if (!agentRunning)
+            {
+                problems.Add($"no DHCP is served on {bridge.Name} until the agent runs (--dhcp embedded): {StartAgent}");
+            }
+        }
+        else if (dhcp.Mode is null)
         {
             problems.Add("dnsmasq-cni is not running (and pool.json does not record how it runs): re-run init or adopt");
         }
@@ -54,7 +63,7 @@ internal static class StatusProblems
             problems.Add($"dnsmasq-cni is not running ({(dhcp.Mode == DhcpMode.Systemd ? "systemd" : "process")} mode)");
         }
 
-        if (!dhcp.ConfigPresent)
+        if (!dhcp.ConfigPresent && dhcp.Backend != DhcpBackends.EmbeddedName)
         {
             problems.Add($"dnsmasq config {dhcp.ConfigFile} is missing");
         }
@@ -77,4 +86,12 @@ internal static class StatusProblems
 
         return problems;
     }
+
+    /// <summary>Facts worth knowing that are not problems: with dnsmasq and no agent, the lease table others read is not kept.</summary>
+    public static IReadOnlyList<string> Notes(DhcpSection dhcp, bool agentRunning) =>
+        dhcp.Backend != DhcpBackends.EmbeddedName && !agentRunning
+            ? [$"leases.json and the control socket are kept only while the agent runs: {StartAgent}"]
+            : [];
+
+    private const string StartAgent = "systemctl enable --now cocoon-net, or run 'cocoon-net agent'";
 }

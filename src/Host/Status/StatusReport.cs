@@ -20,7 +20,9 @@ internal sealed record StatusReport(
     CniSection Cni,
     CloudSection? Cloud,
     StateSection State,
-    AgentSection? Agent = null)
+    AgentSection? Agent = null,
+    LeasesSection? Leases = null,
+    IReadOnlyList<string>? Notes = null)
 {
     public const int CurrentSchemaVersion = 1;
 }
@@ -83,7 +85,15 @@ internal sealed record DhcpSection(
     bool ConfigPresent,
     string LeaseFile,
     int ActiveLeases,
-    string? LogFile);
+    string? LogFile,
+    string Backend = Node.Leases.DhcpBackends.DnsmasqName);
+
+/// <summary>
+/// The lease table other programs read (vk-cocoon): <c>leases.json</c> and the agent's control socket, in both
+/// backends. <c>active</c> counts the pool's addresses whose lease has not expired; <c>error</c> says why the file
+/// could not be read (then <c>active</c> is 0).
+/// </summary>
+internal sealed record LeasesSection(string File, bool Present, int Active, string? Error, string ControlSocket, bool ControlSocketPresent);
 
 /// <summary>The CNI network definition the VMs' runtime reads.</summary>
 internal sealed record CniSection(string Conflist, bool Present);

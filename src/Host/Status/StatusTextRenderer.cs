@@ -31,11 +31,27 @@ internal static class StatusTextRenderer
         yield return Line("Routes", $"{report.Routes.Present}/{report.Routes.Expected}");
         var dhcp = report.Dhcp;
         var mode = dhcp.Mode switch { DhcpMode.Process => "process", DhcpMode.Systemd => "systemd", _ => null };
-        yield return Line("DHCP", dhcp.Pid is { } pid
-            ? $"running ({mode}, pid {pid})"
-            : $"not running{(mode is null ? "" : $" ({mode})")}");
-        yield return Line("Leases", dhcp.ActiveLeases.ToString(CultureInfo.InvariantCulture));
-        yield return Line("DHCP log", dhcp.LogFile ?? "systemd journal (journalctl -u dnsmasq-cni)");
+        yield return Line("DHCP server", dhcp.Backend);
+        if (dhcp.Backend == Node.Leases.DhcpBackends.EmbeddedName)
+        {
+            yield return Line("DHCP", report.Agent is { } server ? $"served by the agent (pid {server.Pid})" : "not served (no agent running)");
+        }
+        else
+        {
+            yield return Line("DHCP", dhcp.Pid is { } pid
+                ? $"running ({mode}, pid {pid})"
+                : $"not running{(mode is null ? "" : $" ({mode})")}");
+            yield return Line("Leases", dhcp.ActiveLeases.ToString(CultureInfo.InvariantCulture));
+            yield return Line("DHCP log", dhcp.LogFile ?? "systemd journal (journalctl -u dnsmasq-cni)");
+        }
+
+        if (report.Leases is { } leases)
+        {
+            yield return Line("Lease file", leases.Error is { } error
+                ? $"{leases.File} unreadable: {error}"
+                : $"{leases.File}: {(leases.Present ? $"{leases.Active} active" : "none")}");
+            yield return Line("Control", $"{leases.ControlSocket} {(leases.ControlSocketPresent ? "present" : "absent")}");
+        }
         var iptables = report.Iptables;
         yield return Line("Iptables", !iptables.Managed
             ? "not managed"
@@ -62,6 +78,11 @@ internal static class StatusTextRenderer
         foreach (var problem in report.Problems)
         {
             yield return Line("Problem", problem);
+        }
+
+        foreach (var note in report.Notes ?? [])
+        {
+            yield return Line("Note", note);
         }
     }
 

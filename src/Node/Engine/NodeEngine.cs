@@ -45,10 +45,10 @@ internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, I
 
     /// <summary>The target of <paramref name="state"/> with the uplinks the backend names for it recorded in the state.</summary>
     public static async Task<NodeTarget> ResolveUplinksAsync(
-        PoolState state, DhcpServiceMode serviceMode, IHostNetworkBackend backend, CancellationToken cancellationToken)
+        PoolState state, DhcpServiceMode serviceMode, string stateDirectory, IHostNetworkBackend backend, CancellationToken cancellationToken)
     {
-        var uplinks = await backend.ResolveUplinksAsync(NodeTarget.Of(state, serviceMode).Context, cancellationToken).ConfigureAwait(false);
-        return NodeTarget.Of(state with { SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null }, serviceMode);
+        var uplinks = await backend.ResolveUplinksAsync(NodeTarget.Of(state, serviceMode, stateDirectory).Context, cancellationToken).ConfigureAwait(false);
+        return NodeTarget.Of(state with { SecondaryNics = uplinks.Count > 0 ? [.. uplinks] : null }, serviceMode, stateDirectory);
     }
 
     /// <summary>

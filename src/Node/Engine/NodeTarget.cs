@@ -34,10 +34,11 @@ internal sealed record NodeTarget
     public HostWatch? Watch { get; private init; }
 
     /// <summary>
-    /// The target of <paramref name="state"/>, dnsmasq-cni run as <paramref name="serviceMode"/> says. A missing gateway
-    /// (older files) is the subnet's first host.
+    /// The target of <paramref name="state"/> (kept in <paramref name="stateDirectory"/>, where the embedded server's
+    /// leases.json lives too), dnsmasq-cni run as <paramref name="serviceMode"/> says. A missing gateway (older files) is
+    /// the subnet's first host.
     /// </summary>
-    public static NodeTarget Of(PoolState state, DhcpServiceMode serviceMode)
+    public static NodeTarget Of(PoolState state, DhcpServiceMode serviceMode, string stateDirectory)
     {
         var subnet = IPNetwork.Parse(state.Subnet);
         var gateway = IPAddress.TryParse(state.Gateway, out var g) ? g : Ipv4.FirstHost(subnet);
@@ -54,6 +55,7 @@ internal sealed record NodeTarget
         {
             Backend = state.DhcpBackend,
             LeaseTime = state.LeaseTime,
+            LeaseFile = Leases.LeaseFile.PathIn(stateDirectory),
         };
         var context = new HostContext
         {

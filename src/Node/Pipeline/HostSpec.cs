@@ -33,6 +33,12 @@ internal sealed record HostSpec(
     /// <summary>The lease time both backends give (option 51).</summary>
     public TimeSpan LeaseTime { get; init; } = State.PoolState.DefaultLeaseTime;
 
+    /// <summary>
+    /// The embedded server's <c>leases.json</c> (<c>&lt;state-dir&gt;/leases.json</c>): in embedded mode the routes step
+    /// routes only the addresses leased there. Null when the target has no state directory (a test's spec): no lease.
+    /// </summary>
+    public string? LeaseFile { get; init; }
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

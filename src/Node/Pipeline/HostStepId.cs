@@ -24,13 +24,19 @@ internal sealed class HostStepId
 
     public static readonly HostStepId Cni = new("cni", 7);
 
+    /// <summary>
+    /// Last of the steps, so teardown removes the lease table and the control socket first (before the directories).
+    /// Setup has nothing to do: the agent writes both.
+    /// </summary>
+    public static readonly HostStepId Leases = new("leases", 8);
+
     private HostStepId(string name, int order)
     {
         Name = name;
         Order = order;
     }
 
-    public static IReadOnlyList<HostStepId> All { get; } = [Prepare, Directories, Bridge, Sysctl, Routes, Iptables, Dhcp, Cni];
+    public static IReadOnlyList<HostStepId> All { get; } = [Prepare, Directories, Bridge, Sysctl, Routes, Iptables, Dhcp, Cni, Leases];
 
     public string Name { get; }
 

@@ -109,10 +109,12 @@ internal sealed record PoolState
         && (Cloud is null || Cloud.Count == 0)
         && Host == new HostFootprint();
 
-    /// <summary>The recorded DHCP backend (dnsmasq when none is recorded).</summary>
+    /// <summary>The recorded DHCP backend (dnsmasq when none is recorded); derived, not a key of the file.</summary>
+    [JsonIgnore]
     public Leases.DhcpBackend DhcpBackend => Leases.DhcpBackends.TryParse(Dhcp, out var backend) ? backend : Leases.DhcpBackend.Dnsmasq;
 
-    /// <summary>The recorded lease time, or the default.</summary>
+    /// <summary>The recorded lease time, or the default; derived, not a key of the file.</summary>
+    [JsonIgnore]
     public TimeSpan LeaseTime => LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultLeaseTime;
 
     /// <summary>24 h, as upstream's embedded server and its dnsmasq configuration give.</summary>

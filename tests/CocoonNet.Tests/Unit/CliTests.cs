@@ -85,6 +85,12 @@ public sealed class CliTests
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.1/24" }, "Error: --subnet 10.0.0.1/24 has host bits set; did you mean 10.0.0.0/24?\n")]
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--gateway", "10.0.0.010" }, "Error: --gateway 10.0.0.010 is not an IPv4 address\n")]
     [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--dns", "8.8.8.8,x" }, "Error: --dns entry \"x\" is not an IPv4 address (use a comma-separated list such as 8.8.8.8,1.1.1.1)\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--dhcp", "kea" }, "Error: --dhcp kea: use dnsmasq or embedded\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--lease-time", "soon" }, "Error: --lease-time soon: expected a duration such as 24h, 30m or 3600s\n")]
+    [InlineData(new[] { "init", "--node-name", "n", "--subnet", "10.0.0.0/24", "--lease-time", "60s" }, "Error: --lease-time 60s is out of range: use 2m (dnsmasq's shortest) to 365d\n")]
+    [InlineData(new[] { "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24", "--lease-time", "400d" }, "Error: --lease-time 400d is out of range: use 2m (dnsmasq's shortest) to 365d\n")]
+    [InlineData(new[] { "agent", "--dhcp", "embedded" }, "Error: --dhcp needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)\n")]
+    [InlineData(new[] { "agent", "--lease-time", "1h" }, "Error: --lease-time needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)\n")]
     public void Parse_problems_are_one_line_in_plain_words(string[] args, string expected)
     {
         var (exit, stdout, stderr) = Run(args);

@@ -95,4 +95,43 @@ public sealed class HostStatusCollectorTests : IDisposable
         Assert.Empty(unmanaged.MissingChains);
         await _iptables.ReceivedWithAnyArgs(1).SaveAsync(default);
     }
+
+    private static Node.Engine.NodeTarget Target(string? dhcp) => Node.Engine.NodeTarget.Of(
+        new PoolState { Subnet = "172.20.0.0/24", Ips = ["172.20.0.2", "172.20.0.3"], Dhcp = dhcp }, DhcpServiceMode.Process, "/unused");
+
+    [Fact]
+    public void Leases_json_counts_the_pools_unexpired_leases_and_the_socket_only_when_it_is_one()
+    {
+        var state = Path.Combine(_root, "state");
+        Directory.CreateDirectory(state);
+        var now = Now;
+        Node.Leases.LeaseFile.Write(Node.Leases.LeaseFile.PathIn(state),
+        [
+            new Node.Leases.Lease("02:00:00:00:00:01", System.Net.IPAddress.Parse("172.20.0.2"), now.AddMinutes(5)),
+            new Node.Leases.Lease("02:00:00:00:00:02", System.Net.IPAddress.Parse("172.20.0.3"), now.AddMinutes(-5)),
+            new Node.Leases.Lease("02:00:00:00:00:03", System.Net.IPAddress.Parse("10.1.1.1"), now.AddMinutes(5)),
+        ]);
+        Directory.CreateDirectory(_paths.RunDirectory);
+        File.WriteAllText(_paths.ControlSocket, "not a socket");
+
+        var leases = _collector.Leases(Target("embedded"), state, out var leased);
+        Assert.Equal(new LeasesSection(Node.Leases.LeaseFile.PathIn(state), true, 1, null, _paths.ControlSocket, false), leases);
+        Assert.Equal([System.Net.IPAddress.Parse("172.20.0.2")], leased);
+
+        File.WriteAllText(Node.Leases.LeaseFile.PathIn(state), "nonsense");
+        var unreadable = _collector.Leases(Target("embedded"), state, out _);
+        Assert.Equal(0, unreadable.Active);
+        Assert.StartsWith(Node.Leases.LeaseFile.PathIn(state) + " is not a lease file", unreadable.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Embedded_nodes_report_the_backend_and_their_own_conflist_without_asking_for_dnsmasq()
+    {
+        var dhcp = await _collector.DhcpAsync(new PoolState { Dhcp = "embedded", Host = new HostFootprint { DhcpService = "process" } }, default);
+        Assert.Equal("embedded", dhcp.Backend);
+        Assert.Null(dhcp.Mode);
+        await _process.DidNotReceiveWithAnyArgs().RunningPidAsync(default);
+        Assert.Equal(_paths.EmbeddedCniConfigFile, _collector.Cni(Node.Leases.DhcpBackend.Embedded).Conflist);
+        Assert.Equal(_paths.CniConfigFile, _collector.Cni().Conflist);
+    }
 }

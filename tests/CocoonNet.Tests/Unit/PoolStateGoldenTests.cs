@@ -107,6 +107,30 @@ public sealed class PoolStateGoldenTests
             Host = new HostFootprint { BridgeAddress = "", IptablesFingerprint = "", DhcpService = "" },
             UpdatedAt = At,
         },
+        ["pool-adopt-embedded"] = new()
+        {
+            Platform = "generic",
+            NodeName = "cocoon-pool",
+            Subnet = "172.20.0.0/24",
+            Gateway = "172.20.0.1",
+            PrimaryNic = "eth0",
+            Ips = ["172.20.0.2", "172.20.0.3"],
+            Mode = PoolState.ModeAdopt,
+            Plugin = "adopt",
+            PluginVersion = "1.0.0",
+            ManageIptables = true,
+            Dhcp = "embedded",
+            LeaseSeconds = 3600,
+            Host = new HostFootprint
+            {
+                BridgeCreated = true,
+                BridgeAddress = "172.20.0.1/24",
+                Iptables = true,
+                Files = ["/etc/cni/net.d/30-cocoon-dhcp.conflist"],
+                Directories = ["/etc/cni", "/etc/cni/net.d"],
+            },
+            UpdatedAt = At,
+        },
         ["pool-seed"] = new() { Platform = "gke", NodeName = "seed", Subnet = "172.20.1.0/24", Mode = PoolState.ModeInit, Ips = null, UpdatedAt = At.AddTicks(5000000) },
         ["pool-escaping"] = new()
         {

@@ -102,7 +102,7 @@ public sealed class PoolStateJsonTests
 
         // Every property, present and future: changing it alone must count as a change. A property of a
         // type this test does not know fails it until the test (and the type's equality) is thought about.
-        foreach (var property in typeof(PoolState).GetProperties().Where(p => p.Name != nameof(PoolState.UpdatedAt)))
+        foreach (var property in typeof(PoolState).GetProperties().Where(p => p.Name != nameof(PoolState.UpdatedAt) && p.CanWrite))
         {
             var changed = state with { };
             property.SetValue(changed, Different(property.PropertyType, property.GetValue(state)));
@@ -242,6 +242,8 @@ public sealed class PoolStateJsonTests
         Plugin = "volcengine",
         PluginVersion = "1.0.0",
         ManageIptables = true,
+        Dhcp = "embedded",
+        LeaseSeconds = 3600,
         Settings = StateMap.From(new Dictionary<string, string> { ["security-group-id"] = "sg-1" }),
         Cloud = StateMap.From(new Dictionary<string, string> { ["createdSubnet"] = "true" },
             new Dictionary<string, IReadOnlyList<string>> { ["list"] = ["a"] }),
@@ -263,6 +265,7 @@ public sealed class PoolStateJsonTests
     {
         _ when type == typeof(string) => (string?)value + "x",
         _ when type == typeof(bool) => !(bool)value!,
+        _ when type == typeof(int?) => ((int?)value ?? 0) + 1,
         _ when type == typeof(StringList) => ((StringList?)value ?? StringList.Empty).Append("x"),
         _ when type == typeof(StateMap) => StateMap.From(((StateMap?)value ?? StateMap.Empty).Append(new("x", "y"))),
         _ when type == typeof(HostFootprint) => new HostFootprint { BridgeCreated = true },

@@ -23,10 +23,14 @@ internal sealed class AgentMetrics : IAgentTelemetry
     private readonly Histogram _cloudRequestDuration;
     private readonly Gauge _drift;
     private readonly Gauge _buildInfo;
+    private readonly Counter _leaseTotal;
+    private readonly Gauge _poolAvailable;
+    private readonly Gauge _leaseActive;
     private readonly DnsmasqLeaseCounter _leases;
     private readonly ILogger _logger;
     private volatile IReadOnlySet<IPAddress>? _pool;
     private string? _leaseProblem;
+    private volatile Func<IDhcpLeaseStats?>? _leaseStats;
 
     public AgentMetrics(string leaseFile, TimeProvider time, ILogger? logger = null)
     {
@@ -57,6 +61,13 @@ internal sealed class AgentMetrics : IAgentTelemetry
         _drift = factory.CreateGauge("cocoon_net_drift", "1 while a component (host, cloud, dhcp) differs from what the node should be.", "component");
         _buildInfo = factory.CreateGauge("cocoon_net_build_info", "Always 1: the running cocoon-net and plugin versions.",
             "version", "plugin", "plugin_version");
+        // Upstream's three DHCP series, with its names and help texts, fed by the DHCP backend (IDhcpLeaseStats).
+        _leaseTotal = factory.CreateCounter("cocoon_net_dhcp_lease_total", "Number of DHCP lease grant attempts by result.", "result");
+        _poolAvailable = factory.CreateGauge("cocoon_net_dhcp_pool_available", "Number of unallocated IPs in the DHCP pool.");
+        _leaseActive = factory.CreateGauge("cocoon_net_dhcp_lease_active", "Number of active (unexpired) DHCP leases.");
+        // Both results from the start: a rate over a series that appears only at the first failure misses it.
+        _leaseTotal.WithLabels("ok");
+        _leaseTotal.WithLabels("failed");
 
         // An unreadable lease file keeps the last count: a scrape must not fail, nor report 0 leases it never saw.
         Registry.AddBeforeCollectCallback(() =>
@@ -75,12 +86,23 @@ internal sealed class AgentMetrics : IAgentTelemetry
             }
 
             _leaseProblem = problem;
+
+            if (_leaseStats?.Invoke() is { } stats)
+            {
+                _leaseTotal.WithLabels("ok").IncTo(stats.Ok);
+                _leaseTotal.WithLabels("failed").IncTo(stats.Failed);
+                _leaseActive.Set(stats.Active);
+                _poolAvailable.Set(stats.Available);
+            }
         });
     }
 
     /// <summary>The registry <c>/metrics</c> exports.</summary>
     public CollectorRegistry Registry { get; }
 
+
+    /// <summary>Where the DHCP series are read at each scrape: the backend serving the node then (none: they stay as they are).</summary>
+    public void DhcpLeaseStats(Func<IDhcpLeaseStats?> source) => _leaseStats = source;
 
     public void BuildInfo(string version, string plugin, string pluginVersion) =>
         _buildInfo.WithLabels(version, plugin, pluginVersion).Set(1);

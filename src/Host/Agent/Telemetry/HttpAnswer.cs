@@ -9,6 +9,11 @@ internal sealed record HttpAnswer(HttpStatusCode Status, byte[] Body, string Con
 {
     public const string TextType = "text/plain; charset=utf-8";
 
+    public const string JsonType = "application/json";
+
+    /// <summary>204: done, nothing to say.</summary>
+    public static HttpAnswer NoContent() => new(HttpStatusCode.NoContent, [], TextType);
+
     public static HttpAnswer Text(HttpStatusCode status, string text, string? allow = null) =>
         new(status, Encoding.UTF8.GetBytes(text), TextType, allow);
 
@@ -16,10 +21,15 @@ internal sealed record HttpAnswer(HttpStatusCode Status, byte[] Body, string Con
     public byte[] Head()
     {
         var head = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {(int)Status} {Reason(Status)}\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Content-Type: {ContentType}\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Content-Length: {Body.Length}\r\n")
-            .Append("Connection: close\r\n");
+            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {(int)Status} {Reason(Status)}\r\n");
+        // A 204 carries neither (RFC 9110 8.6: no Content-Length in a 204).
+        if (Status != HttpStatusCode.NoContent)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"Content-Type: {ContentType}\r\n")
+                .Append(CultureInfo.InvariantCulture, $"Content-Length: {Body.Length}\r\n");
+        }
+
+        head.Append("Connection: close\r\n");
         if (Allow is not null)
         {
             head.Append(CultureInfo.InvariantCulture, $"Allow: {Allow}\r\n");
@@ -31,6 +41,7 @@ internal sealed record HttpAnswer(HttpStatusCode Status, byte[] Body, string Con
     private static string Reason(HttpStatusCode status) => status switch
     {
         HttpStatusCode.OK => "OK",
+        HttpStatusCode.NoContent => "No Content",
         HttpStatusCode.BadRequest => "Bad Request",
         HttpStatusCode.NotFound => "Not Found",
         HttpStatusCode.MethodNotAllowed => "Method Not Allowed",

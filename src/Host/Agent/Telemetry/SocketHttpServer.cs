@@ -10,11 +10,17 @@ namespace CocoonNet.Host.Agent.Telemetry;
 /// a deadline for the head and one for the answer, a size cap on the head, and a cap on open connections (the
 /// oldest is closed to admit a new one). Hand-written because <see cref="HttpListener"/> has no connection cap and
 /// no settable header timeout on Linux, and Kestrel would bring the ASP.NET Core shared framework into a binary
-/// that is also the short-lived CLI, for three tiny read-only answers.
+/// that is also the short-lived CLI, for a few tiny answers. Listens on TCP (the endpoints' <see cref="ListenAddress"/>)
+/// or on a Unix socket (the lease control socket).
 /// </summary>
-internal sealed class SocketHttpServer(ListenAddress address, Func<HttpRequestHead, CancellationToken, Task<HttpAnswer>> answer, ILogger logger)
+internal sealed class SocketHttpServer(EndPoint endpoint, Func<HttpRequestHead, CancellationToken, Task<HttpAnswer>> answer, ILogger logger)
     : IDisposable
 {
+    public SocketHttpServer(ListenAddress address, Func<HttpRequestHead, CancellationToken, Task<HttpAnswer>> answer, ILogger logger)
+        : this(new IPEndPoint(address.Address, address.Port), answer, logger)
+    {
+    }
+
     private const int SolSocket = 1;
     private const int SoReuseAddr = 2;
     private readonly LinkedList<Connection> _open = new();
@@ -36,22 +42,33 @@ internal sealed class SocketHttpServer(ListenAddress address, Func<HttpRequestHe
         }
     }
 
-    /// <summary>Binds and listens; a <see cref="SocketException"/> says why it cannot (address in use, not local).</summary>
-    public void Start()
+    /// <summary>
+    /// Binds and listens; a <see cref="SocketException"/> says why it cannot (address in use, not local).
+    /// <paramref name="bound"/> runs between bind and listen, when no client can connect yet (a Unix socket's mode).
+    /// </summary>
+    public void Start(Action? bound = null)
     {
-        var socket = new Socket(address.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var unix = endpoint is UnixDomainSocketEndPoint;
+        var socket = unix
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            if (address.Address.AddressFamily == AddressFamily.InterNetworkV6)
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 socket.DualMode = true;
             }
 
             // SO_REUSEADDR alone: a restart must not wait for the last run's connections (closed by the server
             // first) to leave TIME_WAIT. Not SocketOptionName.ReuseAddress, which on Linux also sets SO_REUSEPORT
-            // and would let a second agent bind the same port.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            socket.Bind(new IPEndPoint(address.Address, address.Port));
+            // and would let a second agent bind the same port. (A Unix socket has no TIME_WAIT.)
+            if (!unix)
+            {
+                socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            }
+
+            socket.Bind(endpoint);
+            bound?.Invoke();
             socket.Listen(HttpLimits.Backlog);
         }
         catch

@@ -1,18 +1,30 @@
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
 /// <summary>
-/// The CNI conflist that plugs VM pods into cni0. Its IPAM is empty on purpose: guests take their address
-/// from dnsmasq, and a CNI "dhcp" IPAM would be a second DHCP client on the same port.
+/// The CNI conflist that plugs VM pods into cni0, one per DHCP backend: <c>30-dnsmasq-dhcp.conflist</c> (network
+/// <c>dnsmasq-dhcp</c>) or <c>30-cocoon-dhcp.conflist</c> (network <c>cocoon-dhcp</c>, upstream's newest name). Only
+/// one of ours at a time: the other backend's, when the footprint records it as ours, goes. Its IPAM is empty on
+/// purpose: guests take their address from the DHCP server on cni0, and a CNI "dhcp" IPAM would be a second DHCP
+/// client on the same port.
 /// </summary>
 internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 {
-    public const string Conflist = """
+    /// <summary>The dnsmasq backend's conflist, byte for byte what every earlier version wrote.</summary>
+    public static readonly string Conflist = ConflistFor(DhcpBackend.Dnsmasq);
+
+    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    public HostStepId Id => HostStepId.Cni;
+
+    /// <summary>The conflist of <paramref name="backend"/>: only the network name differs.</summary>
+    public static string ConflistFor(DhcpBackend backend) => $$"""
         {
           "cniVersion": "1.0.0",
-          "name": "dnsmasq-dhcp",
+          "name": "{{backend.Network()}}",
           "plugins": [
             {
               "type": "bridge",
@@ -26,56 +38,72 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 
         """;
 
-    public HostStepId Id => HostStepId.Cni;
+    /// <summary>Where <paramref name="backend"/>'s conflist lives.</summary>
+    public string PathOf(DhcpBackend backend) => backend == DhcpBackend.Embedded ? paths.EmbeddedCniConfigFile : paths.CniConfigFile;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
         var plan = new StepPlan(Id);
-        var path = paths.CniConfigFile;
-        if (AtomicFile.HasContent(path, Conflist))
+        var path = PathOf(spec.Backend);
+        var conflist = ConflistFor(spec.Backend);
+        if (!AtomicFile.HasContent(path, conflist))
         {
-            return Task.FromResult(plan);
+            var existed = File.Exists(path);
+            var directory = Path.GetDirectoryName(path)!;
+            plan.Add(
+                existed ? $"~ update {path}" : $"+ write {path}",
+                fp =>
+                {
+                    fp.ClaimDirectories(directory);
+                    if (!existed)
+                    {
+                        fp.RecordCreatedFile(path);
+                    }
+                },
+                _ =>
+                {
+                    Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+                    AtomicFile.Write(path, conflist, FileMode);
+                });
         }
 
-        var existed = File.Exists(path);
-        var directory = Path.GetDirectoryName(path)!;
-        plan.Add(
-            existed ? $"~ update {path}" : $"+ write {path}",
-            fp =>
-            {
-                fp.ClaimDirectories(directory);
-                if (!existed)
-                {
-                    fp.RecordCreatedFile(path);
-                }
-            },
-            _ =>
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                    | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
-                AtomicFile.Write(path, Conflist, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            });
+        // The other backend's conflist, when ours: two networks on cni0 would let the engine pick the wrong one.
+        var other = spec.Backend == DhcpBackend.Embedded ? DhcpBackend.Dnsmasq : DhcpBackend.Embedded;
+        PlanRemoval(plan, PathOf(other), footprint);
         return Task.FromResult(plan);
     }
 
     public Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
         var plan = new StepPlan(Id);
-        var path = paths.CniConfigFile;
-        if (footprint.Files.Contains(path) && !File.Exists(path))
+        foreach (var backend in new[] { DhcpBackend.Dnsmasq, DhcpBackend.Embedded })
         {
-            // Owned but gone: nothing to remove.
-            footprint.ForgetFile(path);
-        }
-        else if (footprint.Files.Contains(path))
-        {
-            plan.Add($"- remove {path}", null, fp =>
-            {
-                File.Delete(path);
-                fp.ForgetFile(path);
-            });
+            PlanRemoval(plan, PathOf(backend), footprint);
         }
 
         return Task.FromResult(plan);
+    }
+
+    /// <summary>Removes <paramref name="path"/> when the footprint records it as ours; one that is not is never touched.</summary>
+    private static void PlanRemoval(StepPlan plan, string path, HostFootprint footprint)
+    {
+        if (!footprint.Files.Contains(path))
+        {
+            return;
+        }
+
+        if (!File.Exists(path))
+        {
+            // Owned but gone: nothing to remove.
+            footprint.ForgetFile(path);
+            return;
+        }
+
+        plan.Add($"- remove {path}", null, fp =>
+        {
+            File.Delete(path);
+            fp.ForgetFile(path);
+        });
     }
 }

@@ -44,7 +44,7 @@ internal static class DnsmasqConfigRenderer
 
         foreach (var (first, last) in Ipv4.ContiguousRuns(spec.Ips))
         {
-            text.Append("dhcp-range=").Append(first).Append(',').Append(last).Append(',').Append(netmask).Append(",24h\n");
+            text.Append("dhcp-range=").Append(first).Append(',').Append(last).Append(',').Append(netmask).Append(',').Append(LeaseTime(spec.LeaseTime)).Append('\n');
         }
 
         text.Append("dhcp-option=option:router,").Append(spec.Gateway).Append('\n');
@@ -58,6 +58,18 @@ internal static class DnsmasqConfigRenderer
         text.Append("port=0\n");
         text.Append("log-dhcp\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// dnsmasq's lease-time form: whole hours as <c>24h</c> (the default's upstream spelling), else whole minutes as
+    /// <c>30m</c>, else seconds (a bare number).
+    /// </summary>
+    public static string LeaseTime(TimeSpan leaseTime)
+    {
+        var seconds = (long)leaseTime.TotalSeconds;
+        return seconds % 3600 == 0 ? $"{seconds / 3600}h"
+            : seconds % 60 == 0 ? $"{seconds / 60}m"
+            : seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static InvalidOperationException Refused(string why) =>

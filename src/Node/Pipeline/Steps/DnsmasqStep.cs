@@ -7,7 +7,9 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// <summary>
 /// The dnsmasq config on cni0 and the dnsmasq-cni service behind it. The service is (re)started only
 /// when it is not running or runs an older config: a stamp keeps a copy of the config it was started
-/// with, so a run that crashed between writing the config and restarting is caught by the next run.
+/// with, so a run that crashed between writing the config and restarting is caught by the next run. With the
+/// embedded DHCP backend none of it is wanted: setup removes what dnsmasq mode left (the teardown plan), so switching
+/// backends converges.
 /// </summary>
 internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHostStep
 {
@@ -19,6 +21,18 @@ internal sealed class DnsmasqStep(HostPaths paths, DhcpServices services) : IHos
 
     public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
+        if (spec.Backend == Leases.DhcpBackend.Embedded)
+        {
+            // The agent answers DHCP itself: a dnsmasq-cni of ours on cni0 would answer too.
+            var removal = await PlanTeardownAsync(spec, footprint, cancellationToken).ConfigureAwait(false);
+            if (!removal.IsEmpty)
+            {
+                removal.Notes.Add("--dhcp embedded: removing the dnsmasq-cni that cocoon-net ran before");
+            }
+
+            return removal;
+        }
+
         var plan = new StepPlan(Id);
         var config = DnsmasqConfigRenderer.Render(spec, paths.DnsmasqLeaseFile);
         var configFile = paths.DnsmasqConfigFile;

@@ -7,15 +7,18 @@ using CocoonNet.Node.State;
 namespace CocoonNet.Node.Pipeline.Steps;
 
 /// <summary>
-/// One <c>/32</c> route per pool IP via cni0, marked with cocoon-net's routing protocol id so re-runs
+/// One <c>/32</c> route per pool IP via cni0 (with the embedded DHCP backend: per pool IP leased in leases.json, as
+/// upstream's newest server routes only what it leased), marked with cocoon-net's routing protocol id so re-runs
 /// remove only stale routes of its own. Programmed in one netlink batch. Also removes, on every run, any
 /// route in table <c>local</c> inside the VM subnet on a device other than cni0: the kernel would take those
 /// addresses for the node's own and never forward to the VMs (GKE's newer guest agent adds one, protocol 66,
 /// for the alias range, and may add it again at any time). Such routes are not cocoon-net's: nothing to undo.
 /// Loopback's routes and the ones the kernel made for an address are never among them (see <see cref="ForeignLocalRoutes"/>).
 /// </summary>
-internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
+internal sealed class RouteStep(IKernelNetwork kernel, TimeProvider? time = null) : IHostStep
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public HostStepId Id => HostStepId.Routes;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
@@ -23,14 +26,20 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         var plan = new StepPlan(Id);
         var bridgeIndex = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge)?.Index ?? 0;
         var live = kernel.ListRoutes(RouteConstants.TableMain).Where(r => r.PrefixLength == 32).ToList();
-        var desired = spec.Ips.ToHashSet();
+        var routed = Routed(spec, live, out var note);
+        if (note is not null)
+        {
+            plan.Notes.Add(note);
+        }
+
+        var desired = routed.ToHashSet();
         var inPlace = live
             .Where(r => bridgeIndex != 0 && IsOurs(r) && r.OutputIndex == bridgeIndex && r.Scope == RouteConstants.ScopeLink
                         && r.Type == RouteConstants.TypeUnicast && r.Gateway is null)
             .Select(r => r.Destination)
             .ToHashSet();
         var foreign = live.Where(r => !IsOurs(r) && desired.Contains(r.Destination)).Select(r => r.Destination).ToHashSet();
-        var missing = spec.Ips.Where(ip => !inPlace.Contains(ip)).ToList();
+        var missing = routed.Where(ip => !inPlace.Contains(ip)).ToList();
         var stale = live.Where(r => IsOurs(r) && !desired.Contains(r.Destination)).ToList();
 
         var added = missing.Where(ip => !foreign.Contains(ip)).ToList();
@@ -69,6 +78,36 @@ internal sealed class RouteStep(IKernelNetwork kernel) : IHostStep
         // black-hole VM traffic: every run removes it, whoever added it.
         PlanForeignLocalRoutes(plan, spec, bridgeIndex);
         return Task.FromResult(plan);
+    }
+
+    /// <summary>
+    /// The pool IPs that get a route, in pool order: all of them with dnsmasq; with the embedded server those with an
+    /// active lease. A lease file that cannot be read changes nothing: the routes of ours already there stay, none is
+    /// added, and <paramref name="note"/> says why (the agent's server keeps its own routes meanwhile).
+    /// </summary>
+    private IReadOnlyList<IPAddress> Routed(HostSpec spec, IReadOnlyList<RouteInfo> live, out string? note)
+    {
+        note = null;
+        if (spec.Backend != Leases.DhcpBackend.Embedded)
+        {
+            return spec.Ips;
+        }
+
+        HashSet<IPAddress> leased;
+        try
+        {
+            var now = _time.GetUtcNow();
+            leased = spec.LeaseFile is null
+                ? []
+                : Leases.LeaseFile.Read(spec.LeaseFile).Where(l => l.IsActive(now)).Select(l => l.Ip).ToHashSet();
+        }
+        catch (IOException e)
+        {
+            note = $"keeping the /32 routes in place, adding none: {e.Message}";
+            leased = live.Where(IsOurs).Select(r => r.Destination).ToHashSet();
+        }
+
+        return spec.Ips.Where(leased.Contains).ToList();
     }
 
     /// <summary>

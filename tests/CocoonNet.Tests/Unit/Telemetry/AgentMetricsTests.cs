@@ -13,6 +13,7 @@ public sealed class AgentMetricsTests
         "cocoon_net_pool_ips", "cocoon_net_dhcp_leases", "cocoon_net_dhcp_leases_error", "cocoon_net_repairs_total", "cocoon_net_reconcile_duration_seconds",
         "cocoon_net_reconcile_errors_total", "cocoon_net_dhcp_restarts_total", "cocoon_net_cloud_requests_total",
         "cocoon_net_cloud_request_duration_seconds", "cocoon_net_drift", "cocoon_net_build_info",
+        "cocoon_net_dhcp_lease_total", "cocoon_net_dhcp_pool_available", "cocoon_net_dhcp_lease_active",
     ];
 
     /// <summary>What a running agent reports: a full reconcile, a failed repair, two route repairs, a DHCP restart, cloud drift.</summary>
