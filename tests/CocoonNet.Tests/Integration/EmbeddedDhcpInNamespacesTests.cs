@@ -143,7 +143,7 @@ public sealed class EmbeddedDhcpInNamespacesTests(EmbeddedDhcpNode node) : IClas
         node.AssertRoutesMatchLeases("after malformed datagrams");
     }
 
-    [PrivilegedFact]
+    [VkClientFact]
     public void Vk_cocoons_client_finds_a_vm_by_mac_and_releases_it_over_the_control_socket()
     {
         var mac = DhcpClients.TestMac(0x71);
@@ -152,18 +152,18 @@ public sealed class EmbeddedDhcpInNamespacesTests(EmbeddedDhcpNode node) : IClas
         Assert.NotNull(address);
 
         // vk-cocoon compares MACs case-insensitively: ask in upper case.
-        var lookup = VkCocoonCommand.Lookup(node.LeaseFilePath, mac.ToUpperInvariant());
+        var lookup = VkClient.Lookup(node.Sandbox.Node, node.LeaseFilePath, mac.ToUpperInvariant());
         Assert.True(lookup.ExitCode == 0 && lookup.Stdout.StartsWith(address + " ", StringComparison.Ordinal), lookup.ToString());
 
-        var release = VkCocoonCommand.Release(node.ControlSocket, mac);
+        var release = VkClient.Release(node.Sandbox.Node, node.ControlSocket, mac);
         Assert.True(release.ExitCode == 0 && release.Stdout.Trim() == "released", release.ToString());
         // Gone before the 204: no waiting.
         Assert.Null(node.LeaseOf(mac));
         Assert.DoesNotContain(address, EmbeddedDhcpNode.RouteAddresses(node.Sandbox));
-        Assert.Equal(3, VkCocoonCommand.Lookup(node.LeaseFilePath, mac).ExitCode);
+        Assert.Equal(3, VkClient.Lookup(node.Sandbox.Node, node.LeaseFilePath, mac).ExitCode);
 
         // 204 whether or not a lease existed.
-        Assert.Equal(0, VkCocoonCommand.Release(node.ControlSocket, mac).ExitCode);
+        Assert.Equal(0, VkClient.Release(node.Sandbox.Node, node.ControlSocket, mac).ExitCode);
         node.AssertRoutesMatchLeases("after vk-cocoon's release");
     }
 
