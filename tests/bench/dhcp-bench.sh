@@ -59,7 +59,7 @@ confined() {
 }
 cocoon() { ip netns exec "$ns" "$bin" "$@" >>"$root/cocoon-net.log" 2>&1 || { echo "cocoon-net $*: failed" >&2; tail -20 "$root/cocoon-net.log" >&2; exit 1; }; }
 start_agent() {
-  env ${unit_env[@]+"${unit_env[@]}"} ip netns exec "$ns" "$bin" agent >"$root/agent.log" 2>&1 &
+  env ${unit_env[@]+"${unit_env[@]}"} COCOON_NET_LOG_LEVEL=debug ip netns exec "$ns" "$bin" agent >"$root/agent.log" 2>&1 &
   agent_pid=$!
   for _ in $(seq 1 300); do
     if ip netns exec "$ns" busybox wget -qO- http://127.0.0.1:9092/readyz 2>/dev/null | grep -q ready; then return 0; fi
