@@ -35,6 +35,10 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
             using (var crashing = new AgentProcess(sandbox, [], NodeChecks.CrashAt(boundary)))
             {
                 crashing.WaitForReady();
+                // The reconcile queued at ready ends by rewriting agent.json. A kill inside that write leaves its temp file,
+                // which teardown keeps (younger than AtomicFile's 10 min): another matter than the lease writes tested
+                // here, so the exchange starts once that write is done.
+                Eventually(() => crashing.Output.Contains("full reconcile (all) in", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
                 // A hand-made exchange: no client retrying for seconds against a dead server.
                 if (DhcpPackets.Exchange(vm, Mac, TimeSpan.FromSeconds(3)) is not null)
                 {
