@@ -31,6 +31,11 @@ internal sealed class AdoptOperation(
             throw new UsageException(refusal);
         }
 
+        if (engine.BackendSwitchRefusal(previous, request.Dhcp ?? previous?.DhcpBackend ?? Node.Leases.DhcpBackend.Dnsmasq) is { } switchRefusal)
+        {
+            throw new UsageException(switchRefusal);
+        }
+
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(

@@ -37,6 +37,11 @@ internal sealed class InitOperation(
             throw new UsageException(refusal);
         }
 
+        if (engine.BackendSwitchRefusal(previous, request.Dhcp ?? previous?.DhcpBackend ?? Node.Leases.DhcpBackend.Dnsmasq) is { } switchRefusal)
+        {
+            throw new UsageException(switchRefusal);
+        }
+
         if (previous is { Mode: PoolState.ModeAdopt })
         {
             throw new UsageException($"{store.Path} records an adopted node; run 'cocoon-net teardown' before 'init'");

@@ -1,5 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
@@ -42,6 +43,29 @@ internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, I
     /// </summary>
     public string? SubnetRefusal(IPNetwork subnet, string source, PoolState? recorded) =>
         LiveSubnet.Refusal(kernel, subnet, source, recorded?.SecondaryNics);
+
+    /// <summary>
+    /// Null unless the run would switch the DHCP backend of a node whose bridge has VM ports, else the one-line refusal.
+    /// The switch renames the CNI network (dnsmasq-dhcp, cocoon-dhcp) and removes the other conflist, while the cocoon
+    /// engine keeps each VM's network name in its record and looks the conflist up by it at CNI DEL; and the new server
+    /// does not know the old one's leases, so a running VM's renewal could be refused. Checked before anything changes.
+    /// </summary>
+    public string? BackendSwitchRefusal(PoolState? previous, DhcpBackend backend)
+    {
+        if (previous is null || previous.DhcpBackend == backend)
+        {
+            return null;
+        }
+
+        var links = kernel.ListLinks();
+        var bridge = links.FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        var ports = bridge is null ? [] : links.Where(l => l.MasterIndex == bridge.Index).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
+        return ports.Count == 0
+            ? null
+            : $"--dhcp {backend.Name()}: {HostSpec.Bridge} has {Text.Plural.Of(ports.Count, "VM port")} ({string.Join(", ", ports.Take(5))}{(ports.Count > 5 ? ", ..." : "")}) "
+              + $"served by {previous.DhcpBackend.Name()} under the CNI network {previous.DhcpBackend.Network()}; move or stop those VMs first, "
+              + $"or run again without --dhcp to keep {previous.DhcpBackend.Name()}";
+    }
 
     /// <summary>The target of <paramref name="state"/> with the uplinks the backend names for it recorded in the state.</summary>
     public static async Task<NodeTarget> ResolveUplinksAsync(

@@ -14,6 +14,30 @@ public sealed class DhcpBackendSwitchInNamespacesTests
         ["adopt", "--node-name", "sandbox", "--subnet", "172.20.0.0/24", "--pool-size", "4", "--manage-iptables", "--service-manager", "process"];
 
     [PrivilegedFact]
+    public void A_switch_with_vm_ports_on_the_bridge_is_refused_before_anything_changes()
+    {
+        using var sandbox = new Sandbox();
+        var first = sandbox.CocoonNet(Adopt);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        sandbox.AddVm();
+        var poolJson = Path.Combine(sandbox.StateDirectory, "pool.json");
+        var before = File.ReadAllText(poolJson);
+
+        foreach (var extra in new[] { Array.Empty<string>(), ["--dry-run"] })
+        {
+            var refused = sandbox.CocoonNet([.. Adopt, "--dhcp", "embedded", .. extra]);
+            Assert.True(refused.ExitCode == 2, refused.ToString());
+            var error = Assert.Single(refused.Stderr.Split('\n'), l => l.StartsWith("Error:", StringComparison.Ordinal));
+            Assert.Contains("--dhcp embedded: cni0 has 1 VM port (", error, StringComparison.Ordinal);
+            Assert.Contains("served by dnsmasq under the CNI network dnsmasq-dhcp; move or stop those VMs first", error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, File.ReadAllText(poolJson));
+        Assert.NotNull(sandbox.DnsmasqPid());
+        Assert.True(sandbox.CocoonNet("teardown").ExitCode == 0);
+    }
+
+    [PrivilegedFact]
     public void Dnsmasq_to_embedded_and_back_converges_and_teardown_leaves_nothing()
     {
         using var sandbox = new Sandbox();
