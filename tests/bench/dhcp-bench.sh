@@ -109,8 +109,10 @@ plug "$vm" vmport
 dnsmasq_times=$(exchanges 01)
 
 echo "embedded (the same node, switched by adopt --dhcp embedded): $runs exchanges" >&2
+unplug "$vm"   # a switch is refused while VMs are plugged into cni0 (their CNI network and leases would change)
 cocoon adopt "${node[@]}" --dhcp embedded
 start_agent
+plug "$vm" vmport
 embedded_times=$(exchanges 02)
 stop_agent
 unplug "$vm"
