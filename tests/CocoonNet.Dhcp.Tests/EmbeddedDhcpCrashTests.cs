@@ -110,5 +110,5 @@ public sealed class EmbeddedDhcpCrashTests(ITestOutputHelper log)
     private static IReadOnlyList<Lease> Leases(Sandbox sandbox) =>
         LeaseFile.Read(LeaseFile.PathIn(sandbox.StateDirectory));
 
-    private static bool Eventually(Func<bool> condition, TimeSpan timeout) => AgentInNamespacesTests.Eventually(condition, timeout);
+    private static bool Eventually(Func<bool> condition, TimeSpan timeout) => EmbeddedDhcpNode.Eventually(condition, timeout);
 }

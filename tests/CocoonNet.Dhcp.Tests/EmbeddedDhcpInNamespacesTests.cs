@@ -1,6 +1,6 @@
 using System.Net;
 using CocoonNet.Tests.Support;
-using static CocoonNet.Tests.Integration.AgentInNamespacesTests;
+using static CocoonNet.Tests.Integration.EmbeddedDhcpNode;
 
 namespace CocoonNet.Tests.Integration;
 
