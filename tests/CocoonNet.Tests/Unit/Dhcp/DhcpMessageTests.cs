@@ -101,7 +101,9 @@ public sealed class DhcpMessageTests
     {
         var packet = DhcpPacket.Of(DhcpMessageType.Request, "52:54:00:ab:cd:ef", Ip(12), Server, Ip(12)) with
         {
-            Xid = 0xdeadbeef, Flags = 0x8000, Giaddr = IPAddress.Parse("10.9.0.1"),
+            Xid = 0xdeadbeef,
+            Flags = 0x8000,
+            Giaddr = IPAddress.Parse("10.9.0.1"),
         };
 
         var message = DhcpMessage.TryParse(packet.Build(), out var reason);
