@@ -2,6 +2,7 @@ using CocoonNet.Host.AgentProcess;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Operations;
+using CocoonNet.Node.Leases;
 using CocoonNet.Node.State;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -34,6 +35,9 @@ internal sealed class AgentLoop(
     public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long READY=1 waits for the embedded DHCP server to listen.</summary>
+    private static readonly TimeSpan EmbeddedDhcpWait = TimeSpan.FromSeconds(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -98,6 +102,14 @@ internal sealed class AgentLoop(
             // A change made between the first reconcile and the subscription raised no event: one more full
             // reconcile (a no-op when nothing changed) closes that gap.
             queue.Add(AgentTrigger.Full());
+            // On an embedded node, READY=1 waits (briefly) for the DHCP server to listen: a VM started on "ready" must
+            // not lose its first DISCOVER. A server that cannot listen keeps /readyz at 503 with why, not systemd waiting.
+            if (state.DhcpBackend == DhcpBackend.Embedded)
+            {
+                await status.EmbeddedDhcpServing.WaitAsync(EmbeddedDhcpWait, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+
             status.Watched();
             notifier.Notify(ServiceState.Ready);
             logger.Ready();

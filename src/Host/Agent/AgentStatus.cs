@@ -27,6 +27,8 @@ internal sealed class AgentStatus(
     // Why DHCP is down (process mode: dnsmasq exited and is not back yet, or in restart backoff); empty when it serves.
     private volatile string _dhcpDown = "";
     private volatile string _controlSocket = "";
+    private volatile string _embeddedDown = "";
+    private volatile TaskCompletionSource _embeddedServing = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Set once the drift watch has subscribed: before, a change to the node would go unseen until the next resync.
     private volatile bool _watched;
@@ -101,6 +103,28 @@ internal sealed class AgentStatus(
         UpdateHealth();
     }
 
+    /// <summary>
+    /// The embedded DHCP server is not answering yet (with why), or answers (null); also null when the node's DHCP is not
+    /// the embedded server. Kept apart from <see cref="Dhcp"/>, which the dnsmasq supervision sets.
+    /// </summary>
+    public void EmbeddedDhcp(string? down)
+    {
+        if (down is null)
+        {
+            _embeddedServing.TrySetResult();
+        }
+        else if (_embeddedServing.Task.IsCompleted)
+        {
+            _embeddedServing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _embeddedDown = down is null ? "" : $"{AgentHealth.DhcpDown}: {down}";
+        UpdateHealth();
+    }
+
+    /// <summary>Completes once the embedded DHCP server listens (again, after it could not).</summary>
+    public Task EmbeddedDhcpServing => _embeddedServing.Task;
+
     /// <summary>The lease control socket cannot be served (with why), or serves again (null).</summary>
     public void ControlSocket(string? problem)
     {
@@ -167,6 +191,7 @@ internal sealed class AgentStatus(
         {
             var record = Record;
             health.Set(_dhcpDown.Length > 0 ? _dhcpDown
+                : _embeddedDown.Length > 0 ? _embeddedDown
                 : record.LastReconcile is { Ok: false } last ? $"last {last.Kind} reconcile failed: {last.Error}"
                 : _held.Length > 0 ? _held
                 : _controlSocket.Length > 0 ? _controlSocket

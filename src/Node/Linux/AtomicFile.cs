@@ -91,6 +91,16 @@ internal static class AtomicFile
     /// Temp files of this target left by a run killed between create and rename. Only old ones: a younger
     /// one may belong to a run writing right now (another state dir's run writing the same config file).
     /// </summary>
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one of this class's temporary files (<c>.&lt;name&gt;.&lt;16 hex&gt;.tmp</c>): what a
+    /// write killed between create and rename leaves. Teardown removes them with the directory they are in.
+    /// </summary>
+    public static bool IsTemporary(string fileName) =>
+        fileName.Length > 22 && fileName[0] == '.' && fileName.EndsWith(".tmp", StringComparison.Ordinal)
+        && fileName[^21] == '.' && !fileName.AsSpan(fileName.Length - 20, 16).ContainsAnyExcept(LowerHex);
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private static void RemoveStaleTemps(string directory, string name)
     {
         var cutoff = TimeProvider.System.GetUtcNow().UtcDateTime - StaleTempAge;

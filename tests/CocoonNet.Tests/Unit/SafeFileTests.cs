@@ -16,6 +16,17 @@ namespace CocoonNet.Tests.Unit;
 /// </summary>
 public sealed class SafeFileTests : IDisposable
 {
+    [Theory]
+    [InlineData(".agent.json.0123456789abcdef.tmp", true)]
+    [InlineData(".leases.json.fedcba9876543210.tmp", true)]
+    [InlineData(".agent.json.0123456789ABCDEF.tmp", false)]
+    [InlineData(".agent.json.0123456789abcde.tmp", false)]
+    [InlineData("agent.json.0123456789abcdef.tmp", false)]
+    [InlineData(".0123456789abcdef.tmp", false)]
+    [InlineData("agent.json", false)]
+    public void Atomic_writes_temporary_files_are_recognised_by_their_name_alone(string name, bool temporary) =>
+        Assert.Equal(temporary, AtomicFile.IsTemporary(name));
+
     private const UnixFileMode Mode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
     private readonly string _dir = Directory.CreateTempSubdirectory("cocoon-safefile-").FullName;
     private readonly string _outside;

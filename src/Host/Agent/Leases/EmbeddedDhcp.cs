@@ -19,7 +19,9 @@ internal sealed class EmbeddedDhcp : IDisposable
     private readonly NetlinkKernelNetwork? ownedKernel;
     private readonly EmbeddedDhcpServer server;
 
-    public EmbeddedDhcp(NodeTarget target, string stateDirectory, TimeProvider time, ILoggerFactory loggers, IKernelNetwork? kernel = null)
+    // serving: told null once the server listens on cni0, and why not while it cannot (the agent's readiness).
+    public EmbeddedDhcp(
+        NodeTarget target, string stateDirectory, TimeProvider time, ILoggerFactory loggers, Action<string?> serving, IKernelNetwork? kernel = null)
     {
         if (kernel is null)
         {
@@ -32,7 +34,7 @@ internal sealed class EmbeddedDhcp : IDisposable
         JournalPath = LeaseFile.PathIn(stateDirectory);
         Core = new DhcpServerCore(
             SettingsOf(target.Spec), new KernelLeaseRoutes(kernel, HostSpec.Bridge), new LeaseFileJournal(JournalPath, save => CrashPoints.Around(LeaseFileJournal.CrashPoint, save)), time, logger);
-        server = new EmbeddedDhcpServer(Core, HostSpec.Bridge, time, logger);
+        server = new EmbeddedDhcpServer(Core, HostSpec.Bridge, time, logger) { Serving = serving };
     }
 
     public DhcpServerCore Core { get; }

@@ -19,6 +19,7 @@ namespace CocoonNet.Host.Agent.Leases;
 internal sealed class EmbeddedDhcpHost(
     NodeChanges changes,
     AgentOptions options,
+    AgentStatus status,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService, ILeaseService, IDhcpLeaseStats
 {
@@ -52,7 +53,8 @@ internal sealed class EmbeddedDhcpHost(
             }
 
             // Serves this node until the node is no longer an embedded one; a new pool of the same node reconfigures it.
-            using var server = new EmbeddedDhcp(target, options.StateDirectory, time, loggers);
+            status.EmbeddedDhcp("the embedded DHCP server is starting");
+            using var server = new EmbeddedDhcp(target, options.StateDirectory, time, loggers, status.EmbeddedDhcp);
             using var serving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var running = server.RunAsync(serving.Token);
             _server = server;
@@ -75,6 +77,7 @@ internal sealed class EmbeddedDhcpHost(
             finally
             {
                 _server = null;
+                status.EmbeddedDhcp(null);
                 await serving.CancelAsync().ConfigureAwait(false);
                 await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

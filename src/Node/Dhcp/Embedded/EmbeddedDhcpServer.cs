@@ -34,6 +34,9 @@ internal sealed partial class EmbeddedDhcpServer(
 
     public DhcpServerCore Core => core;
 
+    /// <summary>Told null once the socket listens, and why not when it cannot (for the agent's readiness).</summary>
+    public Action<string?> Serving { get; init; } = _ => { };
+
     /// <summary>Serves on <c>device</c> until <paramref name="cancellationToken"/> is cancelled, reopening as the device comes and goes.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -55,6 +58,7 @@ internal sealed partial class EmbeddedDhcpServer(
                     if (!waiting)
                     {
                         logger.DeviceUnusable(device, e.Message);
+                        Serving($"cannot listen on {device} port {ServerPort}: {e.Message}");
                         waiting = true;
                     }
 
@@ -66,6 +70,7 @@ internal sealed partial class EmbeddedDhcpServer(
                 using (socket)
                 {
                     logger.Listening(device);
+                    Serving(null);
                     await ServeUntilMovedAsync(socket, index, cancellationToken).ConfigureAwait(false);
                 }
 

@@ -7,7 +7,8 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// The directories cocoon-net created (claimed by the steps that needed them, before mkdir). Setup has
 /// nothing of its own to do; teardown runs this step last and removes a recorded directory only when it
 /// is empty and not a mount point. One it did not create is never touched, and one that is not empty,
-/// is a mount point (a hostPath volume, say) or is busy is left where it is and forgotten.
+/// is a mount point (a hostPath volume, say) or is busy is left where it is and forgotten. Temporary files of
+/// <see cref="AtomicFile"/> (a write killed before its rename) count as cocoon-net's and go with their directory.
 /// </summary>
 internal sealed class DirectoryStep : IHostStep
 {
@@ -40,7 +41,9 @@ internal sealed class DirectoryStep : IHostStep
                 continue;
             }
 
-            var foreign = Directory.EnumerateFileSystemEntries(directory).Where(e => !removed.Contains(e)).ToList();
+            // A write of cocoon-net's killed before its rename leaves a temporary file: it goes with the directory.
+            var temporary = Directory.EnumerateFiles(directory).Where(f => AtomicFile.IsTemporary(Path.GetFileName(f))).ToList();
+            var foreign = Directory.EnumerateFileSystemEntries(directory).Where(e => !removed.Contains(e) && !temporary.Contains(e)).ToList();
             if (foreign.Count > 0)
             {
                 plan.Notes.Add($"keeping {directory}: not empty ({Path.GetFileName(foreign[0])}{(foreign.Count > 1 ? ", ..." : "")})");
@@ -53,6 +56,11 @@ internal sealed class DirectoryStep : IHostStep
             {
                 try
                 {
+                    foreach (var file in temporary.Where(f => Posix.Lstat(f) == FileKind.Regular))
+                    {
+                        Posix.Unlink(file);
+                    }
+
                     Directory.Delete(directory);
                 }
                 catch (DirectoryNotFoundException)
