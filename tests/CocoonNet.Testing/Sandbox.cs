@@ -108,7 +108,7 @@ internal sealed partial class Sandbox : IDisposable
         }
     }
 
-    /// <summary>Asks for an address by DHCP (busybox udhcpc) and returns the one obtained, or null.</summary>
+    /// <summary>Asks for an address by DHCP (busybox udhcpc, confined) and returns the one obtained, or null.</summary>
     public string? Dhcp(string vm)
     {
         var script = Path.Combine(Root, "udhcpc.sh");
@@ -125,7 +125,10 @@ internal sealed partial class Sandbox : IDisposable
 
             """);
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var result = Shell.Run("ip", ["netns", "exec", vm, "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "1", "-s", script],
+        // Confined like every real client (DhcpClients): private mount and UTS namespaces, so nothing it runs can reach
+        // the machine's resolv.conf or hostname; the script is ours and only configures eth0.
+        var result = Shell.Run("ip", ["netns", "exec", vm, "unshare", "-m", "-u", "--propagation", "private",
+                "busybox", "udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "1", "-s", script],
             timeout: TimeSpan.FromSeconds(40));
         if (result.ExitCode != 0)
         {

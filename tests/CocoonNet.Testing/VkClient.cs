@@ -19,7 +19,7 @@ internal static class VkClient
     {
         if (Source() is null)
         {
-            return $"vk-cocoon's client source is not found (shared/thirdparty/vkcocoon beside the repository, or {SourceVariable})";
+            return $"vk-cocoon's client source is not found (shared/thirdparty/vkcocoon beside the repository or its local origin, or {SourceVariable})";
         }
 
         return OnPath("go") ? null : "go is not installed (apt-get install golang-go)";
@@ -61,8 +61,15 @@ internal static class VkClient
             return Directory.Exists(configured) ? configured : null;
         }
 
-        // ../shared/thirdparty/vkcocoon from the repository, or from any directory above it (a git worktree).
-        for (var dir = TestEnvironment.RepositoryRoot; dir is not null; dir = Path.GetDirectoryName(dir))
+        // ../shared/thirdparty/vkcocoon from the repository, or from any directory above it (a git worktree); then the
+        // same from the repository this one was cloned from, when that is a local path (a clean clone made elsewhere,
+        // as CI makes one).
+        return Above(TestEnvironment.RepositoryRoot) ?? Above(LocalOrigin());
+    }
+
+    private static string? Above(string? start)
+    {
+        for (var dir = start; dir is not null; dir = Path.GetDirectoryName(dir))
         {
             var candidate = Path.Combine(dir, "shared", "thirdparty", "vkcocoon");
             if (File.Exists(Path.Combine(candidate, "go.mod")))
@@ -72,6 +79,15 @@ internal static class VkClient
         }
 
         return null;
+    }
+
+    /// <summary>The clone's origin when it is a directory on this machine, else null.</summary>
+    private static string? LocalOrigin()
+    {
+        var origin = Shell.Run("git", ["-C", TestEnvironment.RepositoryRoot, "remote", "get-url", "origin"]);
+        var url = origin.ExitCode == 0 ? origin.Stdout.Trim() : "";
+        url = url.StartsWith("file://", StringComparison.Ordinal) ? url["file://".Length..] : url;
+        return Path.IsPathFullyQualified(url) && Directory.Exists(url) ? Path.GetFullPath(url) : null;
     }
 
     private static bool OnPath(string tool) =>
