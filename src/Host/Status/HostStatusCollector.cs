@@ -160,24 +160,17 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
         return new LeasesSection(file, present, leased.Count, error, paths.ControlSocket, socket);
     }
 
-    /// <summary>Leases in dnsmasq's lease file ("expiry mac ip host client-id") that have not expired; 0 means infinite.</summary>
+    /// <summary>Leases in dnsmasq's lease file that have not expired (read by its one reader, never through a link).</summary>
     private int ActiveLeases()
     {
-        string[] lines;
         try
         {
-            lines = File.ReadAllLines(paths.DnsmasqLeaseFile);
+            var now = time.GetUtcNow().ToUnixTimeSeconds();
+            return DnsmasqLeaseTable.Read(paths.DnsmasqLeaseFile).Count(l => l.IsActive(now));
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return 0;
         }
-
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        return lines.Count(line =>
-            line.Split(' ') is [var expiry, _, var ip, ..]
-            && IPAddress.TryParse(ip, out _)
-            && long.TryParse(expiry, NumberStyles.None, CultureInfo.InvariantCulture, out var at)
-            && (at == 0 || at > now));
     }
 }

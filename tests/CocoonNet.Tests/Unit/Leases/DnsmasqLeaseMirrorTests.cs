@@ -1,3 +1,4 @@
+using CocoonNet.Node.Dhcp;
 using System.Net;
 using CocoonNet.Host.Agent.Leases;
 using CocoonNet.Node.Leases;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using CocoonNet.Node.Linux;
 
-namespace CocoonNet.Host.Agent.Leases;
+namespace CocoonNet.Node.Dhcp;
 
 /// <summary>One line of dnsmasq's lease file: expiry in Unix seconds (<c>0</c>: never), the MAC as dnsmasq wrote it, the address.</summary>
 internal sealed record DnsmasqLease(long Expiry, string Mac, IPAddress Ip)
@@ -17,7 +17,7 @@ internal sealed record DnsmasqLease(long Expiry, string Mac, IPAddress Ip)
 /// <summary>
 /// dnsmasq's lease file: each line <c>expiry mac ip hostname clientid</c>. dnsmasq rewrites it whole after each
 /// change, so one read sees one consistent version. Read by the safe-file rules (no link followed, never blocking on a
-/// FIFO, size capped): it is read on every scrape and every second by the lease mirror, and whatever sits at that path
+/// FIFO, size capped): it is read on every scrape, every second by the agent's lease mirror and by status, and whatever sits at that path
 /// must not hang or swell the agent.
 /// </summary>
 internal static class DnsmasqLeaseTable
