@@ -56,6 +56,11 @@ internal sealed record NodeTarget
             Backend = state.DhcpBackend,
             LeaseTime = state.LeaseTime,
             LeaseFile = Leases.LeaseFile.PathIn(stateDirectory),
+            VmIsolation = state.IsolatesVms,
+            AntiSpoofing = state.ChecksSpoofing,
+            DropInternalAccess = state.DropInternalAccess ?? false,
+            DropCidrs = (state.DropCidrs ?? []).Select(IPNetwork.Parse).ToList(),
+            MtuOverride = state.Mtu,
         };
         var context = new HostContext
         {

@@ -39,6 +39,26 @@ internal sealed record HostSpec(
     /// </summary>
     public string? LeaseFile { get; init; }
 
+    /// <summary>
+    /// Same-node isolation (<c>--vm-isolation</c>): every VM port on cni0 carries BR_ISOLATED, and routed traffic from
+    /// cni0 back into cni0 is dropped.
+    /// </summary>
+    public bool VmIsolation { get; init; } = true;
+
+    /// <summary>Anti-spoofing (<c>--anti-spoofing</c>): VM ports send only from their leased MAC and address (nftables <c>bridge cocoon</c>).</summary>
+    public bool AntiSpoofing { get; init; } = true;
+
+    /// <summary><c>--drop-internal-access</c>: VMs' routed traffic to <see cref="Subnet"/> is dropped.</summary>
+    public bool DropInternalAccess { get; init; }
+
+    /// <summary><c>--drop-cidr</c>: ranges VMs' routed traffic may not reach, canonical, in the order given.</summary>
+    public IReadOnlyList<IPNetwork> DropCidrs { get; init; } = [];
+
+    /// <summary>
+    /// The MTU recorded by <c>--mtu</c>, or null when cni0 follows the primary NIC's MTU (read live when planning).
+    /// </summary>
+    public int? MtuOverride { get; init; }
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

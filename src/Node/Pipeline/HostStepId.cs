@@ -25,10 +25,16 @@ internal sealed class HostStepId
     public static readonly HostStepId Cni = new("cni", 7);
 
     /// <summary>
-    /// Last of the steps, so teardown removes the lease table and the control socket first (before the directories).
+    /// After the DHCP server and the conflist, so teardown removes the lease table and the control socket first (before the directories).
     /// Setup has nothing to do: the agent writes both.
     /// </summary>
     public static readonly HostStepId Leases = new("leases", 8);
+
+    /// <summary>
+    /// VM port security, the nftables table <c>bridge cocoon</c> (anti-spoofing): last, so its lease set is seeded from
+    /// a DHCP server already in place, and teardown lifts the enforcement before anything else goes.
+    /// </summary>
+    public static readonly HostStepId PortSecurity = new("portsec", 9);
 
     private HostStepId(string name, int order)
     {
@@ -36,7 +42,7 @@ internal sealed class HostStepId
         Order = order;
     }
 
-    public static IReadOnlyList<HostStepId> All { get; } = [Prepare, Directories, Bridge, Sysctl, Routes, Iptables, Dhcp, Cni, Leases];
+    public static IReadOnlyList<HostStepId> All { get; } = [Prepare, Directories, Bridge, Sysctl, Routes, Iptables, Dhcp, Cni, Leases, PortSecurity];
 
     public string Name { get; }
 

@@ -54,6 +54,17 @@ internal sealed record PoolState
     [JsonPropertyName("dnsServers")]
     public StringList? DnsServers { get; init; }
 
+    /// <summary>
+    /// <c>--drop-internal-access</c>: VMs' routed traffic to the node's own VM subnet is dropped. Upstream's key and
+    /// place; omitted when false.
+    /// </summary>
+    [JsonPropertyName("dropInternalAccess")]
+    public bool? DropInternalAccess { get; init; }
+
+    /// <summary><c>--drop-cidr</c>, canonical (network/prefix), in the order given: ranges VMs' routed traffic may not reach. Upstream's key; omitted when empty.</summary>
+    [JsonPropertyName("dropCIDRs")]
+    public StringList? DropCidrs { get; init; }
+
     /// <summary><c>init</c> or <c>adopt</c>: adopted nodes never reach the cloud on teardown.</summary>
     [JsonPropertyName("mode")]
     public string Mode { get; init => field = value ?? ""; } = "";
@@ -84,6 +95,18 @@ internal sealed record PoolState
     /// <summary>The DHCP lease time in seconds (<c>--lease-time</c>); omitted for the default (24 h).</summary>
     [JsonPropertyName("leaseSeconds")]
     public int? LeaseSeconds { get; init; }
+
+    /// <summary><c>--vm-isolation</c>: false when VM ports on cni0 may reach each other; omitted when true (the default).</summary>
+    [JsonPropertyName("vmIsolation")]
+    public bool? VmIsolation { get; init; }
+
+    /// <summary><c>--anti-spoofing</c>: false when VM ports may send from any MAC and address; omitted when true (the default).</summary>
+    [JsonPropertyName("antiSpoofing")]
+    public bool? AntiSpoofing { get; init; }
+
+    /// <summary><c>--mtu</c>: the MTU of cni0 and its VMs when given; omitted when it follows the primary NIC's.</summary>
+    [JsonPropertyName("mtu")]
+    public int? Mtu { get; init; }
 
     /// <summary>Provider-private resource facts: strings or lists of strings by key.</summary>
     [JsonPropertyName("cloud")]
@@ -116,6 +139,19 @@ internal sealed record PoolState
     /// <summary>The recorded lease time, or the default; derived, not a key of the file.</summary>
     [JsonIgnore]
     public TimeSpan LeaseTime => LeaseSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultLeaseTime;
+
+    /// <summary>The recorded VM isolation choice (on unless recorded off); derived, not a key of the file.</summary>
+    [JsonIgnore]
+    public bool IsolatesVms => VmIsolation ?? true;
+
+    /// <summary>The recorded anti-spoofing choice (on unless recorded off); derived, not a key of the file.</summary>
+    [JsonIgnore]
+    public bool ChecksSpoofing => AntiSpoofing ?? true;
+
+    /// <summary>The smallest and largest <c>--mtu</c>: IPv4's minimum datagram every host must take, and jumbo frames.</summary>
+    public const int MinMtu = 576;
+
+    public const int MaxMtu = 9000;
 
     /// <summary>24 h, as upstream's embedded server and its dnsmasq configuration give.</summary>
     public static readonly TimeSpan DefaultLeaseTime = TimeSpan.FromHours(24);

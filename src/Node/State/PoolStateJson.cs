@@ -20,7 +20,7 @@ internal static class PoolStateJson
     internal static readonly IReadOnlySet<string> OmittedWhenEmpty = new HashSet<string>(StringComparer.Ordinal)
     {
         "primaryNIC", "secondaryNICs", "eniIDs", "subnetID", "aliasRangeName", "dnsServers", "plugin", "pluginVersion",
-        "settings", "dhcp", "leaseSeconds", "cloud", "bridgeAddress", "iptablesFingerprint", "dhcpService", "directories",
+        "dropInternalAccess", "dropCIDRs", "settings", "dhcp", "leaseSeconds", "vmIsolation", "antiSpoofing", "mtu", "cloud", "bridgeAddress", "iptablesFingerprint", "dhcpService", "directories",
     };
 
     private static readonly JsonSerializerOptions Options = new(PoolStateJsonContext.Default.Options)

@@ -80,10 +80,21 @@ internal static class PoolStateRules
             ?? (state.LeaseSeconds is null or (>= PoolState.MinLeaseSeconds and <= PoolState.MaxLeaseSeconds)
                 ? null
                 : $"field \"leaseSeconds\" is {state.LeaseSeconds}, not a lease time between {PoolState.MinLeaseSeconds} seconds and a year")
+            ?? Each("dropCIDRs", state.DropCidrs, DropCidr)
+            ?? (state.Mtu is null or (>= PoolState.MinMtu and <= PoolState.MaxMtu)
+                ? null
+                : $"field \"mtu\" is {state.Mtu}, not an MTU between {PoolState.MinMtu} and {PoolState.MaxMtu}")
             ?? Settings(state.Settings)
             ?? Cloud(state.Cloud)
             ?? Host(state.Host);
     }
+
+    /// <summary>A recorded drop range: IPv4 network/prefix in canonical form, as <c>--drop-cidr</c> records it.</summary>
+    private static string? DropCidr(string text) =>
+        IPNetwork.TryParse(text, out var network) && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            && network.ToString() == text
+            ? null
+            : Bad("dropCIDRs", text, "is not an IPv4 network in network/prefix form");
 
     private static string? Ips(StringList? ips, AddressPool pool)
     {
