@@ -162,8 +162,9 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	@# acl: setfacl, with which the plugin permission tests grant another user write by ACL.
 	@# strace: the agent test that proves a repair opens no state, lock or plugin file.
 	@# dhcp_release (dnsmasq-utils): the control socket frees dnsmasq leases; dhclient, dhcpcd: real clients of the
-	@# embedded server; go: builds vk-cocoon's lease client for the tests.
-	@need=""; for c in dnsmasq:dnsmasq-base dhcp_release:dnsmasq-utils dhclient:isc-dhcp-client dhcpcd:dhcpcd-base go:golang-go iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
+	@# embedded server; go: builds vk-cocoon's lease client for the tests. nft (nftables): the anti-spoofing table;
+	@# iperf3: make bench's throughput; /usr/lib/cni/bridge (containernetworking-plugins): the isolation tests' VMs.
+	@need=""; test -x /usr/lib/cni/bridge || need=" containernetworking-plugins"; for c in nft:nftables iperf3:iperf3 dnsmasq:dnsmasq-base dhcp_release:dnsmasq-utils dhclient:isc-dhcp-client dhcpcd:dhcpcd-base go:golang-go iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
 	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
