@@ -54,4 +54,16 @@ public sealed class IsolationGoldenTests
         Assert.Equal((false, false, true, 1400), (target.Spec.VmIsolation, target.Spec.AntiSpoofing, target.Spec.DropInternalAccess, target.Spec.MtuOverride));
         Assert.Equal(["10.0.0.0/8", "192.168.0.0/16"], target.Spec.DropCidrs.Select(c => c.ToString()));
     }
+
+    [Theory]
+    [InlineData("10.0.0.5/8")]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("fd00::/8")]
+    [InlineData("10.0.0.0/8,192.168.0.0/16")]
+    public void A_recorded_drop_range_is_held_to_the_flags_rules(string range)
+    {
+        var problem = PoolStateRules.Problem(Flags.Record(Adopted, null) with { DropCidrs = [range] });
+        Assert.NotNull(problem);
+        Assert.Contains("dropCIDRs", problem);
+    }
 }
