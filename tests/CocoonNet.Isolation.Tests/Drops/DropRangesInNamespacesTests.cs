@@ -152,12 +152,15 @@ public sealed class DropRangesInNamespacesTests
     }
 
     [PrivilegedFact]
-    public void The_agent_puts_a_deleted_chain_back_with_its_drops()
+    public void The_agent_takes_the_flags_with_mode_adopt_and_puts_a_deleted_chain_back_with_its_drops()
     {
         using var sandbox = Node();
-        Ok(sandbox.CocoonNet([.. Adopt, "--drop-cidr", "198.51.100.0/24"]));
-        using var agent = new AgentProcess(sandbox, ["--resync", "1s"]);
+        using var agent = new AgentProcess(sandbox, ["--mode", .. Adopt, "--drop-cidr", "198.51.100.0/24", "--vm-isolation=false", "--resync", "1s"]);
         Assert.True(agent.WaitForNotification("READY=1", TimeSpan.FromSeconds(30)), agent.Output);
+        var recorded = File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json"));
+        Assert.Contains("\"dropCIDRs\": [\n    \"198.51.100.0/24\"\n  ]", recorded);
+        Assert.Contains("\"vmIsolation\": false", recorded);
+        Assert.Contains("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT", sandbox.IptablesSave());
 
         sandbox.InNamespace(sandbox.Node, "iptables", "-D", "FORWARD", "-j", "COCOON-NET-FORWARD");
         sandbox.InNamespace(sandbox.Node, "iptables", "-F", "COCOON-NET-FORWARD");
