@@ -61,16 +61,13 @@ internal sealed record IsolationInput(
             return null;
         }
 
-        var asked = DropCidrs is { Count: > 0 } ? "--drop-cidr"
-            : DropInternalAccess == true ? "--drop-internal-access"
-            : $"the recorded drop ranges ({Describe(recorded)})";
-        var clear = DropCidrs is { Count: > 0 } || DropInternalAccess == true
-            ? ""
-            : "; or clear them with --drop-cidr none --drop-internal-access=false";
-        return $"add --manage-iptables: {asked} needs DROP rules in cocoon-net's iptables chains, and adopt leaves iptables alone by default{clear}";
+        var flag = DropCidrs is { Count: > 0 } ? "--drop-cidr" : DropInternalAccess == true ? "--drop-internal-access" : null;
+        var asked = flag is null ? $"the recorded drop ranges ({Describe(recorded)}) need" : $"{flag} needs";
+        var clear = flag is null ? "; or clear them with --drop-cidr none --drop-internal-access=false" : "";
+        return $"add --manage-iptables: {asked} DROP rules in cocoon-net's iptables chains, and adopt leaves iptables alone by default{clear}";
     }
 
-    /// <summary>The dry run's and status's words for the drops: <c>own subnet, 10.0.0.0/8</c>, or <c>none</c>.</summary>
+    /// <summary>The drops in words, for the refusal above: <c>own subnet 172.20.0.0/24, 10.0.0.0/8</c>, or <c>none</c>.</summary>
     public static string Describe(PoolState state)
     {
         var parts = new List<string>();

@@ -103,9 +103,12 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
         }
 
         var wanted = DropTargets(spec).Select(DropRule).ToHashSet(StringComparer.Ordinal);
-        foreach (var rule in have.Where(r => r.EndsWith($" -i {HostSpec.Bridge} -j DROP", StringComparison.Ordinal) && !wanted.Contains(r)))
+        foreach (var rule in have.Where(r => !wanted.Contains(r)))
         {
-            yield return $"- stop dropping VM traffic to {rule.Split(' ')[3]}";
+            if (rule.Split(' ') is [_, _, "-d", var range, "-i", _, "-j", "DROP"])
+            {
+                yield return $"- stop dropping VM traffic to {range}";
+            }
         }
 
         var hairpin = HairpinRule(spec.VmIsolation);

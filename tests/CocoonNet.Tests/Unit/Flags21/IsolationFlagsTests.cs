@@ -144,7 +144,7 @@ public sealed class IsolationFlagsTests
         var recorded = new PoolState { Subnet = "172.20.0.0/24", DropInternalAccess = true, DropCidrs = ["10.0.0.0/8"] };
         var asked = IsolationInput.None.Record(new PoolState { Subnet = "172.20.0.0/24", ManageIptables = false }, recorded);
         Assert.Equal(
-            "add --manage-iptables: the recorded drop ranges (own subnet 172.20.0.0/24, 10.0.0.0/8) needs DROP rules in cocoon-net's iptables chains, "
+            "add --manage-iptables: the recorded drop ranges (own subnet 172.20.0.0/24, 10.0.0.0/8) need DROP rules in cocoon-net's iptables chains, "
             + "and adopt leaves iptables alone by default; or clear them with --drop-cidr none --drop-internal-access=false",
             IsolationInput.None.UnmanagedDropRefusal(asked));
         Assert.Null(IsolationInput.None.UnmanagedDropRefusal(asked with { ManageIptables = true }));
