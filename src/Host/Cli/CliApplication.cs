@@ -156,6 +156,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         var init = new Command("init", "Provision cloud networking and configure this node")
         {
             _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.Dhcp, _o.LeaseTime,
+            _o.VmIsolation, _o.AntiSpoofing, _o.DropInternalAccess, _o.DropCidr, _o.Mtu,
         };
         init.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<InitOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultInitPoolSize), ct)));
@@ -163,6 +164,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         var adopt = new Command("adopt", "Configure this node's host networking for cloud addresses provisioned by hand (no cloud API calls)")
         {
             _o.Platform, _o.NodeName, _o.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.DryRun, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
+            _o.VmIsolation, _o.AntiSpoofing, _o.DropInternalAccess, _o.DropCidr, _o.Mtu,
         };
         adopt.SetAction((parse, ct) => Run(parse, (sp, paths) =>
             sp.GetRequiredService<AdoptOperation>().RunAsync(NodeRequestFrom(parse, paths, NodeRequestValidator.DefaultAdoptPoolSize), ct)));
@@ -374,6 +376,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         var agent = new Command("agent", "Keep this node configured: serve the node in pool.json (or first init/adopt it with --mode), repair drift, supervise DHCP")
         {
             _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
+            _o.VmIsolation, _o.AntiSpoofing, _o.DropInternalAccess, _o.DropCidr, _o.Mtu,
             _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
             _a.Kubernetes, _a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace,
         };
@@ -400,7 +403,8 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         }
         else if (mode == AgentStartMode.Serve)
         {
-            Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables, _o.Dhcp, _o.LeaseTime];
+            Option[] nodeFlags = [_o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
+                _o.VmIsolation, _o.AntiSpoofing, _o.DropInternalAccess, _o.DropCidr, _o.Mtu];
             if (nodeFlags.FirstOrDefault(f => parse.GetResult(f) is not null) is { } given)
             {
                 throw new UsageException($"{given.Name} needs --mode init or --mode adopt (without --mode the agent serves the node recorded in pool.json)");
@@ -481,6 +485,7 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
         {
             Dhcp = Dhcp(parse),
             LeaseSeconds = parse.GetValue(_o.LeaseTime),
+            Isolation = Isolation(parse),
         };
         if (flags.Subnet is not null)
         {
@@ -597,12 +602,21 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             {
                 Dhcp = Dhcp(parse),
                 LeaseSeconds = parse.GetValue(_o.LeaseTime),
+                Isolation = Isolation(parse),
             },
             defaultPoolSize);
 
     /// <summary>--dhcp, one of CliOptions.Choices (the parser refused anything else); null when not given.</summary>
     private Node.Leases.DhcpBackend? Dhcp(ParseResult parse) =>
         parse.GetValue(_o.Dhcp) is { } name && Node.Leases.DhcpBackends.TryParse(name, out var backend) ? backend : null;
+
+    /// <summary>The isolation flags as given; each null when not given (a re-run keeps what pool.json records).</summary>
+    private IsolationInput Isolation(ParseResult parse) => new(
+        parse.GetValue(_o.VmIsolation),
+        parse.GetValue(_o.AntiSpoofing),
+        parse.GetValue(_o.DropInternalAccess),
+        parse.GetValue(_o.DropCidr),
+        parse.GetValue(_o.Mtu));
 
     /// <summary>--output, one of CliOptions.Choices (the parser refused anything else).</summary>
     private OutputFormat Format(ParseResult parse) => parse.GetValue(_o.Output) switch

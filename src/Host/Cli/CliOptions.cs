@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using CocoonNet.Host.Operations;
+using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Cli;
 
@@ -97,6 +98,48 @@ internal sealed class CliOptions
         Description = "DHCP lease time, e.g. 24h, 30m or 3600s (default 24h); remembered in pool.json for re-runs",
         CustomParser = OptionValues.LeaseTime,
         HelpName = "DURATION",
+    };
+
+    public Option<bool?> VmIsolation { get; } = new("--vm-isolation")
+    {
+        Description = "Keep VMs on cni0 from reaching each other (bridge port isolation, hairpin traffic dropped); default true; "
+            + "remembered in pool.json for re-runs",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = OptionValues.Boolean,
+    };
+
+    public Option<bool?> AntiSpoofing { get; } = new("--anti-spoofing")
+    {
+        Description = "Let each VM send only from its own MAC and leased address (nftables table bridge cocoon); default true; "
+            + "remembered in pool.json for re-runs",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = OptionValues.Boolean,
+    };
+
+    public Option<bool?> DropInternalAccess { get; } = new("--drop-internal-access")
+    {
+        Description = "Drop VMs' routed traffic to this node's own VM subnet (needs managed iptables); remembered in pool.json for re-runs",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = OptionValues.Boolean,
+    };
+
+    /// <summary>Repeatable; null when not given (a re-run keeps the recorded list), empty for <c>--drop-cidr none</c>.</summary>
+    public Option<IReadOnlyList<IPNetwork>?> DropCidr { get; } = new("--drop-cidr")
+    {
+        Description = "An IPv4 range VMs' routed traffic may not reach; give it once per range, 'none' to clear the list "
+            + "(needs managed iptables); remembered in pool.json for re-runs",
+        CustomParser = OptionValues.DropCidrs,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+        HelpName = "CIDR",
+    };
+
+    public Option<int?> Mtu { get; } = new("--mtu")
+    {
+        Description = $"MTU of cni0 and the VMs ({PoolState.MinMtu}-{PoolState.MaxMtu}, not above the primary NIC's); "
+            + "default auto: the primary NIC's; remembered in pool.json for re-runs",
+        CustomParser = OptionValues.Mtu,
+        HelpName = "N|auto",
     };
 
     public Option<string?> Output { get; } = new("--output", "-o") { Description = "Output format: text, json or yaml" };

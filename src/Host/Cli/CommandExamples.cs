@@ -21,6 +21,7 @@ internal static class CommandExamples
             "cocoon-net init --node-name cocoon-pool --subnet 172.20.100.0/24 --dry-run   # show the plan only",
             "cocoon-net init --node-name cocoon-pool --subnet 172.20.100.0/24",
             "cocoon-net init --platform gke --node-name pool-a --subnet 172.20.1.0/24 --pool-size 60 -v",
+            "cocoon-net init --node-name cocoon-pool --subnet 172.20.3.0/24 --drop-cidr 172.20.0.0/16 --drop-cidr 10.128.0.0/9   # VMs reach neither range",
         ],
         ["adopt"] =
         [
@@ -28,6 +29,7 @@ internal static class CommandExamples
             "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
             "cocoon-net adopt --node-name cocoon-pool --subnet 10.8.0.0/24 --gateway 10.8.0.254 --dns \"\"",
             "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --dhcp embedded --lease-time 1h   # the agent serves DHCP",
+            "cocoon-net adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables --drop-internal-access --mtu 1400",
         ],
         ["status"] =
         [

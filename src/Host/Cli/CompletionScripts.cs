@@ -19,6 +19,11 @@ internal static class CompletionScripts
         ["--platform"] = "gke volcengine generic",
         ["--manage-iptables"] = "true false",
         ["--dhcp"] = "dnsmasq embedded",
+        ["--vm-isolation"] = "true false",
+        ["--anti-spoofing"] = "true false",
+        ["--drop-internal-access"] = "true false",
+        ["--drop-cidr"] = "none",
+        ["--mtu"] = "auto 1460 1500 9000",
     };
 
     public static string For(string shell, RootCommand root) => shell switch

@@ -43,6 +43,27 @@ internal static class OptionValues
     public static int? LeaseTime(ArgumentResult result) =>
         Typed<int?>(result, text => NodeRequestValidator.ParseLeaseTime(text));
 
+    /// <summary><c>--mtu</c>: 576..9000, or <c>auto</c> (<see cref="IsolationInput.AutoMtu"/>) to follow the primary NIC again.</summary>
+    public static int? Mtu(ArgumentResult result) =>
+        Typed<int?>(result, text => IsolationInput.ParseMtu(text));
+
+    /// <summary>
+    /// <c>--drop-cidr</c>, every occurrence: canonical IPv4 networks in the order given, duplicates dropped; <c>none</c>
+    /// (alone) gives an empty list, which clears the recorded one.
+    /// </summary>
+    public static IReadOnlyList<IPNetwork>? DropCidrs(ArgumentResult result)
+    {
+        try
+        {
+            return IsolationInput.ParseDropCidrs(result.Tokens.Select(t => t.Value).ToList());
+        }
+        catch (UsageException e)
+        {
+            result.AddError(e.Message);
+            return null;
+        }
+    }
+
     /// <summary>Runs a validator's parser on the token; its UsageException becomes the parse error (same words).</summary>
     private static T? Typed<T>(ArgumentResult result, Func<string, T> parse)
     {

@@ -142,6 +142,8 @@ internal static class ParseErrorMessage
         "--service-manager" => "process",
         "--dhcp" => "embedded",
         "--lease-time" => "24h",
+        "--drop-cidr" => "10.0.0.0/8",
+        "--mtu" => "1460",
         _ => null,
     };
 

@@ -36,6 +36,14 @@ internal sealed class AdoptOperation(
             throw new UsageException(switchRefusal);
         }
 
+        // Drops need the chains cocoon-net writes: refused here, before the lock creates anything.
+        var asked = request.Isolation.Record(
+            new PoolState { Subnet = request.Subnet.ToString(), ManageIptables = request.ManageIptables ?? previous?.ManageIptables ?? false }, previous);
+        if (request.Isolation.UnmanagedDropRefusal(asked) is { } dropRefusal)
+        {
+            throw new UsageException(dropRefusal);
+        }
+
         if (previous is { Mode: PoolState.ModeInit })
         {
             throw new UsageException(
@@ -70,6 +78,7 @@ internal sealed class AdoptOperation(
             Dhcp = dhcp,
             LeaseSeconds = leaseSeconds,
         };
+        state = request.Isolation.Record(state, previous);
         var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, store.Directory, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
@@ -82,9 +91,14 @@ internal sealed class AdoptOperation(
             output.Line($"  primary-nic:     {primaryNic}");
             output.Line(ips.Count > 0 ? $"  pool-size:       {ips.Count} (first={ips[0]}, last={ips[^1]})" : "  pool-size:       0");
             output.Line($"  dns:             {string.Join(',', request.Dns)}");
+            output.Line($"  drop-internal:   {Bool(state.DropInternalAccess == true)}");
+            output.Line($"  drop-cidr:       {string.Join(',', state.DropCidrs ?? [])}");
             output.Line($"  state-dir:       {store.Directory}");
-            output.Line($"  manage-iptables: {(manageIptables ? "true" : "false")}");
+            output.Line($"  manage-iptables: {Bool(manageIptables)}");
             output.Line($"  dhcp:            {InitOperation.DhcpLine(target.Spec)}");
+            output.Line($"  vm-isolation:    {Bool(state.IsolatesVms)}");
+            output.Line($"  anti-spoofing:   {Bool(state.ChecksSpoofing)}");
+            output.Line($"  mtu:             {InitOperation.MtuLine(state)}");
             output.Line();
         }
 
@@ -101,4 +115,6 @@ internal sealed class AdoptOperation(
         output.Line($"cocoon-net adopt complete: {ips.Count} IPs registered on {request.Subnet} ({platform}, cloud preserved)");
         return ExitCodes.Success;
     }
+
+    private static string Bool(bool value) => value ? "true" : "false";
 }

@@ -89,6 +89,7 @@ internal sealed class InitOperation(
             Dhcp = dhcp,
             LeaseSeconds = leaseSeconds,
         };
+        baseState = request.Isolation.Record(baseState, previous);
         // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before
         // its first cloud mutation (both providers checkpoint before every one): a run that fails earlier,
         // e.g. on bad credentials, a wrong region or an unreachable API, leaves no state behind.
@@ -132,8 +133,13 @@ internal sealed class InitOperation(
                 ? $"  pool-size:  {ips.Count} (first={ips[0]}, last={ips[^1]}){(ips.Count < request.PoolSize ? $"; {request.PoolSize} requested, the cloud's limit" : "")}"
                 : $"  pool-size:  {request.PoolSize} requested (the cloud assigns the addresses when it runs)");
             output.Line($"  dns:        {string.Join(',', request.Dns)}");
+            output.Line($"  drop-internal: {(state.DropInternalAccess == true ? "true" : "false")}");
+            output.Line($"  drop-cidr:  {string.Join(',', state.DropCidrs ?? [])}");
             output.Line($"  state-dir:  {store.Directory}");
             output.Line($"  dhcp:       {DhcpLine(target.Spec)}");
+            output.Line($"  vm-isolation: {(state.IsolatesVms ? "true" : "false")}");
+            output.Line($"  anti-spoofing: {(state.ChecksSpoofing ? "true" : "false")}");
+            output.Line($"  mtu:        {MtuLine(state)}");
             output.Line();
         }
 
@@ -164,6 +170,10 @@ internal sealed class InitOperation(
         public Task SaveAsync(CloudResources resources, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("a dry run must not checkpoint: it must not mutate the cloud");
     }
+
+    /// <summary>The dry run's MTU line: the recorded <c>--mtu</c>, or <c>auto</c> (cni0 follows the primary NIC's MTU).</summary>
+    internal static string MtuLine(PoolState state) =>
+        state.Mtu is { } mtu ? $"{mtu} (--mtu)" : "auto (the primary NIC's)";
 
     /// <summary>The dry run's DHCP line: the backend and its lease time as --lease-time takes it (<c>embedded, lease 24h</c>).</summary>
     internal static string DhcpLine(HostSpec spec)

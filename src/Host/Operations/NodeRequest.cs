@@ -28,6 +28,9 @@ internal sealed record NodeInput(
 
     /// <summary><c>--lease-time</c> in seconds; null when not given (a re-run keeps the recorded one).</summary>
     public int? LeaseSeconds { get; init; }
+
+    /// <summary>The isolation flags (<c>--vm-isolation</c>, <c>--drop-cidr</c>, <c>--mtu</c>, ...); each null when not given.</summary>
+    public IsolationInput Isolation { get; init; } = IsolationInput.None;
 }
 
 /// <summary>
@@ -51,6 +54,9 @@ internal sealed record NodeRequest(
 
     /// <summary><c>--lease-time</c> in seconds, within <see cref="PoolState.MinLeaseSeconds"/>..<see cref="PoolState.MaxLeaseSeconds"/>; null when not given.</summary>
     public int? LeaseSeconds { get; init; }
+
+    /// <summary>The isolation flags, checked (IPv4, canonical, in range); each null when not given.</summary>
+    public IsolationInput Isolation { get; init; } = IsolationInput.None;
 
     public IPNetwork Subnet => Pool.Subnet;
 
@@ -131,11 +137,13 @@ internal static class NodeRequestValidator
             throw new UsageException(LeaseTimeRange(lease.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s"));
         }
 
+        IsolationInput.Check(input.Isolation, input.Dns);
         return new NodeRequest(platform, nodeName, pool, poolSize, primaryNic, input.Dns,
             Path.GetFullPath(input.StateDirectory), input.DryRun, input.ManageIptables, input.SubnetSource)
         {
             Dhcp = input.Dhcp,
             LeaseSeconds = input.LeaseSeconds,
+            Isolation = input.Isolation,
         };
     }
 

@@ -79,14 +79,21 @@ internal sealed class StatusOperation(
             string.IsNullOrEmpty(state.PrimaryNic) ? null : state.PrimaryNic,
             state.Plugin,
             state.PluginVersion,
-            PoolStateJson.FormatTimestamp(state.UpdatedAt));
+            PoolStateJson.FormatTimestamp(state.UpdatedAt))
+        {
+            VmIsolation = state.IsolatesVms,
+            AntiSpoofing = state.ChecksSpoofing,
+            DropInternalAccess = state.DropInternalAccess == true,
+            DropCidrs = state.DropCidrs ?? [],
+            Mtu = state.Mtu,
+        };
         var cloud = mode == NodeMode.Init ? await CloudAsync(state, cancellationToken).ConfigureAwait(false) : null;
         var target = NodeTarget.Of(state, runtime.ServiceMode, store.Directory);
         var ips = Ips(target);
         var bridge = host.Bridge(target, out var link);
         var leases = host.Leases(target, store.Directory, out var leased);
         var routes = host.Routes(target, link, leased);
-        var iptables = await host.IptablesAsync(state, cancellationToken).ConfigureAwait(false);
+        var iptables = await host.IptablesAsync(state, cancellationToken, target.Spec).ConfigureAwait(false);
         var dhcp = await host.DhcpAsync(state, cancellationToken).ConfigureAwait(false);
         var cni = host.Cni(target.Spec.Backend);
         var agent = Agent();

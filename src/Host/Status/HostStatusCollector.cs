@@ -43,7 +43,11 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
         return new RoutesSection(present, ips.Count);
     }
 
-    public async Task<IptablesSection> IptablesAsync(PoolState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// cocoon-net's chains and their jumps; with <paramref name="spec"/>, also the VM policy rules (drops, the hairpin
+    /// rule) the forward chain should hold while iptables are managed.
+    /// </summary>
+    public async Task<IptablesSection> IptablesAsync(PoolState state, CancellationToken cancellationToken, HostSpec? spec = null)
     {
         var managed = state.Host.Iptables || state.ManageIptables;
         if (!managed)
@@ -67,7 +71,13 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
                 || !snapshot.Rules(c.Table, c.Parent).Any(r => r.EndsWith($" -j {c.Chain}", StringComparison.Ordinal)))
             .Select(c => $"{c.Table}/{c.Chain}")
             .ToList();
-        return new IptablesSection(true, missing.Count == 0, missing);
+        var forward = snapshot.Rules("filter", IptablesStep.ForwardChain);
+        var missingRules = spec is null || !state.ManageIptables || !snapshot.HasChain("filter", IptablesStep.ForwardChain)
+            ? []
+            : IptablesStep.DropTargets(spec).Where(r => !forward.Contains(IptablesStep.DropRule(r))).Select(r => $"drop {r}")
+                .Concat(spec.VmIsolation && !forward.Contains(IptablesStep.HairpinRule(true)) ? [$"drop {HostSpec.Bridge} -> {HostSpec.Bridge}"] : Array.Empty<string>())
+                .ToList();
+        return new IptablesSection(true, missing.Count == 0 && missingRules.Count == 0, missing) { MissingRules = missingRules };
     }
 
     public async Task<DhcpSection> DhcpAsync(PoolState state, CancellationToken cancellationToken)

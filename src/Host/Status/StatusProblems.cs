@@ -44,7 +44,15 @@ internal static class StatusProblems
         }
         else if (iptables.Managed && iptables.Present == false)
         {
-            problems.Add($"iptables: missing or unhooked {Plural.Noun(iptables.MissingChains.Count, "chain")} {string.Join(", ", iptables.MissingChains)}");
+            if (iptables.MissingChains.Count > 0)
+            {
+                problems.Add($"iptables: missing or unhooked {Plural.Noun(iptables.MissingChains.Count, "chain")} {string.Join(", ", iptables.MissingChains)}");
+            }
+
+            if (iptables.MissingRules.Count > 0)
+            {
+                problems.Add($"iptables: COCOON-NET-FORWARD lacks {string.Join(", ", iptables.MissingRules)} (re-run init or adopt; a running agent puts it back)");
+            }
         }
 
         if (dhcp.Backend == DhcpBackends.EmbeddedName)

@@ -59,7 +59,23 @@ internal sealed record NodeSection(
     string? PrimaryNic,
     string? Plugin,
     string? PluginVersion,
-    string UpdatedAt);
+    string UpdatedAt)
+{
+    /// <summary>Recorded <c>--vm-isolation</c> (the live ports are judged elsewhere).</summary>
+    public bool VmIsolation { get; init; } = true;
+
+    /// <summary>Recorded <c>--anti-spoofing</c>.</summary>
+    public bool AntiSpoofing { get; init; } = true;
+
+    /// <summary>Recorded <c>--drop-internal-access</c>: VMs' routed traffic to the node's own VM subnet is dropped.</summary>
+    public bool DropInternalAccess { get; init; }
+
+    /// <summary>Recorded <c>--drop-cidr</c> ranges, canonical, in rule order.</summary>
+    public IReadOnlyList<string> DropCidrs { get; init; } = [];
+
+    /// <summary>Recorded <c>--mtu</c>; null when cni0 follows the primary NIC's MTU.</summary>
+    public int? Mtu { get; init; }
+}
 
 /// <summary>The VM addresses in the pool; first and last in address order, null when the pool is empty.</summary>
 internal sealed record IpsSection(int Count, string? First, string? Last);
@@ -74,7 +90,14 @@ internal sealed record RoutesSection(int Present, int Expected);
 /// cocoon-net's chains (COCOON-NET-FORWARD, -INPUT, -POSTROUTING) and the jumps to them. <c>present</c> is null
 /// when the rules could not be read; rules are judged only when <c>managed</c>.
 /// </summary>
-internal sealed record IptablesSection(bool Managed, bool? Present, IReadOnlyList<string> MissingChains);
+internal sealed record IptablesSection(bool Managed, bool? Present, IReadOnlyList<string> MissingChains)
+{
+    /// <summary>
+    /// The VM policy rules COCOON-NET-FORWARD lacks while the chain itself is there: <c>drop CIDR</c> for a drop
+    /// range, <c>drop cni0 -&gt; cni0</c> for the isolation hairpin rule. Empty when all are in place or not judged.
+    /// </summary>
+    public IReadOnlyList<string> MissingRules { get; init; } = [];
+}
 
 /// <summary>dnsmasq-cni. <c>logFile</c> is null in systemd mode (dnsmasq logs to the journal there).</summary>
 internal sealed record DhcpSection(

@@ -24,6 +24,10 @@ internal static class StatusTextRenderer
         }
 
         yield return Line("Mode", node.Mode == NodeMode.Adopt ? "adopt" : "init");
+        yield return Line("Settings", $"vm-isolation {OnOff(node.VmIsolation)}, anti-spoofing {OnOff(node.AntiSpoofing)}, "
+            + $"mtu {(node.Mtu is { } mtu ? mtu.ToString(CultureInfo.InvariantCulture) : "auto")}");
+        var drops = (node.DropInternalAccess ? [$"own subnet {node.Subnet}"] : Array.Empty<string>()).Concat(node.DropCidrs).ToList();
+        yield return Line("Drops", drops.Count > 0 ? string.Join(", ", drops) : "none");
         var bridge = report.Bridge;
         yield return Line("Bridge", !bridge.Present
             ? $"{bridge.Name} missing"
@@ -58,7 +62,7 @@ internal static class StatusTextRenderer
             : iptables.Present switch
             {
                 true => "managed, rules intact",
-                false => $"managed, missing {string.Join(", ", iptables.MissingChains)}",
+                false => $"managed, missing {string.Join(", ", iptables.MissingChains.Concat(iptables.MissingRules))}",
                 null => "managed, rules unreadable",
             });
         yield return Line("CNI", $"{report.Cni.Conflist}{(report.Cni.Present ? "" : " missing")}");
@@ -91,6 +95,8 @@ internal static class StatusTextRenderer
         agent.CloudReachable == false ? ", cloud unreachable"
         : agent.CloudDrift == true ? $", cloud drift: {(agent.CloudDriftLines.Count > 0 ? string.Join("; ", agent.CloudDriftLines) : "yes")}"
         : "";
+
+    private static string OnOff(bool value) => value ? "on" : "off";
 
     // Always at least one space: a plugin's label may be longer than the column (Reservation:).
     private static string Line(string label, string value) => $"{label + ":",-11} {value}";

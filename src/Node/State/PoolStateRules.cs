@@ -89,12 +89,12 @@ internal static class PoolStateRules
             ?? Host(state.Host);
     }
 
-    /// <summary>A recorded drop range: IPv4 network/prefix in canonical form, as <c>--drop-cidr</c> records it.</summary>
+    /// <summary>A recorded drop range: IPv4 network/prefix in canonical form, never /0 (all egress), as <c>--drop-cidr</c> records it.</summary>
     private static string? DropCidr(string text) =>
         IPNetwork.TryParse(text, out var network) && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
-            && network.ToString() == text
+            && network.ToString() == text && network.PrefixLength > 0
             ? null
-            : Bad("dropCIDRs", text, "is not an IPv4 network in network/prefix form");
+            : Bad("dropCIDRs", text, "is not an IPv4 network in network/prefix form other than /0");
 
     private static string? Ips(StringList? ips, AddressPool pool)
     {

@@ -92,7 +92,7 @@ public sealed class AdoptInNamespacesTests
             var legacy = new Dictionary<string, string> { ["PATH"] = $"{bin.FullName}:{Environment.GetEnvironmentVariable("PATH")}" };
             var first = sandbox.CocoonNet([.. Adopt, "--manage-iptables"], legacy);
             Assert.True(first.ExitCode == 0, first.ToString());
-            Assert.Contains("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT", sandbox.InNamespace(sandbox.Node, "iptables-legacy-save"));
+            Assert.Contains("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j DROP", sandbox.InNamespace(sandbox.Node, "iptables-legacy-save"));
             Assert.DoesNotContain("iptablesFingerprint", File.ReadAllText(Path.Combine(sandbox.StateDirectory, "pool.json")));
 
             Assert.StartsWith("no changes: the host already matches", sandbox.CocoonNet(Adopt, legacy).Stdout);

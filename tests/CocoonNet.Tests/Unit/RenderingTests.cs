@@ -70,7 +70,7 @@ public sealed class RenderingTests
                 "-A COCOON-NET-FORWARD -i cni0 -o ens4 -j ACCEPT",
                 "-A COCOON-NET-FORWARD -i eth1 -o cni0 -j ACCEPT",
                 "-A COCOON-NET-FORWARD -i cni0 -o eth1 -j ACCEPT",
-                "-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT",
+                "-A COCOON-NET-FORWARD -i cni0 -o cni0 -j DROP",
             ],
             rules[IptablesStep.ForwardChain]);
         Assert.Equal(

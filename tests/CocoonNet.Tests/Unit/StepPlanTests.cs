@@ -164,7 +164,7 @@ public sealed class StepPlanTests
         var step = new IptablesStep(iptables);
         Assert.True((await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None)).IsEmpty);
 
-        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(save.Replace("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j ACCEPT\n", "", StringComparison.Ordinal)));
+        iptables.SaveAsync(default).ReturnsForAnyArgs(IptablesSnapshot.Parse(save.Replace("-A COCOON-NET-FORWARD -i cni0 -o cni0 -j DROP\n", "", StringComparison.Ordinal)));
         var plan = await step.PlanSetupAsync(spec, new HostFootprint(), CancellationToken.None);
         Assert.Equal(["~ rewrite chain filter/COCOON-NET-FORWARD (2 -> 3 rules)"], plan.Changes);
         var footprint = new HostFootprint();

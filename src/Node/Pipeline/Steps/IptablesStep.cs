@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Text;
@@ -47,14 +48,19 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> DesiredRules(HostSpec spec)
     {
         var bridge = HostSpec.Bridge;
-        var forward = new List<string>();
+        // Drops first, so no ACCEPT below lets a VM's packet into a dropped range: the node's own VM subnet
+        // (--drop-internal-access), then each --drop-cidr in the order given. Only routed traffic from cni0 passes
+        // here; traffic to the node's own addresses arrives on INPUT and the bridge's L2 traffic never reaches FORWARD.
+        var forward = DropTargets(spec).Select(DropRule).ToList();
         foreach (var nic in spec.ForwardingNics.Select(IptablesArguments.Interface))
         {
             forward.Add($"-A {ForwardChain} -i {nic} -o {bridge} -j ACCEPT");
             forward.Add($"-A {ForwardChain} -i {bridge} -o {nic} -j ACCEPT");
         }
 
-        forward.Add($"-A {ForwardChain} -i {bridge} -o {bridge} -j ACCEPT");
+        // Routed hairpin: a VM sending to another VM's address through the gateway (a host route, or an address
+        // outside its on-link prefix). With isolation on it must not be a way around BR_ISOLATED.
+        forward.Add(HairpinRule(spec.VmIsolation));
         // DHCP must reach dnsmasq even where INPUT defaults to DROP.
         List<string> input = [$"-A {InputChain} -i {bridge} -p udp -m udp --dport 67 -j ACCEPT"];
         // The agent's HTTP listener is for the node (kubelet probes, Prometheus), never for VMs: whatever
@@ -70,6 +76,48 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
             [InputChain] = input,
             [NatChain] = [$"-A {NatChain} -s {spec.Subnet} ! -o {bridge} -j MASQUERADE"],
         };
+    }
+
+    /// <summary>What VMs' routed traffic may not reach, in rule order: own subnet first, then the --drop-cidr ranges.</summary>
+    public static IReadOnlyList<IPNetwork> DropTargets(HostSpec spec) =>
+        (spec.DropInternalAccess ? [spec.Subnet] : Array.Empty<IPNetwork>()).Concat(spec.DropCidrs).Distinct().ToList();
+
+    /// <summary>
+    /// A drop rule as iptables-save prints it (<c>-d</c> before <c>-i</c>, canonical network/prefix, /32 spelled
+    /// out): the plan compares saved text, so the order differs from upstream's <c>-i cni0 -d CIDR -j DROP</c> only
+    /// in spelling.
+    /// </summary>
+    public static string DropRule(IPNetwork range) => $"-A {ForwardChain} -d {range} -i {HostSpec.Bridge} -j DROP";
+
+    /// <summary>The cni0 -> cni0 rule: DROP under --vm-isolation, ACCEPT otherwise.</summary>
+    public static string HairpinRule(bool isolated) =>
+        $"-A {ForwardChain} -i {HostSpec.Bridge} -o {HostSpec.Bridge} -j {(isolated ? "DROP" : "ACCEPT")}";
+
+    /// <summary>The plan's words for what changes among the drops and the hairpin rule (a chain rewrite alone says too little).</summary>
+    private static IEnumerable<string> PolicyLines(HostSpec spec, IReadOnlyList<string> have)
+    {
+        foreach (var range in DropTargets(spec).Where(r => !have.Contains(DropRule(r))))
+        {
+            var why = spec.DropInternalAccess && range.Equals(spec.Subnet) ? "--drop-internal-access" : "--drop-cidr";
+            yield return $"+ drop VM traffic to {range} ({why})";
+        }
+
+        var wanted = DropTargets(spec).Select(DropRule).ToHashSet(StringComparer.Ordinal);
+        foreach (var rule in have.Where(r => !wanted.Contains(r)))
+        {
+            if (rule.Split(' ') is [_, _, "-d", var range, "-i", _, "-j", "DROP"])
+            {
+                yield return $"- stop dropping VM traffic to {range}";
+            }
+        }
+
+        var hairpin = HairpinRule(spec.VmIsolation);
+        if (have.Contains(HairpinRule(!spec.VmIsolation)) && !have.Contains(hairpin))
+        {
+            yield return spec.VmIsolation
+                ? "~ drop routed VM-to-VM traffic (cni0 -> cni0) (--vm-isolation)"
+                : "~ accept routed VM-to-VM traffic (cni0 -> cni0) (--vm-isolation=false)";
+        }
     }
 
     public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
@@ -120,6 +168,11 @@ internal sealed class IptablesStep(IIptables iptables) : IHostStep
                     foreach (var rule in want)
                     {
                         body.Append(rule).Append('\n');
+                    }
+
+                    if (chain == ForwardChain)
+                    {
+                        lines.AddRange(PolicyLines(spec, have));
                     }
                 }
 
