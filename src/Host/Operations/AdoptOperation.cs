@@ -70,6 +70,11 @@ internal sealed class AdoptOperation(
             Dhcp = dhcp,
             LeaseSeconds = leaseSeconds,
         };
+        if (engine.MtuRefusal(state) is { } mtuRefusal)
+        {
+            throw new UsageException(mtuRefusal);
+        }
+
         var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, store.Directory, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)
