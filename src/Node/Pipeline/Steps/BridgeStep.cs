@@ -12,6 +12,8 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// </summary>
 internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 {
+    private const int NewBridgeMtu = 1500;
+
     public HostStepId Id => HostStepId.Bridge;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
@@ -144,7 +146,9 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
     /// </summary>
     private void PlanMtu(StepPlan plan, HostSpec spec, HostFootprint footprint, LinkInfo? link, Func<int> index)
     {
-        if (spec.Mtu is not { } mtu || link?.Mtu == mtu)
+        // A bridge about to be created starts at Ethernet's 1500 (the kernel's default for a bridge without ports).
+        var current = link?.Mtu ?? NewBridgeMtu;
+        if (spec.Mtu is not { } mtu || current == mtu)
         {
             return;
         }
@@ -152,7 +156,7 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
         // A bridge found here gets its MTU back at teardown; one cocoon-net creates goes with its MTU.
         var original = link is not null && !footprint.BridgeCreated && footprint.BridgeOriginalMtu is null ? link.Mtu : (int?)null;
         plan.Add(
-            link is null ? $"~ set {HostSpec.Bridge} mtu {mtu}" : $"~ set {HostSpec.Bridge} mtu {link.Mtu} -> {mtu}",
+            $"~ set {HostSpec.Bridge} mtu {current} -> {mtu}",
             original is { } found ? fp => fp.BridgeOriginalMtu = found : null,
             _ => kernel.SetLinkMtu(index(), mtu));
     }

@@ -54,10 +54,15 @@ public sealed class BridgeStepMtuIsolationTests
         kernel.ListLinks().Returns([], [Bridge]);
         var footprint = new HostFootprint();
         var plan = await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec() with { Mtu = 1460 }, footprint, CancellationToken.None);
-        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 mtu 1460", "~ set cni0 up"], plan.Changes);
+        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 mtu 1500 -> 1460", "~ set cni0 up"], plan.Changes);
         await plan.Apply(footprint, CancellationToken.None);
         Assert.Null(footprint.BridgeOriginalMtu);
         kernel.Received(1).SetLinkMtu(7, 1460);
+
+        // Ethernet's MTU on a new bridge is no change at all.
+        kernel.ListLinks().Returns([]);
+        var plain = await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec() with { Mtu = 1500 }, new HostFootprint(), CancellationToken.None);
+        Assert.DoesNotContain(plain.Changes, c => c.Contains("mtu", StringComparison.Ordinal));
     }
 
     [Fact]
