@@ -24,7 +24,7 @@ public sealed class PortIsolationInNamespacesTests(ITestOutputHelper output)
         sandbox.InNamespace(sandbox.Node, "ip", "link", "set", "up0", "mtu", "1460");
         var first = Shell.Run("ip", ["netns", "exec", sandbox.Node, "ip", "link", "add", "cni0", "type", "bridge"]);
         Assert.Equal(0, first.ExitCode);
-        var before = sandbox.AddVm();
+        var before = sandbox.AddVm(isolated: false);
         var adopt = sandbox.CocoonNet(Adopt);
         Assert.True(adopt.ExitCode == 0, adopt.ToString());
         Assert.Contains("~ set cni0 mtu 1500 -> 1460", adopt.Stdout, StringComparison.Ordinal);
@@ -94,8 +94,8 @@ public sealed class PortIsolationInNamespacesTests(ITestOutputHelper output)
         using var sandbox = new Sandbox();
         var adopt = sandbox.CocoonNet(Adopt);
         Assert.True(adopt.ExitCode == 0, adopt.ToString());
-        var a = sandbox.AddVm();
-        var b = sandbox.AddVm();
+        var a = sandbox.AddVm(isolated: false);
+        var b = sandbox.AddVm(isolated: false);
         Assert.True(sandbox.CocoonNet(Adopt).ExitCode == 0);
         using var kernel = InNode(sandbox);
         var bridge = kernel.ListLinks().Single(l => l.Name == "cni0");
