@@ -107,4 +107,12 @@ public sealed class BridgeStepMtuIsolationTests
         Assert.Contains("\"bridgeMtu\": 1500", PoolStateJson.Write(new PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24", Host = footprint }));
         Assert.DoesNotContain("bridgeMtu", PoolStateJson.Write(new PoolState { Platform = "generic", NodeName = "n", Subnet = "10.0.0.0/24" }));
     }
+
+    [Fact]
+    public void A_recorded_original_mtu_no_link_can_have_is_refused_naming_the_field()
+    {
+        var valid = PoolStateTamperingTests.Valid;
+        Assert.Null(PoolStateRules.Problem(valid with { Host = valid.Host with { BridgeOriginalMtu = 1500 } }));
+        Assert.Contains("host.bridgeMtu", PoolStateRules.Problem(valid with { Host = valid.Host with { BridgeOriginalMtu = 10 } }));
+    }
 }
