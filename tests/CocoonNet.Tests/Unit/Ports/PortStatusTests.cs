@@ -1,7 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CocoonNet.Host.Status;
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Engine;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.State;
 using CocoonNet.Tests.Validation;
+using NSubstitute;
 
 namespace CocoonNet.Tests.Unit.Ports;
 
@@ -60,5 +66,28 @@ public sealed class PortStatusTests
         var text = StatusTextRenderer.Lines(report).ToList();
         Assert.Contains("MTU:        unknown (primary NIC ens4 not found), cni0 has 1500", text);
         Assert.Contains("Isolation:  off, 1 of 2 VM ports isolated", text);
+    }
+
+    [Fact]
+    public void The_collector_reads_the_mtu_and_the_ports_flags_from_the_live_links()
+    {
+        var kernel = Substitute.For<IKernelNetwork>();
+        kernel.ListLinks().Returns([
+            new LinkInfo("ens4", 2, "42:01:0a:00:00:02", true, "", 0) { Mtu = 1460 },
+            new LinkInfo("cni0", 7, "aa:bb:cc:dd:ee:ff", true, "bridge", 0) { Mtu = 1500 },
+            new LinkInfo("vethb", 12, "02:00:00:00:00:02", true, "veth", 7) { Isolated = false },
+            new LinkInfo("vetha", 11, "02:00:00:00:00:01", true, "veth", 7) { Isolated = true },
+        ]);
+        var collector = new HostStatusCollector(kernel, Substitute.For<IIptables>(), new DhcpServices([]), new HostPaths("/nonexistent"), TimeProvider.System);
+        var state = new PoolState { Platform = "gke", NodeName = "n", Subnet = "10.0.0.0/24", PrimaryNic = "ens4", Ips = ["10.0.0.2"] };
+
+        var bridge = collector.Bridge(NodeTarget.Of(state, DhcpServiceMode.Process, "/nonexistent"), out _);
+        Assert.Equal(new MtuSection(1460, "primary NIC ens4", 1500), bridge.Mtu);
+        Assert.Equal((true, 2, 1), (bridge.Isolation!.Enabled, bridge.Isolation.Ports, bridge.Isolation.Isolated));
+        Assert.Equal(["vethb"], bridge.Isolation.Mismatched);
+
+        var recorded = collector.Bridge(NodeTarget.Of(state with { Mtu = 1500, VmIsolation = false }, DhcpServiceMode.Process, "/nonexistent"), out _);
+        Assert.Equal(new MtuSection(1500, "--mtu", 1500), recorded.Mtu);
+        Assert.Equal(["vetha"], recorded.Isolation!.Mismatched);
     }
 }
