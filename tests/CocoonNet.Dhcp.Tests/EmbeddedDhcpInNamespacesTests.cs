@@ -94,15 +94,24 @@ public sealed class EmbeddedDhcpInNamespacesTests(EmbeddedDhcpNode node) : IClas
         Assert.Equal(204, node.DeleteLease(mac));
 
         // Something else answers ARP for the address; udhcpc -a, offered it again (sticky), declines it and starts over.
-        var squatter = node.Sandbox.AddVm();
-        node.Sandbox.InNamespace(squatter, "ip", "addr", "add", $"{taken}/24", "dev", "eth0");
-        var got = node.Clients.BindWithArpCheck(vm, taken, out var run);
+        // VMs' ports are isolated from each other, so the squatter is the node itself (an address of its own on cni0).
+        string? got;
+        CommandResult run;
+        try
+        {
+            node.Sandbox.InNamespace(node.Sandbox.Node, "ip", "addr", "add", $"{taken}/32", "dev", "cni0");
+            got = node.Clients.BindWithArpCheck(vm, taken, out run);
+        }
+        finally
+        {
+            Shell.Run("ip", ["netns", "exec", node.Sandbox.Node, "ip", "addr", "del", $"{taken}/32", "dev", "cni0"]);
+        }
+
         Assert.True(got is not null && got != taken, $"expected another address than {taken}, got {got}: {run}\n{node.Agent.Output}");
         Assert.DoesNotContain(node.Leases(), l => l.Ip.ToString() == taken);
         Assert.DoesNotContain(taken, EmbeddedDhcpNode.RouteAddresses(node.Sandbox));
 
         // Set aside for everyone, the decliner included, even with the squatter gone.
-        node.Sandbox.RemoveVm(squatter);
         Assert.NotEqual(taken, node.Clients.Bind(vm, DhcpClient.Udhcpc, taken, out _));
         node.AssertRoutesMatchLeases("decline");
     }

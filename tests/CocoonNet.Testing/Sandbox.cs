@@ -83,13 +83,22 @@ internal sealed partial class Sandbox : IDisposable
         return Shell.Run("ip", ["netns", "exec", Node, TestEnvironment.Binary, .. arguments], environment, TimeSpan.FromSeconds(90));
     }
 
-    /// <summary>A VM namespace whose eth0 is a veth port of the node's cni0.</summary>
-    public string AddVm()
+    /// <summary>
+    /// A VM namespace whose eth0 is a veth port of the node's cni0, isolated (BR_ISOLATED) as the CNI bridge plugin does
+    /// with the conflist's <c>portIsolation: true</c>; <paramref name="isolated"/> false plugs it as a plugin that ignores
+    /// the key (Debian's 1.1.1), leaving the flag to cocoon-net (adopt/init, or the agent).
+    /// </summary>
+    public string AddVm(bool isolated = true)
     {
         var vm = AddNamespace("cnv");
         var port = $"v{_id}{_namespaces.Count}";
         Shell.Check("ip", "link", "add", "eth0", "netns", vm, "type", "veth", "peer", "name", port, "netns", Node);
         InNamespace(Node, "ip", "link", "set", port, "master", "cni0", "up");
+        if (isolated)
+        {
+            InNamespace(Node, "bridge", "link", "set", "dev", port, "isolated", "on");
+        }
+
         InNamespace(vm, "ip", "link", "set", "eth0", "up");
         InNamespace(vm, "ip", "link", "set", "lo", "up");
         return vm;

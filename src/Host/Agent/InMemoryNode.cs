@@ -176,10 +176,13 @@ internal sealed class InMemoryNode(
     private static readonly (NodeParts Part, HostStepId Step)[] Parts =
         [(NodeParts.Prepare, HostStepId.Prepare), (NodeParts.Bridge, HostStepId.Bridge), (NodeParts.Routes, HostStepId.Routes), (NodeParts.Dhcp, HostStepId.Dhcp)];
 
-    /// <summary>The one mapping of the engine, with what only the agent knows: how it runs dnsmasq-cni, its own port.</summary>
+    /// <summary>
+    /// The one mapping of the engine, with what only the agent knows: how it runs dnsmasq-cni, its own port; and the
+    /// effective MTU, read live, which the embedded server gives as option 26.
+    /// </summary>
     private NodeTarget Target(PoolState state)
     {
-        var target = NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state), options.StateDirectory);
+        var target = engine.WithMtu(NodeTarget.Of(state, AgentServiceMode.For(options.ServiceManagerGiven, runtime, state), options.StateDirectory));
         return target with { Spec = target.Spec with { AgentPorts = [HostSpec.DefaultAgentPort, options.Listen.Port] } };
     }
 

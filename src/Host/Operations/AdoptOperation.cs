@@ -79,6 +79,11 @@ internal sealed class AdoptOperation(
             LeaseSeconds = leaseSeconds,
         };
         state = request.Isolation.Record(state, previous);
+        if (engine.MtuRefusal(state) is { } mtuRefusal)
+        {
+            throw new UsageException(mtuRefusal);
+        }
+
         var target = await NodeEngine.ResolveUplinksAsync(state, runtime.ServiceMode, store.Directory, backend, cancellationToken).ConfigureAwait(false);
 
         if (request.DryRun)

@@ -90,6 +90,11 @@ internal sealed class InitOperation(
             LeaseSeconds = leaseSeconds,
         };
         baseState = request.Isolation.Record(baseState, previous);
+        if (engine.MtuRefusal(baseState) is { } mtuRefusal)
+        {
+            throw new UsageException(mtuRefusal);
+        }
+
         // A fresh node's pool.json is first written by the provider's first checkpoint, which comes before
         // its first cloud mutation (both providers checkpoint before every one): a run that fails earlier,
         // e.g. on bad credentials, a wrong region or an unreachable API, leaves no state behind.

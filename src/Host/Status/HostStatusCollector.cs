@@ -22,12 +22,25 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
 
     public BridgeSection Bridge(NodeTarget target, out LinkInfo? link)
     {
-        link = kernel.ListLinks().FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        var links = kernel.ListLinks();
+        var bridge = links.FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        link = bridge;
         var expected = target.State.Host.BridgeAddress ?? $"{target.Spec.Gateway}/{target.Spec.Subnet.PrefixLength}";
         var index = link?.Index;
         var present = index is not null && kernel.ListAddresses()
             .Any(a => a.Index == index && $"{a.Address}/{a.PrefixLength}" == expected);
-        return new BridgeSection(HostSpec.Bridge, link is not null, link?.IsUp ?? false, present, expected);
+        var spec = target.Spec;
+        var mtu = new MtuSection(
+            EffectiveMtu.Of(spec.MtuOverride, spec.PrimaryNic, links),
+            spec.MtuOverride is not null ? "--mtu" : $"primary NIC {(spec.PrimaryNic.Length > 0 ? spec.PrimaryNic : "unknown")}",
+            bridge?.Mtu);
+        var ports = bridge is null ? [] : links.Where(l => l.MasterIndex == bridge.Index).OrderBy(l => l.Name, StringComparer.Ordinal).ToList();
+        var isolation = new IsolationSection(
+            spec.VmIsolation,
+            ports.Count,
+            ports.Count(p => p.Isolated == true),
+            ports.Where(p => (p.Isolated == true) != spec.VmIsolation).Select(p => p.Name).ToList());
+        return new BridgeSection(HostSpec.Bridge, link is not null, link?.IsUp ?? false, present, expected) { Mtu = mtu, Isolation = isolation };
     }
 
     /// <summary>The pool's routes via cni0; with the embedded server only <paramref name="leased"/> addresses are routed.</summary>

@@ -31,6 +31,19 @@ internal static class StatusProblems
             {
                 problems.Add($"bridge {bridge.Name} lacks its address {bridge.Address}");
             }
+
+            if (bridge.Mtu is { Expected: { } expected, Actual: { } actual } mtu && actual != expected)
+            {
+                problems.Add($"bridge {bridge.Name} has MTU {actual}, not {expected} ({mtu.Source})");
+            }
+
+            if (bridge.Isolation is { Mismatched.Count: > 0 } isolation)
+            {
+                var names = string.Join(", ", isolation.Mismatched.Take(5)) + (isolation.Mismatched.Count > 5 ? ", ..." : "");
+                problems.Add(isolation.Enabled
+                    ? $"{isolation.Mismatched.Count} of {isolation.Ports} VM ports on {bridge.Name} are not isolated ({names}): VMs beside them can reach them"
+                    : $"{Plural.Of(isolation.Mismatched.Count, "VM port")} on {bridge.Name} {(isolation.Mismatched.Count == 1 ? "is" : "are")} isolated though --vm-isolation is off ({names})");
+            }
         }
 
         if (routes.Present < routes.Expected)

@@ -81,7 +81,26 @@ internal sealed record NodeSection(
 internal sealed record IpsSection(int Count, string? First, string? Last);
 
 /// <summary>The bridge cni0 and the gateway address on it (<c>address</c> is the expected one, CIDR form).</summary>
-internal sealed record BridgeSection(string Name, bool Present, bool Up, bool AddressPresent, string Address);
+internal sealed record BridgeSection(string Name, bool Present, bool Up, bool AddressPresent, string Address)
+{
+    /// <summary>cni0's MTU against the effective one; null where no status read it (older callers).</summary>
+    public MtuSection? Mtu { get; init; }
+
+    /// <summary>BR_ISOLATED on cni0's VM ports against <c>--vm-isolation</c>; null where no status read it.</summary>
+    public IsolationSection? Isolation { get; init; }
+}
+
+/// <summary>
+/// The MTU cni0 should have (<c>expected</c>; null when nothing is recorded and the primary NIC is not there to ask),
+/// where that comes from (<c>source</c>: <c>--mtu</c>, or <c>primary NIC ens4</c>), and what it has (null: no cni0).
+/// </summary>
+internal sealed record MtuSection(int? Expected, string Source, int? Actual);
+
+/// <summary>
+/// Same-node isolation: whether it is on, how many VM ports cni0 has, how many carry BR_ISOLATED, and the ports
+/// whose flag is not what the setting asks (<c>mismatched</c>, by name).
+/// </summary>
+internal sealed record IsolationSection(bool Enabled, int Ports, int Isolated, IReadOnlyList<string> Mismatched);
 
 /// <summary>/32 routes to the pool's addresses via cni0 in the main table.</summary>
 internal sealed record RoutesSection(int Present, int Expected);

@@ -32,6 +32,18 @@ internal static class StatusTextRenderer
         yield return Line("Bridge", !bridge.Present
             ? $"{bridge.Name} missing"
             : $"{bridge.Name} {(bridge.Up ? "up" : "down")}, {bridge.Address}{(bridge.AddressPresent ? "" : " missing")}");
+        if (bridge.Mtu is { } mtu)
+        {
+            yield return Line("MTU", mtu.Expected is { } expected
+                ? $"{expected} ({mtu.Source}){(mtu.Actual is { } actual && actual != expected ? $", {bridge.Name} has {actual}" : "")}"
+                : $"unknown ({mtu.Source} not found){(mtu.Actual is { } found ? $", {bridge.Name} has {found}" : "")}");
+        }
+
+        if (bridge.Isolation is { } isolation)
+        {
+            yield return Line("Isolation", $"{(isolation.Enabled ? "on" : "off")}, {isolation.Isolated} of {Node.Text.Plural.Of(isolation.Ports, "VM port")} isolated");
+        }
+
         yield return Line("Routes", $"{report.Routes.Present}/{report.Routes.Expected}");
         var dhcp = report.Dhcp;
         var mode = dhcp.Mode switch { DhcpMode.Process => "process", DhcpMode.Systemd => "systemd", _ => null };

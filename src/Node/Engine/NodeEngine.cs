@@ -67,6 +67,15 @@ internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, I
               + $"or run again without --dhcp to keep {previous.DhcpBackend.Name()}";
     }
 
+    /// <summary>
+    /// Null unless <paramref name="state"/> records an MTU above its primary NIC's live one, else the one-line refusal.
+    /// Checked before anything changes, like <see cref="BackendSwitchRefusal"/>.
+    /// </summary>
+    public string? MtuRefusal(PoolState state) => EffectiveMtu.Refusal(state.Mtu, state.PrimaryNic ?? "", kernel.ListLinks());
+
+    /// <summary><paramref name="target"/> with the effective MTU, read from the live node.</summary>
+    public NodeTarget WithMtu(NodeTarget target) => target.WithMtu(kernel);
+
     /// <summary>The target of <paramref name="state"/> with the uplinks the backend names for it recorded in the state.</summary>
     public static async Task<NodeTarget> ResolveUplinksAsync(
         PoolState state, DhcpServiceMode serviceMode, string stateDirectory, IHostNetworkBackend backend, CancellationToken cancellationToken)
@@ -87,6 +96,8 @@ internal sealed class NodeEngine(HostPipeline pipeline, IKernelNetwork kernel, I
         CancellationToken cancellationToken)
     {
         checkpoint.Desired = target.State;
+        // Read live on every run, so cni0 follows a primary NIC whose MTU changed (the agent's repairs too).
+        target = target.WithMtu(kernel);
         try
         {
             var prepare = new StepPlan(HostStepId.Prepare);

@@ -1,5 +1,6 @@
 using System.Net;
 using CocoonNet.Abstractions;
+using CocoonNet.Node.Linux;
 using CocoonNet.Node.Net;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.State;
@@ -72,6 +73,10 @@ internal sealed record NodeTarget
         };
         return new NodeTarget(state, spec, context);
     }
+
+    /// <summary>This target with the effective MTU (<see cref="EffectiveMtu"/>) read from the live node.</summary>
+    public NodeTarget WithMtu(IKernelNetwork kernel) =>
+        this with { Spec = Spec with { Mtu = EffectiveMtu.Of(Spec.MtuOverride, Spec.PrimaryNic, kernel.ListLinks()) } };
 
     /// <summary>This target with what the backend keeps: its own local routes are not the routes step's to remove.</summary>
     public NodeTarget WithWatch(HostWatch watch) => this with { Watch = watch, Spec = Spec with { KeptLocalRoutes = watch.OwnedLocalRoutes } };

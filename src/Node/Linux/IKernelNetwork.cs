@@ -21,6 +21,15 @@ internal interface IKernelNetwork
 
     void DeleteLink(int index);
 
+    /// <summary>Sets a link's MTU (IFLA_MTU).</summary>
+    void SetLinkMtu(int index, int mtu);
+
+    /// <summary>
+    /// Sets or clears a bridge port's isolated flag (BR_ISOLATED), as <c>bridge link set dev X isolated on|off</c>.
+    /// False when the link is gone or no bridge port any more (a VM deleted meanwhile): nothing to do.
+    /// </summary>
+    bool SetPortIsolated(int index, bool isolated);
+
     void AddAddress(int index, IPAddress address, int prefixLength);
 
     void DeleteAddress(int index, IPAddress address, int prefixLength);
@@ -32,7 +41,14 @@ internal interface IKernelNetwork
     void DeleteRoutes(IReadOnlyList<RouteInfo> routes);
 }
 
-internal sealed record LinkInfo(string Name, int Index, string Mac, bool IsUp, string Kind, int MasterIndex);
+internal sealed record LinkInfo(string Name, int Index, string Mac, bool IsUp, string Kind, int MasterIndex)
+{
+    /// <summary>The link's MTU (IFLA_MTU); 0 when not read.</summary>
+    public int Mtu { get; init; }
+
+    /// <summary>Whether a bridge port carries BR_ISOLATED; null when the link is no bridge port or it was not said.</summary>
+    public bool? Isolated { get; init; }
+}
 
 internal sealed record AddressInfo(int Index, IPAddress Address, int PrefixLength);
 

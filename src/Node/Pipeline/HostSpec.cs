@@ -59,6 +59,13 @@ internal sealed record HostSpec(
     /// </summary>
     public int? MtuOverride { get; init; }
 
+    /// <summary>
+    /// The effective MTU of cni0 and its VMs (<see cref="MtuOverride"/>, else the primary NIC's live MTU), set by
+    /// <c>NodeTarget.WithMtu</c>, the one place that decides it; null when unknown: cni0's MTU is left as it is and
+    /// neither the conflist nor DHCP names one.
+    /// </summary>
+    public int? Mtu { get; init; }
+
     /// <summary>The primary NIC and the backend's uplinks, de-duplicated, in order.</summary>
     public IReadOnlyList<string> ForwardingNics =>
         new[] { PrimaryNic }.Concat(Uplinks).Where(n => n.Length > 0 && n != Bridge).Distinct().ToList();

@@ -23,6 +23,13 @@ internal sealed record HostFootprint
     [JsonPropertyName("bridgeAddress")]
     public string? BridgeAddress { get; set; }
 
+    /// <summary>
+    /// cni0's MTU before cocoon-net first changed it, on a bridge cocoon-net did not create: teardown puts it back.
+    /// Null when cocoon-net never changed it (or made the bridge, which goes with its MTU).
+    /// </summary>
+    [JsonPropertyName("bridgeMtu")]
+    public int? BridgeOriginalMtu { get; set; }
+
     [JsonPropertyName("iptables")]
     public bool Iptables { get; set; }
 
@@ -50,7 +57,7 @@ internal sealed record HostFootprint
     public StringList Directories { get; set => field = value ?? StringList.Empty; } = StringList.Empty;
 
     /// <summary>True when cocoon-net owns nothing on the host.</summary>
-    public bool OwnsNothing() => !BridgeCreated && BridgeAddress is null && !Iptables && DhcpService is null && !DhcpUnitInstalled
+    public bool OwnsNothing() => !BridgeCreated && BridgeAddress is null && BridgeOriginalMtu is null && !Iptables && DhcpService is null && !DhcpUnitInstalled
         && Files.Count == 0 && Directories.Count == 0;
 
     /// <summary>What the footprint still owns, one item each, for an operator.</summary>
@@ -64,6 +71,11 @@ internal sealed record HostFootprint
         if (BridgeAddress is not null)
         {
             yield return $"address {BridgeAddress} on {Names.Bridge}";
+        }
+
+        if (BridgeOriginalMtu is { } mtu)
+        {
+            yield return $"MTU of {Names.Bridge} (was {mtu})";
         }
 
         if (Iptables)

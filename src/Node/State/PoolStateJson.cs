@@ -21,6 +21,7 @@ internal static class PoolStateJson
     {
         "primaryNIC", "secondaryNICs", "eniIDs", "subnetID", "aliasRangeName", "dnsServers", "plugin", "pluginVersion",
         "dropInternalAccess", "dropCIDRs", "settings", "dhcp", "leaseSeconds", "vmIsolation", "antiSpoofing", "mtu", "cloud", "bridgeAddress", "iptablesFingerprint", "dhcpService", "directories",
+        "bridgeMtu",
     };
 
     private static readonly JsonSerializerOptions Options = new(PoolStateJsonContext.Default.Options)

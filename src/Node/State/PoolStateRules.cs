@@ -225,6 +225,11 @@ internal static class PoolStateRules
             return Bad("host.bridgeAddress", address, "is not an IPv4 address with its prefix length (a.b.c.d/len)");
         }
 
+        if (host.BridgeOriginalMtu is { } bridgeMtu && bridgeMtu is < 68 or > 65535)
+        {
+            return Bad("host.bridgeMtu", bridgeMtu.ToString(System.Globalization.CultureInfo.InvariantCulture), "is not an MTU a link can have (68-65535)");
+        }
+
         if (host.IptablesFingerprint is { Length: > 0 } fingerprint && !(ConfigText.IsToken(fingerprint) && fingerprint.Length <= 128))
         {
             return Bad("host.iptablesFingerprint", fingerprint, "is not a fingerprint cocoon-net writes");

@@ -256,6 +256,7 @@ public sealed class PoolStateJsonTests
         {
             BridgeCreated = true,
             BridgeAddress = "10.0.0.1/24",
+            BridgeOriginalMtu = 1500,
             Iptables = true,
             IptablesFingerprint = "nft:1-2",
             DhcpService = "process",

@@ -56,7 +56,7 @@ public sealed class RenderingTests
     {
         Assert.Equal(
             "{\n  \"cniVersion\": \"1.0.0\",\n  \"name\": \"dnsmasq-dhcp\",\n  \"plugins\": [\n    {\n      \"type\": \"bridge\",\n      \"bridge\": \"cni0\",\n"
-            + "      \"isGateway\": false,\n      \"ipMasq\": false,\n      \"ipam\": {}\n    }\n  ]\n}\n",
+            + "      \"isGateway\": false,\n      \"ipMasq\": false,\n      \"portIsolation\": true,\n      \"macspoofchk\": true,\n      \"ipam\": {}\n    }\n  ]\n}\n",
             CniConfigStep.Conflist);
     }
 

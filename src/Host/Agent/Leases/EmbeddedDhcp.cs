@@ -47,9 +47,10 @@ internal sealed class EmbeddedDhcp : IDisposable
     /// <summary>Whether two targets ask the server for the same service (a resync re-reads an unchanged pool.json every minute).</summary>
     public static bool SameService(NodeTarget a, NodeTarget b) =>
         a.Spec.Gateway.Equals(b.Spec.Gateway) && a.Spec.Subnet.Equals(b.Spec.Subnet) && a.Spec.LeaseTime == b.Spec.LeaseTime
-        && a.Spec.Ips.SequenceEqual(b.Spec.Ips) && a.Spec.Dns.SequenceEqual(b.Spec.Dns);
+        && a.Spec.Ips.SequenceEqual(b.Spec.Ips) && a.Spec.Dns.SequenceEqual(b.Spec.Dns) && a.Spec.Mtu == b.Spec.Mtu;
 
-    public static DhcpServerSettings SettingsOf(HostSpec spec) => new(spec.Gateway, spec.Subnet, spec.Ips, spec.Dns, spec.LeaseTime);
+    public static DhcpServerSettings SettingsOf(HostSpec spec) =>
+        new(spec.Gateway, spec.Subnet, spec.Ips, spec.Dns, spec.LeaseTime) { Mtu = spec.Mtu };
 
     /// <summary>Restores the journal's leases and their routes, then serves until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

@@ -17,11 +17,10 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
     private const ushort RtmNewRoute = 24;
     private const ushort RtmDelRoute = 25;
     private const ushort RtmGetRoute = 26;
-    private const ushort IflaAddress = 1;
-    private const ushort IflaIfname = 3;
-    private const ushort IflaMaster = 10;
-    private const ushort IflaLinkinfo = 18;
-    private const ushort IflaInfoKind = 1;
+    private const ushort RtmSetLink = 19;
+    private const ushort IflaIfname = LinkMessage.IflaIfname;
+    private const ushort IflaLinkinfo = LinkMessage.IflaLinkinfo;
+    private const ushort IflaInfoKind = LinkMessage.IflaInfoKind;
     private const ushort IfaAddress = 1;
     private const ushort IfaLocal = 2;
     private const ushort IfaBroadcast = 4;
@@ -41,28 +40,10 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
         var links = new List<LinkInfo>();
         foreach (var message in Socket.Dump(RtmGetLink, new byte[16]))
         {
-            if (message.Type != RtmNewLink)
+            if (message.Type == RtmNewLink && LinkMessage.Decode(message.Payload) is { } link)
             {
-                continue;
+                links.Add(link);
             }
-
-            var payload = message.Payload;
-            var index = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(4));
-            var flags = BinaryPrimitives.ReadUInt32LittleEndian(payload.AsSpan(8));
-            var attributes = NetlinkAttributes.Parse(payload.AsSpan(16));
-            var name = attributes[IflaIfname] is { } n ? NetlinkAttributes.String(n) : $"if{index}";
-            var mac = attributes[IflaAddress] is { } a && a.Length == 6
-                ? string.Join(':', a.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)))
-                : "";
-            var master = attributes[IflaMaster] is { } m ? (int)NetlinkAttributes.UInt32(m) : 0;
-            var kind = "";
-            if (attributes[IflaLinkinfo] is { } info
-                && NetlinkAttributes.Parse(info)[IflaInfoKind] is { } k)
-            {
-                kind = NetlinkAttributes.String(k);
-            }
-
-            links.Add(new LinkInfo(name, index, mac, (flags & IffUp) != 0, kind, master));
         }
 
         return links;
@@ -142,6 +123,40 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
         ExecuteOne(new NetlinkMessageBuilder(RtmNewLink, NetlinkFlags.Ack) { Subject = $"set link {index} up" }.Append(header));
     }
 
+    public void SetLinkMtu(int index, int mtu) =>
+        ExecuteOne(new NetlinkMessageBuilder(RtmNewLink, NetlinkFlags.Ack) { Subject = $"set link {index} mtu {mtu}" }
+            .Append(LinkHeader(0, index)).Attribute(LinkMessage.IflaMtu, (uint)mtu));
+
+    public bool SetPortIsolated(int index, bool isolated)
+    {
+        var request = PortIsolationMessage(index, isolated);
+        var errno = Socket.Execute([request])[0];
+        return errno switch
+        {
+            0 => true,
+            // ENODEV: the link is gone; EOPNOTSUPP: it left the bridge (no bridge answers for it).
+            Errno.NoDevice or Errno.NotSupported => false,
+            _ => throw new NetlinkException($"{request.Subject}: {Errno.Describe(errno)}", errno),
+        };
+    }
+
+    /// <summary>
+    /// What <c>bridge link set dev X isolated on|off</c> sends: RTM_SETLINK in the bridge family, the port's
+    /// attributes nested (NLA_F_NESTED) under IFLA_PROTINFO.
+    /// </summary>
+    internal static NetlinkMessageBuilder PortIsolationMessage(int index, bool isolated)
+    {
+        var request = new NetlinkMessageBuilder(RtmSetLink, NetlinkFlags.Ack)
+        {
+            Subject = $"set bridge port {index} isolated {(isolated ? "on" : "off")}",
+        };
+        request.Append(LinkHeader(LinkMessage.AfBridge, index));
+        var protinfo = request.BeginNested(LinkMessage.IflaProtinfo | LinkMessage.NestedFlag);
+        request.Attribute(LinkMessage.IflaBrportIsolated, [isolated ? (byte)1 : (byte)0]);
+        request.EndNested(protinfo);
+        return request;
+    }
+
     public void DeleteLink(int index)
     {
         var header = new byte[16];
@@ -173,6 +188,14 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
         {
             _socket.Value.Dispose();
         }
+    }
+
+    private static byte[] LinkHeader(byte family, int index)
+    {
+        var header = new byte[16];
+        header[0] = family;
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), index);
+        return header;
     }
 
     private static NetlinkMessageBuilder AddressMessage(ushort type, NetlinkFlags flags, int index, IPAddress address, int prefixLength)

@@ -204,6 +204,8 @@ internal static class Errno
     public const int Exists = 17;
     public const int AddressNotAvailable = 99;
     public const int NoSuchProcess = 3;
+    public const int NoDevice = 19;
+    public const int NotSupported = 95;
 
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }

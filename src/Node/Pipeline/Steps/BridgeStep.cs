@@ -5,9 +5,15 @@ using CocoonNet.Node.State;
 
 namespace CocoonNet.Node.Pipeline.Steps;
 
-/// <summary>The <c>cni0</c> bridge: exists, is a bridge, holds gateway/prefix, is up.</summary>
+/// <summary>
+/// The <c>cni0</c> bridge: exists, is a bridge, holds gateway/prefix, has the effective MTU, is up, and each VM port
+/// on it carries BR_ISOLATED as <c>--vm-isolation</c> says (ports plugged before the setting changed included: the
+/// CNI plugin only decides for the ports it plugs, and Debian's plugin ignores <c>portIsolation</c>).
+/// </summary>
 internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 {
+    private const int NewBridgeMtu = 1500;
+
     public HostStepId Id => HostStepId.Bridge;
 
     public Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
@@ -53,9 +59,15 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
                 _ => kernel.AddAddress(Index(), spec.Gateway, spec.Subnet.PrefixLength));
         }
 
+        PlanMtu(plan, spec, footprint, link, Index);
         if (link is null || !link.IsUp)
         {
             plan.Add($"~ set {HostSpec.Bridge} up", null, _ => kernel.SetLinkUp(Index()));
+        }
+
+        if (link is not null)
+        {
+            PlanIsolation(plan, Ports(link), spec.VmIsolation);
         }
 
         return Task.FromResult(plan);
@@ -73,7 +85,8 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
             return Task.FromResult(plan);
         }
 
-        var ports = kernel.ListLinks().Where(l => l.MasterIndex == link.Index).Select(l => l.Name).ToList();
+        var portLinks = Ports(link);
+        var ports = portLinks.Select(l => l.Name).ToList();
         var ours = footprint.BridgeAddress is { } recorded && TryParseAddress(recorded, out var address, out var prefix)
             && kernel.ListAddresses().Any(a => a.Index == link.Index && a.Address.Equals(address) && a.PrefixLength == prefix)
             ? (address, prefix)
@@ -86,8 +99,27 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
                 kernel.DeleteLink(link.Index);
                 fp.BridgeCreated = false;
                 fp.BridgeAddress = null;
+                fp.BridgeOriginalMtu = null;
             });
             return Task.FromResult(plan);
+        }
+
+        // The bridge stays: its ports go back to forwarding to each other, as before cocoon-net.
+        PlanIsolation(plan, portLinks, isolated: false);
+        if (footprint.BridgeOriginalMtu is { } original)
+        {
+            if (link.Mtu == original)
+            {
+                footprint.BridgeOriginalMtu = null;
+            }
+            else
+            {
+                plan.Add($"~ set {HostSpec.Bridge} mtu {link.Mtu} -> {original} (as found)", null, fp =>
+                {
+                    kernel.SetLinkMtu(link.Index, original);
+                    fp.BridgeOriginalMtu = null;
+                });
+            }
         }
 
         if (footprint.BridgeCreated)
@@ -106,6 +138,43 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
 
         return Task.FromResult(plan);
     }
+
+    /// <summary>
+    /// cni0 takes the effective MTU. A bridge whose MTU is set by hand keeps it while ports come and go (the kernel
+    /// stops following its ports' smallest MTU), and an MTU above a port's is fine for the kernel: a port forwards
+    /// what fits, and VMs send no more than the MTU DHCP gives them.
+    /// </summary>
+    private void PlanMtu(StepPlan plan, HostSpec spec, HostFootprint footprint, LinkInfo? link, Func<int> index)
+    {
+        // A bridge about to be created starts at Ethernet's 1500 (the kernel's default for a bridge without ports).
+        var current = link?.Mtu ?? NewBridgeMtu;
+        if (spec.Mtu is not { } mtu || current == mtu)
+        {
+            return;
+        }
+
+        // A bridge found here gets its MTU back at teardown; one cocoon-net creates goes with its MTU.
+        var original = link is not null && !footprint.BridgeCreated && footprint.BridgeOriginalMtu is null ? link.Mtu : (int?)null;
+        plan.Add(
+            $"~ set {HostSpec.Bridge} mtu {current} -> {mtu}",
+            original is { } found ? fp => fp.BridgeOriginalMtu = found : null,
+            _ => kernel.SetLinkMtu(index(), mtu));
+    }
+
+    /// <summary>Each port's BR_ISOLATED as <paramref name="isolated"/> says; a port gone meanwhile is nothing to do.</summary>
+    private void PlanIsolation(StepPlan plan, IReadOnlyList<LinkInfo> ports, bool isolated)
+    {
+        foreach (var port in ports.Where(p => isolated ? p.Isolated != true : p.Isolated == true))
+        {
+            plan.Add(
+                isolated ? $"~ isolate VM port {port.Name}" : $"~ un-isolate VM port {port.Name}",
+                null,
+                _ => kernel.SetPortIsolated(port.Index, isolated));
+        }
+    }
+
+    private List<LinkInfo> Ports(LinkInfo bridge) =>
+        kernel.ListLinks().Where(l => l.MasterIndex == bridge.Index).OrderBy(l => l.Name, StringComparer.Ordinal).ToList();
 
     private static bool TryParseAddress(string text, out IPAddress address, out int prefix)
     {

@@ -13,30 +13,44 @@ namespace CocoonNet.Node.Pipeline.Steps;
 /// </summary>
 internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 {
-    /// <summary>The dnsmasq backend's conflist, byte for byte what every earlier version wrote.</summary>
+    /// <summary>The dnsmasq backend's conflist with the defaults (isolation and MAC spoof check on, no MTU known).</summary>
     public static readonly string Conflist = ConflistFor(DhcpBackend.Dnsmasq);
 
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     public HostStepId Id => HostStepId.Cni;
 
-    /// <summary>The conflist of <paramref name="backend"/>: only the network name differs.</summary>
-    public static string ConflistFor(DhcpBackend backend) => $$"""
-        {
-          "cniVersion": "1.0.0",
-          "name": "{{backend.Network()}}",
-          "plugins": [
-            {
-              "type": "bridge",
-              "bridge": "cni0",
-              "isGateway": false,
-              "ipMasq": false,
-              "ipam": {}
-            }
-          ]
-        }
+    /// <summary>The conflist <paramref name="spec"/> asks for.</summary>
+    public static string ConflistFor(HostSpec spec) => ConflistFor(spec.Backend, spec.Mtu, spec.VmIsolation, spec.AntiSpoofing);
 
-        """;
+    /// <summary>
+    /// The conflist of <paramref name="backend"/> (only the network name differs between backends). The bridge plugin
+    /// gives each veth <paramref name="mtu"/> (left out when unknown: the plugin's default), and, when it knows the keys
+    /// (Debian's 1.1.1 predates <c>portIsolation</c> and ignores it), isolates the port and pins its source MAC. cocoon-net
+    /// does not rely on either: the bridge step and the agent set BR_ISOLATED, the port-security table checks MAC and address.
+    /// </summary>
+    public static string ConflistFor(DhcpBackend backend, int? mtu = null, bool portIsolation = true, bool macSpoofCheck = true)
+    {
+        var mtuLine = mtu is { } m ? $"\n      \"mtu\": {m.ToString(System.Globalization.CultureInfo.InvariantCulture)}," : "";
+        return $$"""
+            {
+              "cniVersion": "1.0.0",
+              "name": "{{backend.Network()}}",
+              "plugins": [
+                {
+                  "type": "bridge",
+                  "bridge": "cni0",
+                  "isGateway": false,
+                  "ipMasq": false,{{mtuLine}}
+                  "portIsolation": {{Json(portIsolation)}},
+                  "macspoofchk": {{Json(macSpoofCheck)}},
+                  "ipam": {}
+                }
+              ]
+            }
+
+            """;
+    }
 
     /// <summary>Where <paramref name="backend"/>'s conflist lives.</summary>
     public string PathOf(DhcpBackend backend) => backend == DhcpBackend.Embedded ? paths.EmbeddedCniConfigFile : paths.CniConfigFile;
@@ -45,7 +59,7 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
     {
         var plan = new StepPlan(Id);
         var path = PathOf(spec.Backend);
-        var conflist = ConflistFor(spec.Backend);
+        var conflist = ConflistFor(spec);
         if (!AtomicFile.HasContent(path, conflist))
         {
             var existed = File.Exists(path);
@@ -84,6 +98,8 @@ internal sealed class CniConfigStep(HostPaths paths) : IHostStep
 
         return Task.FromResult(plan);
     }
+
+    private static string Json(bool value) => value ? "true" : "false";
 
     /// <summary>Removes <paramref name="path"/> when the footprint records it as ours; one that is not is never touched.</summary>
     private static void PlanRemoval(StepPlan plan, string path, HostFootprint footprint)

@@ -48,6 +48,13 @@ internal static class DnsmasqConfigRenderer
         }
 
         text.Append("dhcp-option=option:router,").Append(spec.Gateway).Append('\n');
+        if (spec.Mtu is { } mtu)
+        {
+            // Option 26: Linux clients (udhcpc, dhclient, systemd-networkd, cloud-init) set the interface MTU from it;
+            // Windows ignores it, see docs.
+            text.Append("dhcp-option=option:mtu,").Append(mtu.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+
         if (spec.Dns.Count > 0)
         {
             text.Append("dhcp-option=option:dns-server,").AppendJoin(',', spec.Dns.Select(d => d.ToString())).Append('\n');
