@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
 using CocoonNet.Host.Agent.Leases;
+using CocoonNet.Host.Agent.PortSecurity;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
@@ -155,6 +156,7 @@ internal static class AgentRunner
         services.AddHostedService<EndpointsService>();
         // The lease control socket, bound before the loop reports ready, and the two lease backends behind it: leases.json's
         // mirror of dnsmasq, and the embedded DHCP server (each runs only while pool.json picks it).
+        services.AddPortSecurity(commands);
         services.AddLeaseControl(options.StateDirectory);
         services.AddHostedService<AgentLoop>();
         extra?.Invoke(services);
