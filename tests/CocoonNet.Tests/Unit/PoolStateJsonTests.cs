@@ -258,6 +258,7 @@ public sealed class PoolStateJsonTests
             BridgeAddress = "10.0.0.1/24",
             Iptables = true,
             IptablesFingerprint = "nft:1-2",
+            PortSecurity = true,
             DhcpService = "process",
             DhcpUnitInstalled = true,
             Files = ["/etc/x"],
