@@ -27,7 +27,10 @@ namespace CocoonNet.Node.PortSecurity;
 /// </summary>
 internal static class PortSecurityRuleset
 {
-    public const string Table = "bridge cocoon";
+    /// <summary>The table's name; <see cref="Table"/> with its family, as nft commands name it.</summary>
+    public const string TableName = "cocoon";
+
+    public const string Table = "bridge " + TableName;
     public const string Chain = "vm-ports-in";
     public const string PortsSet = "vm_ports";
     public const string LeasesSet = "leases";
@@ -150,6 +153,15 @@ internal static class PortSecurityRuleset
             text.Append($"add element {Table} {set} {{ {string.Join(", ", list)} }}\n");
         }
     }
+
+    /// <summary>An element as listed (<c>name</c>, <c>mac</c>, <c>mac . ip</c>, <c>name . mac</c>) as nft input writes it.</summary>
+    public static string Render(string set, string element) => set switch
+    {
+        PortsSet or BoundPortsSet => Port(element),
+        PortMacsSet when Unbinding.Split(element) is var (port, mac) => $"{Port(port)} . {Mac(mac)}",
+        BoundMacsSet => Mac(element),
+        _ => element,
+    };
 
     /// <summary>A port name as an <c>ifname</c> element (quoted: names may hold characters nft would parse).</summary>
     public static string Port(string name) =>

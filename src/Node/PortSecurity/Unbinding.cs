@@ -9,36 +9,42 @@ namespace CocoonNet.Node.PortSecurity;
 /// </summary>
 internal static class Unbinding
 {
-    /// <summary>Appends to <paramref name="text"/> what unbinds <paramref name="macs"/> and <paramref name="ports"/>; false when nothing does.</summary>
-    public static bool Append(StringBuilder text, IReadOnlyList<string> portMacs, IEnumerable<string> macs, IEnumerable<string> ports)
+    /// <summary>The (set, element) pairs to remove for <paramref name="macs"/> and <paramref name="ports"/>, elements as listed.</summary>
+    public static IReadOnlyList<(string Set, string Element)> Removals(IReadOnlyList<string> portMacs, IEnumerable<string> macs, IEnumerable<string> ports)
     {
         var goneMacs = macs.ToHashSet(StringComparer.Ordinal);
         var gonePorts = ports.ToHashSet(StringComparer.Ordinal);
-        var pairs = new List<string>();
+        var removals = new List<(string, string)>();
         foreach (var element in portMacs)
         {
             if (Split(element) is var (port, mac) && (goneMacs.Contains(mac) || gonePorts.Contains(port)))
             {
-                pairs.Add($"\"{port}\" . {mac}");
+                removals.Add((PortSecurityRuleset.PortMacsSet, element));
                 goneMacs.Add(mac);
                 gonePorts.Add(port);
             }
         }
 
-        if (goneMacs.Count == 0 && gonePorts.Count == 0)
+        removals.AddRange(goneMacs.Order(StringComparer.Ordinal).Select(m => (PortSecurityRuleset.BoundMacsSet, m)));
+        removals.AddRange(gonePorts.Order(StringComparer.Ordinal).Select(p => (PortSecurityRuleset.BoundPortsSet, p)));
+        return removals;
+    }
+
+    /// <summary>Appends to <paramref name="text"/> what unbinds <paramref name="macs"/> and <paramref name="ports"/>; false when nothing does.</summary>
+    public static bool Append(StringBuilder text, IReadOnlyList<string> portMacs, IEnumerable<string> macs, IEnumerable<string> ports)
+    {
+        var removals = Removals(portMacs, macs, ports);
+        foreach (var set in new[] { PortSecurityRuleset.PortMacsSet, PortSecurityRuleset.BoundMacsSet, PortSecurityRuleset.BoundPortsSet })
         {
-            return false;
+            PortSecurityRuleset.AppendRemoval(text, set, removals.Where(r => r.Set == set).Select(r => PortSecurityRuleset.Render(set, r.Element)));
         }
 
-        PortSecurityRuleset.AppendRemoval(text, PortSecurityRuleset.PortMacsSet, pairs);
-        PortSecurityRuleset.AppendRemoval(text, PortSecurityRuleset.BoundMacsSet, goneMacs.Order(StringComparer.Ordinal));
-        PortSecurityRuleset.AppendRemoval(text, PortSecurityRuleset.BoundPortsSet, gonePorts.Order(StringComparer.Ordinal).Select(PortSecurityRuleset.Port));
-        return true;
+        return removals.Count > 0;
     }
 
     /// <summary>The MAC of a <c>leases</c> element (<c>mac . ip</c>).</summary>
     public static string MacOf(string lease) => lease.Split(" . ")[0];
 
-    private static (string Port, string Mac)? Split(string element) =>
+    internal static (string Port, string Mac)? Split(string element) =>
         element.Split(" . ") is [var port, var mac] ? (port, mac) : null;
 }
