@@ -123,8 +123,9 @@ internal sealed class DnsmasqLeaseMirror(
                 var table = DnsmasqLeaseTable.Read(dnsmasqLeaseFile);
                 Interlocked.Add(ref _ok, Observe(table, addresses));
                 var rows = Mirrored(table, addresses);
-                WriteIfChanged(rows);
+                // Port security first: leases.json's durable write (fsync) must not delay a VM's first packets.
                 await TellAsync(rows, cancellationToken).ConfigureAwait(false);
+                WriteIfChanged(rows);
                 if (_problem is not null)
                 {
                     logger.MirrorRecovered();
