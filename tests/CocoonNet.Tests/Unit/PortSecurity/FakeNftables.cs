@@ -68,8 +68,13 @@ internal sealed class FakeNftables : INftables
         {
             ["chain"] = new JsonObject
             {
-                ["family"] = "bridge", ["table"] = "cocoon", ["name"] = PortSecurityRuleset.Chain, ["type"] = "filter", ["hook"] = "prerouting",
-                ["prio"] = Priority, ["policy"] = "accept",
+                ["family"] = "bridge",
+                ["table"] = "cocoon",
+                ["name"] = PortSecurityRuleset.Chain,
+                ["type"] = "filter",
+                ["hook"] = "prerouting",
+                ["prio"] = Priority,
+                ["policy"] = "accept",
             },
         });
         foreach (var comment in RuleComments)
@@ -78,7 +83,10 @@ internal sealed class FakeNftables : INftables
             {
                 ["rule"] = new JsonObject
                 {
-                    ["family"] = "bridge", ["table"] = "cocoon", ["chain"] = PortSecurityRuleset.Chain, ["comment"] = comment,
+                    ["family"] = "bridge",
+                    ["table"] = "cocoon",
+                    ["chain"] = PortSecurityRuleset.Chain,
+                    ["comment"] = comment,
                     ["expr"] = new JsonArray(new JsonObject { ["counter"] = new JsonObject { ["packets"] = 2, ["bytes"] = 120 } }, new JsonObject { ["drop"] = null }),
                 },
             });
