@@ -59,7 +59,7 @@ internal sealed class NftCommands(IProcessRunner runner) : INftables
         }
         catch (InvalidOperationException e)
         {
-            throw new InvalidOperationException($"{Program} (package nftables) cannot be run: {e.Message}", e);
+            throw new NftUnavailableException($"{Program} (package nftables) cannot be run: {e.Message}", e);
         }
     }
 
@@ -69,3 +69,6 @@ internal sealed class NftCommands(IProcessRunner runner) : INftables
             ? $"exit code {result.ExitCode}: {first}"
             : result.Describe();
 }
+
+/// <summary>The nft program is not there (or cannot start): nothing of nftables can be read or changed.</summary>
+internal sealed class NftUnavailableException(string message, Exception inner) : InvalidOperationException(message, inner);

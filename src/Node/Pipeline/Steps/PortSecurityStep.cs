@@ -24,12 +24,14 @@ internal sealed class PortSecurityStep(INftables nft, IKernelNetwork kernel, Hos
     public async Task<StepPlan> PlanSetupAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
         var plan = new StepPlan(Id);
-        var live = await ReadAsync(cancellationToken).ConfigureAwait(false);
         if (!spec.AntiSpoofing)
         {
-            PlanRemoval(plan, live, footprint, "--anti-spoofing is off");
+            // Off needs no nft where there never was a table of ours: a node without nftables stays usable.
+            PlanRemoval(plan, await ReadOrNoneAsync(footprint, plan, cancellationToken).ConfigureAwait(false), footprint, "--anti-spoofing is off");
             return plan;
         }
+
+        var live = await ReadAsync(cancellationToken).ConfigureAwait(false);
 
         var ports = PortSecurityLeases.Ports(kernel);
         var leases = PortSecurityLeases.Desired(spec, paths, time.GetUtcNow());
@@ -79,7 +81,7 @@ internal sealed class PortSecurityStep(INftables nft, IKernelNetwork kernel, Hos
     public async Task<StepPlan> PlanTeardownAsync(HostSpec spec, HostFootprint footprint, CancellationToken cancellationToken)
     {
         var plan = new StepPlan(Id);
-        PlanRemoval(plan, await ReadAsync(cancellationToken).ConfigureAwait(false), footprint, null);
+        PlanRemoval(plan, await ReadOrNoneAsync(footprint, plan, cancellationToken).ConfigureAwait(false), footprint, null);
         return plan;
     }
 
@@ -97,6 +99,20 @@ internal sealed class PortSecurityStep(INftables nft, IKernelNetwork kernel, Hos
         else if (footprint.PortSecurity)
         {
             plan.Add($"~ forget {TableName} (already gone)", null, fp => fp.PortSecurity = false);
+        }
+    }
+
+    /// <summary>The live table; none when nft is not installed and the footprint owns no table (nothing can be there of ours).</summary>
+    private async Task<LivePortSecurity?> ReadOrNoneAsync(HostFootprint footprint, StepPlan plan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NftUnavailableException) when (!footprint.PortSecurity)
+        {
+            plan.Notes.Add("skipped (nft is not installed)");
+            return null;
         }
     }
 

@@ -128,6 +128,21 @@ public sealed class PortSecurityStepTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_nft_anti_spoofing_off_and_teardown_pass_and_on_fails_naming_the_package()
+    {
+        var missing = Substitute.For<INftables>();
+        missing.ListAsync(default!, default).ReturnsForAnyArgs<System.Text.Json.JsonDocument?>(
+            _ => throw new NftUnavailableException("nft (package nftables) cannot be run: no such file", new InvalidOperationException()));
+        var step = new PortSecurityStep(missing, _kernel, new HostPaths(_directory), TimeProvider.System);
+        var off = await step.PlanSetupAsync(Spec(antiSpoofing: false), new HostFootprint(), CancellationToken.None);
+        Assert.True(off.IsEmpty);
+        Assert.Equal(["skipped (nft is not installed)"], off.Notes);
+        Assert.True((await step.PlanTeardownAsync(Spec(), new HostFootprint(), CancellationToken.None)).IsEmpty);
+        var on = await Assert.ThrowsAsync<NftUnavailableException>(() => step.PlanSetupAsync(Spec(), new HostFootprint(), CancellationToken.None));
+        Assert.StartsWith("nft (package nftables) cannot be run", on.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dnsmasq_node_without_leases_json_is_seeded_from_dnsmasqs_file()
     {
         var paths = new HostPaths(_directory);
