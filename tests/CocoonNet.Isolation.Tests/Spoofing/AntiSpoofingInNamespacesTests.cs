@@ -21,6 +21,7 @@ public sealed class AntiSpoofingInNamespacesTests(ITestOutputHelper output)
         // Admitted before the ACK: the element is there by the time the client has its address, and its first ping passes.
         Assert.Contains($"{SpoofingNode.MacA} . {a}", node.Set("leases"));
         Assert.True(node.Sandbox.Ping(node.VmA, SpoofingNode.Gateway), node.Agent.Output);
+        output.WriteLine(node.Agent.Output.Split('\n').FirstOrDefault(l => l.Contains("port security: admit", StringComparison.Ordinal)) ?? "no admit line");
 
         AssertSpoofsAreDropped(node, a);
         AssertReleaseForgetsTheLease(node, a);
