@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make image: DIST/cocoon-net-image.tar, an OCI image archive (an OCI image layout in one tar: index.json ->
 # manifest -> config + one layer). The layer is a minimal Debian rootfs made by mmdebstrap (Essential packages
-# plus what cocoon-net runs: dnsmasq-base, dnsmasq-utils (dhcp_release), iptables, iproute2; libstdc++6 and libssl3 for the .NET runtime;
+# plus what cocoon-net runs: dnsmasq-base, dnsmasq-utils (dhcp_release), iptables, iproute2, nftables (anti-spoofing); libstdc++6 and libssl3 for the .NET runtime;
 # ca-certificates for the cloud APIs) with the release tarball installed by its own install.sh; the entrypoint
 # is `cocoon-net agent`. No daemon needed (no docker, no buildah): mmdebstrap writes the rootfs as a tar, umoci
 # wraps it into the layout. Needs root (mmdebstrap's root mode) and Debian's mirror (DEBIAN_MIRROR).
@@ -38,7 +38,7 @@ release=$work/cocoon-net-$version
 
 # No documentation, manuals or locales in the image (the release's README is in the tarball and the .deb).
 mmdebstrap --quiet --variant=essential --arch=amd64 \
-  --include=dnsmasq-base,dnsmasq-utils,iptables,iproute2,libstdc++6,libssl3,ca-certificates \
+  --include=dnsmasq-base,dnsmasq-utils,iptables,iproute2,nftables,libstdc++6,libssl3,ca-certificates \
   --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
   --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="DESTDIR=\"\$1\" '$release/install.sh' >/dev/null" \

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using CocoonNet.Host.Agent.Drift;
 using CocoonNet.Host.Agent.Leases;
 using CocoonNet.Host.Agent.Ports;
+using CocoonNet.Host.Agent.PortSecurity;
 using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Linux;
@@ -156,6 +157,7 @@ internal static class AgentRunner
         services.AddHostedService<EndpointsService>();
         // The lease control socket, bound before the loop reports ready, and the two lease backends behind it: leases.json's
         // mirror of dnsmasq, and the embedded DHCP server (each runs only while pool.json picks it).
+        services.AddPortSecurity(commands);
         services.AddLeaseControl(options.StateDirectory);
         // VM ports on cni0 isolated (and put under the port-security listeners) within milliseconds of the kernel event.
         services.AddBridgePortWatch();

@@ -46,6 +46,7 @@ internal static class ServiceComposition
         services.AddSingleton<IHostFileSystem, HostFileSystem>();
         services.AddSingleton<ISysctl, ProcSysctl>();
         services.AddSingleton<IIptables, IptablesCommands>();
+        services.AddSingleton<INftables, NftCommands>();
         services.AddSingleton<IDhcpService, ProcessDhcpService>();
         services.AddSingleton<IDhcpService, SystemdDhcpService>();
         services.AddSingleton<DhcpServices>();
@@ -59,6 +60,7 @@ internal static class ServiceComposition
         services.AddSingleton<IHostStep, DnsmasqStep>();
         services.AddSingleton<IHostStep, CniConfigStep>();
         services.AddSingleton<IHostStep, LeaseFilesStep>();
+        services.AddSingleton<IHostStep, PortSecurityStep>();
         services.AddSingleton<HostPipeline>();
         services.AddSingleton<IChangeSink, ConsoleChangeSink>();
         services.AddSingleton<NodeEngine>();

@@ -97,7 +97,9 @@ internal sealed class StatusOperation(
         var dhcp = await host.DhcpAsync(state, cancellationToken).ConfigureAwait(false);
         var cni = host.Cni(target.Spec.Backend);
         var agent = Agent();
-        var problems = StatusProblems.Find(ips, bridge, routes, iptables, dhcp, cni, cloud, agent is not null);
+        var portSecurity = await host.PortSecurityAsync(target, cancellationToken).ConfigureAwait(false);
+        var problems = StatusProblems.Find(ips, bridge, routes, iptables, dhcp, cni, cloud, agent is not null)
+            .Concat(StatusProblems.PortSecurity(portSecurity)).ToList();
         return new StatusReport(
             StatusReport.CurrentSchemaVersion,
             problems.Count == 0,
@@ -113,7 +115,8 @@ internal sealed class StatusOperation(
             new StateSection(store.Path),
             agent,
             leases,
-            StatusProblems.Notes(dhcp, agent is not null));
+            StatusProblems.Notes(dhcp, agent is not null),
+            portSecurity);
     }
 
     /// <summary>The agent serving this node, when its record names a live cocoon-net process.</summary>

@@ -6,12 +6,14 @@ using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using CocoonNet.Node.Pipeline;
 using CocoonNet.Node.Pipeline.Steps;
+using CocoonNet.Node.PortSecurity;
 using CocoonNet.Node.State;
 
 namespace CocoonNet.Host.Status;
 
 /// <summary>Reads the live host (bridge, routes, iptables, DHCP, CNI) against what pool.json says should be there.</summary>
-internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptables, DhcpServices dhcp, HostPaths paths, TimeProvider time)
+internal sealed class HostStatusCollector(
+    IKernelNetwork kernel, IIptables iptables, DhcpServices dhcp, HostPaths paths, TimeProvider time, INftables? nft = null)
 {
     private static readonly (string Table, string Parent, string Chain)[] Chains =
     [
@@ -91,6 +93,57 @@ internal sealed class HostStatusCollector(IKernelNetwork kernel, IIptables iptab
                 .Concat(spec.VmIsolation && !forward.Contains(IptablesStep.HairpinRule(true)) ? [$"drop {HostSpec.Bridge} -> {HostSpec.Bridge}"] : Array.Empty<string>())
                 .ToList();
         return new IptablesSection(true, missing.Count == 0 && missingRules.Count == 0, missing) { MissingRules = missingRules };
+    }
+
+    /// <summary>The table <c>bridge cocoon</c> against pool.json's choice and leases.json (as the portsec step compares them).</summary>
+    public async Task<PortSecuritySection?> PortSecurityAsync(NodeTarget target, CancellationToken cancellationToken)
+    {
+        if (nft is null)
+        {
+            return null;
+        }
+
+        var enabled = target.Spec.AntiSpoofing;
+        LivePortSecurity? live;
+        try
+        {
+            using var listing = await nft.ListAsync($"table {PortSecurityRuleset.Table}", cancellationToken).ConfigureAwait(false);
+            live = listing is null ? null : LivePortSecurity.Parse(listing);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Text.Json.JsonException)
+        {
+            return new PortSecuritySection(enabled, null, false, 0, 0, 0, 0, e.Message);
+        }
+
+        if (live is null)
+        {
+            return new PortSecuritySection(enabled, false, false, 0, 0, 0, 0, null);
+        }
+
+        var outOfStep = 0;
+        if (enabled)
+        {
+            try
+            {
+                var change = SetChange.Between(
+                    PortSecurityLeases.Desired(target.Spec, paths, time.GetUtcNow()), live.Elements(PortSecurityRuleset.LeasesSet));
+                outOfStep = change.Added.Count + change.Removed.Count;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // leases.json unreadable: the leases section says so.
+            }
+        }
+
+        return new PortSecuritySection(
+            enabled,
+            true,
+            live.HasChain && live.HasSets && live.RulesCurrent,
+            live.Elements(PortSecurityRuleset.PortsSet).Count,
+            live.Elements(PortSecurityRuleset.LeasesSet).Count,
+            outOfStep,
+            live.Dropped.Values.Sum(),
+            null);
     }
 
     public async Task<DhcpSection> DhcpAsync(PoolState state, CancellationToken cancellationToken)

@@ -108,6 +108,25 @@ internal static class StatusProblems
         return problems;
     }
 
+    /// <summary>Anti-spoofing's problems: the table, its chain, its lease set against leases.json.</summary>
+    public static IReadOnlyList<string> PortSecurity(PortSecuritySection? section)
+    {
+        if (section is not { Enabled: true })
+        {
+            return [];
+        }
+
+        const string Table = "nftables table bridge cocoon";
+        return section switch
+        {
+            { Present: null } => [$"anti-spoofing could not be checked: {section.Error}"],
+            { Present: false } => [$"anti-spoofing: {Table} is missing (VMs may send from any address): re-run init or adopt, or start the agent"],
+            { ChainIntact: false } => [$"anti-spoofing: {Table} is not as cocoon-net makes it (chain, rules or sets changed)"],
+            { LeasesOutOfStep: > 0 } => [$"anti-spoofing: {Plural.Of(section.LeasesOutOfStep, "lease")} out of step between leases.json and the table's set (the agent keeps them in step)"],
+            _ => [],
+        };
+    }
+
     /// <summary>Facts worth knowing that are not problems: with dnsmasq and no agent, the lease table others read is not kept.</summary>
     public static IReadOnlyList<string> Notes(DhcpSection dhcp, bool agentRunning) =>
         dhcp.Backend != DhcpBackends.EmbeddedName && !agentRunning

@@ -22,7 +22,8 @@ internal sealed record StatusReport(
     StateSection State,
     AgentSection? Agent = null,
     LeasesSection? Leases = null,
-    IReadOnlyList<string>? Notes = null)
+    IReadOnlyList<string>? Notes = null,
+    PortSecuritySection? PortSecurity = null)
 {
     public const int CurrentSchemaVersion = 1;
 }
@@ -117,6 +118,21 @@ internal sealed record IptablesSection(bool Managed, bool? Present, IReadOnlyLis
     /// </summary>
     public IReadOnlyList<string> MissingRules { get; init; } = [];
 }
+
+/// <summary>
+/// Anti-spoofing: the nftables table <c>bridge cocoon</c>. <c>present</c> is null when nft could not be asked (then
+/// <c>error</c> says why); the rest is judged only when <c>enabled</c> and the table is there.
+/// </summary>
+/// <param name="Enabled">pool.json's anti-spoofing choice.</param>
+/// <param name="Present">Whether the table is there.</param>
+/// <param name="ChainIntact">Whether its chain hooks bridge prerouting with this version's rules, and its sets are there.</param>
+/// <param name="VmPorts">Ports in set <c>vm_ports</c>.</param>
+/// <param name="Leases">Leases in set <c>leases</c>.</param>
+/// <param name="LeasesOutOfStep">leases.json's leases missing from the set plus set elements leases.json does not hold.</param>
+/// <param name="Dropped">Frames from VM ports the table has dropped since it was made.</param>
+/// <param name="Error">Why nft could not be asked; null when it could.</param>
+internal sealed record PortSecuritySection(
+    bool Enabled, bool? Present, bool ChainIntact, int VmPorts, int Leases, int LeasesOutOfStep, long Dropped, string? Error);
 
 /// <summary>dnsmasq-cni. <c>logFile</c> is null in systemd mode (dnsmasq logs to the journal there).</summary>
 internal sealed record DhcpSection(

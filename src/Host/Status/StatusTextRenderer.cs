@@ -1,4 +1,5 @@
 using System.Globalization;
+using CocoonNet.Node.Text;
 
 namespace CocoonNet.Host.Status;
 
@@ -77,6 +78,20 @@ internal static class StatusTextRenderer
                 false => $"managed, missing {string.Join(", ", iptables.MissingChains.Concat(iptables.MissingRules))}",
                 null => "managed, rules unreadable",
             });
+        if (report.PortSecurity is { } portSecurity)
+        {
+            yield return Line("Anti-spoof", !portSecurity.Enabled
+                ? "off"
+                : portSecurity.Present switch
+                {
+                    null => $"unreadable: {portSecurity.Error}",
+                    false => "table bridge cocoon missing",
+                    true => $"table bridge cocoon{(portSecurity.ChainIntact ? "" : " (changed)")}, {Plural.Of(portSecurity.VmPorts, "VM port")}, "
+                        + $"{Plural.Of(portSecurity.Leases, "lease")}{(portSecurity.LeasesOutOfStep > 0 ? $" ({portSecurity.LeasesOutOfStep} out of step)" : "")}, "
+                        + $"{portSecurity.Dropped} dropped",
+                });
+        }
+
         yield return Line("CNI", $"{report.Cni.Conflist}{(report.Cni.Present ? "" : " missing")}");
         yield return Line("State", report.State.Path);
         if (report.Agent is { } agent)

@@ -41,6 +41,10 @@ internal sealed record HostFootprint
     [JsonPropertyName("iptablesFingerprint")]
     public string? IptablesFingerprint { get; set; }
 
+    /// <summary>The nftables table <c>bridge cocoon</c> (anti-spoofing); omitted from pool.json when false.</summary>
+    [JsonPropertyName("portSecurity")]
+    public bool PortSecurity { get; set; }
+
     /// <summary><c>process</c> or <c>systemd</c> once cocoon-net started the DHCP service.</summary>
     [JsonPropertyName("dhcpService")]
     public string? DhcpService { get; set; }
@@ -57,7 +61,7 @@ internal sealed record HostFootprint
     public StringList Directories { get; set => field = value ?? StringList.Empty; } = StringList.Empty;
 
     /// <summary>True when cocoon-net owns nothing on the host.</summary>
-    public bool OwnsNothing() => !BridgeCreated && BridgeAddress is null && BridgeOriginalMtu is null && !Iptables && DhcpService is null && !DhcpUnitInstalled
+    public bool OwnsNothing() => !BridgeCreated && BridgeAddress is null && BridgeOriginalMtu is null && !Iptables && !PortSecurity && DhcpService is null && !DhcpUnitInstalled
         && Files.Count == 0 && Directories.Count == 0;
 
     /// <summary>What the footprint still owns, one item each, for an operator.</summary>
@@ -81,6 +85,11 @@ internal sealed record HostFootprint
         if (Iptables)
         {
             yield return "iptables chains COCOON-NET-* and their jumps";
+        }
+
+        if (PortSecurity)
+        {
+            yield return "nftables table bridge cocoon";
         }
 
         if (DhcpService is not null)

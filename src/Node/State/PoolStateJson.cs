@@ -24,6 +24,9 @@ internal static class PoolStateJson
         "bridgeMtu",
     };
 
+    /// <summary>Ownership flags of the footprint added after upstream's form: left out while false, so older files stay as they were.</summary>
+    internal static readonly IReadOnlySet<string> OmittedWhenFalse = new HashSet<string>(StringComparer.Ordinal) { "portSecurity" };
+
     private static readonly JsonSerializerOptions Options = new(PoolStateJsonContext.Default.Options)
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -56,6 +59,10 @@ internal static class PoolStateJson
                     StateMap map => map.Count > 0,
                     _ => true,
                 };
+            }
+            else if (OmittedWhenFalse.Contains(property.Name))
+            {
+                property.ShouldSerialize = static (_, value) => value is true;
             }
         }
     }

@@ -15,7 +15,7 @@ public sealed class DebPackageTests
         var depends = info.Split('\n').Single(l => l.StartsWith("Depends: ", StringComparison.Ordinal))["Depends: ".Length..]
             .Split(',', StringSplitOptions.TrimEntries).Select(d => d.Split(' ')[0]).ToList();
         // The tools it drives, and what the self-contained runtime links (libc, libgcc, libstdc++) or loads for HTTPS (libssl).
-        foreach (var package in new[] { "dnsmasq-base", "dnsmasq-utils", "iptables", "iproute2", "libc6", "libgcc-s1", "libstdc++6", "libssl3" })
+        foreach (var package in new[] { "dnsmasq-base", "dnsmasq-utils", "iptables", "iproute2", "nftables", "libc6", "libgcc-s1", "libstdc++6", "libssl3" })
         {
             Assert.Contains(package, depends);
         }

@@ -259,6 +259,7 @@ public sealed class PoolStateJsonTests
             BridgeOriginalMtu = 1500,
             Iptables = true,
             IptablesFingerprint = "nft:1-2",
+            PortSecurity = true,
             DhcpService = "process",
             DhcpUnitInstalled = true,
             Files = ["/etc/x"],

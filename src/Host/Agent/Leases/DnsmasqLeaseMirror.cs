@@ -52,11 +52,18 @@ internal sealed class DnsmasqLeaseMirror(
     private readonly Dictionary<(string Mac, IPAddress Ip), long> _seen = [];
     private bool _baselined;
     private byte[]? _written;
+    private byte[]? _told;
     private long _ok;
     private volatile Counts _counts = new(0, 0);
     private string? _problem;
 
     private sealed record Counts(int Active, int Available);
+
+    /// <summary>
+    /// Told leases.json's rows whenever they differ from the last ones it took without throwing (port security's lease
+    /// set), right after the read that found them: an inotify event, 20 ms of settling, then this.
+    /// </summary>
+    public Func<IReadOnlyList<Lease>, CancellationToken, Task> LeasesChanged { get; init; } = (_, _) => Task.CompletedTask;
 
     public long Ok => Interlocked.Read(ref _ok);
 
@@ -115,7 +122,10 @@ internal sealed class DnsmasqLeaseMirror(
             {
                 var table = DnsmasqLeaseTable.Read(dnsmasqLeaseFile);
                 Interlocked.Add(ref _ok, Observe(table, addresses));
-                WriteIfChanged(Mirrored(table, addresses));
+                var rows = Mirrored(table, addresses);
+                // Port security first: leases.json's durable write (fsync) must not delay a VM's first packets.
+                await TellAsync(rows, cancellationToken).ConfigureAwait(false);
+                WriteIfChanged(rows);
                 if (_problem is not null)
                 {
                     logger.MirrorRecovered();
@@ -261,6 +271,26 @@ internal sealed class DnsmasqLeaseMirror(
 
     private static int CompareAddresses(IPAddress a, IPAddress b) =>
         a.GetAddressBytes().AsSpan().SequenceCompareTo(b.GetAddressBytes());
+
+    private async Task TellAsync(IReadOnlyList<Lease> rows, CancellationToken cancellationToken)
+    {
+        var content = LeaseFile.Render(rows);
+        if (_told is not null && content.AsSpan().SequenceEqual(_told))
+        {
+            return;
+        }
+
+        try
+        {
+            await LeasesChanged(rows, cancellationToken).ConfigureAwait(false);
+            _told = content;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Told again at the next read (at the latest the 1 s poll's).
+            logger.MirrorFailing(e.Message);
+        }
+    }
 
     private void WriteIfChanged(IReadOnlyList<Lease> rows)
     {

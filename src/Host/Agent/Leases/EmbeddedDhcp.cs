@@ -12,7 +12,7 @@ namespace CocoonNet.Host.Agent.Leases;
 /// <summary>
 /// The agent's embedded DHCP server, run when pool.json says <c>dhcp: embedded</c>: settings from the node target
 /// (server = gateway, pool = ips, DNS, lease time), leases.json in the state directory as its journal, per-lease /32
-/// routes on cni0. <see cref="Core"/> is what the control socket (list, release) and the metrics read.
+/// routes on cni0, each grant admitted by port security before its ACK. <see cref="Core"/> is what the control socket (list, release) and the metrics read.
 /// </summary>
 internal sealed class EmbeddedDhcp : IDisposable
 {
@@ -21,7 +21,8 @@ internal sealed class EmbeddedDhcp : IDisposable
 
     // serving: told null once the server listens on cni0, and why not while it cannot (the agent's readiness).
     public EmbeddedDhcp(
-        NodeTarget target, string stateDirectory, TimeProvider time, ILoggerFactory loggers, Action<string?> serving, IKernelNetwork? kernel = null)
+        NodeTarget target, string stateDirectory, TimeProvider time, ILoggerFactory loggers, Action<string?> serving, IKernelNetwork? kernel = null,
+        ILeaseAdmission? admission = null)
     {
         if (kernel is null)
         {
@@ -33,7 +34,10 @@ internal sealed class EmbeddedDhcp : IDisposable
         var logger = loggers.CreateLogger<EmbeddedDhcp>();
         JournalPath = LeaseFile.PathIn(stateDirectory);
         Core = new DhcpServerCore(
-            SettingsOf(target.Spec), new KernelLeaseRoutes(kernel, HostSpec.Bridge), new LeaseFileJournal(JournalPath, save => CrashPoints.Around(LeaseFileJournal.CrashPoint, save)), time, logger);
+            SettingsOf(target.Spec), new KernelLeaseRoutes(kernel, HostSpec.Bridge), new LeaseFileJournal(JournalPath, save => CrashPoints.Around(LeaseFileJournal.CrashPoint, save)), time, logger)
+        {
+            Admission = admission ?? ILeaseAdmission.None,
+        };
         server = new EmbeddedDhcpServer(Core, HostSpec.Bridge, time, logger) { Serving = serving };
     }
 

@@ -21,7 +21,8 @@ internal sealed class EmbeddedDhcpHost(
     AgentOptions options,
     AgentStatus status,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService, ILeaseService, IDhcpLeaseStats
+    ILoggerFactory loggers,
+    ILeaseAdmission admission) : BackgroundService, ILeaseService, IDhcpLeaseStats
 {
     private readonly ILogger _logger = loggers.CreateLogger<EmbeddedDhcpHost>();
     private volatile EmbeddedDhcp? _server;
@@ -54,7 +55,7 @@ internal sealed class EmbeddedDhcpHost(
 
             // Serves this node until the node is no longer an embedded one; a new pool of the same node reconfigures it.
             status.EmbeddedDhcp("the embedded DHCP server is starting");
-            using var server = new EmbeddedDhcp(target, options.StateDirectory, time, loggers, status.EmbeddedDhcp);
+            using var server = new EmbeddedDhcp(target, options.StateDirectory, time, loggers, status.EmbeddedDhcp, admission: admission);
             using var serving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var running = server.RunAsync(serving.Token);
             _server = server;

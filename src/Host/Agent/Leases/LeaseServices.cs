@@ -1,3 +1,4 @@
+using CocoonNet.Host.Agent.PortSecurity;
 using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,10 @@ internal static class LeaseServices
             () => sp.GetRequiredService<LeaseBackends>().DnsmasqPool(),
             sp.GetRequiredService<IProcessRunner>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<DnsmasqLeaseMirror>()));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<DnsmasqLeaseMirror>())
+        {
+            LeasesChanged = sp.GetService<PortSecurityKeeper>() is { } keeper ? keeper.SyncLeasesAsync : (_, _) => Task.CompletedTask,
+        });
         services.AddSingleton<EmbeddedDhcpHost>();
         services.AddSingleton<LeaseBackends>();
         services.AddSingleton(sp => new ControlSocket(

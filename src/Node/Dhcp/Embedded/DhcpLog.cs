@@ -57,6 +57,12 @@ internal static partial class DhcpLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "delete route {Ip}: {Message}")]
     public static partial void RouteDeleteFailed(this ILogger logger, IPAddress ip, string message);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "port security: admit {Ip} for {Mac}: {Message}")]
+    public static partial void AdmissionFailed(this ILogger logger, IPAddress ip, string mac, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "port security: revoke {Ip} of {Mac}: {Message}")]
+    public static partial void RevokeFailed(this ILogger logger, IPAddress ip, string mac, string message);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "DHCP: handling a packet from {Sender} failed: {Message}")]
     public static partial void PacketFailed(this ILogger logger, EndPoint? sender, string message);
 

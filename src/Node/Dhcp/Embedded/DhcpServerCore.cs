@@ -39,6 +39,9 @@ internal sealed class DhcpServerCore(
     private long leasesOk;
     private long leasesFailed;
 
+    /// <summary>Port security's lease set: told of each grant before its ACK and of each lease that ends.</summary>
+    public ILeaseAdmission Admission { get; init; } = ILeaseAdmission.None;
+
     /// <summary>ACKs sent (renewals included).</summary>
     public long LeasesOk => Interlocked.Read(ref leasesOk);
 
@@ -103,6 +106,7 @@ internal sealed class DhcpServerCore(
             foreach (var lease in leases.Values)
             {
                 await AddRouteAsync(lease.Ip, cancellationToken).ConfigureAwait(false);
+                await AdmitQuietlyAsync(lease, cancellationToken).ConfigureAwait(false);
             }
 
             logger.Restored(leases.Count);
@@ -234,7 +238,7 @@ internal sealed class DhcpServerCore(
                 TrySave();
                 foreach (var lease in outside)
                 {
-                    await RemoveRouteAsync(lease.Ip, cancellationToken).ConfigureAwait(false);
+                    await EndedAsync(lease.Mac, lease.Ip, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -411,6 +415,20 @@ internal sealed class DhcpServerCore(
             return Nak(message, mac, ip, "route not added");
         }
 
+        try
+        {
+            // After the route, before the ACK: the client's first packet under the lease must not meet the drop.
+            await Admission.AdmitAsync(mac, ip, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.AdmissionFailed(ip, mac, e.Message);
+            RemoveLease(mac);
+            TrySave();
+            await EndedAsync(mac, ip, cancellationToken).ConfigureAwait(false);
+            return Nak(message, mac, ip, "not admitted by port security");
+        }
+
         if (freed.TryGetValue(ip, out var last) && last.Mac != mac && previous.TryGetValue(last.Mac, out var theirs) && theirs.Equals(ip))
         {
             // The address has a new holder: its last one no longer gets it back, and the sticky memory stays no larger
@@ -460,7 +478,7 @@ internal sealed class DhcpServerCore(
         {
             RemoveLease(mac);
             TrySave();
-            await RemoveRouteAsync(ip!, cancellationToken).ConfigureAwait(false);
+            await EndedAsync(mac, ip!, cancellationToken).ConfigureAwait(false);
         }
 
         if (previous.TryGetValue(mac, out var before) && before.Equals(ip))
@@ -510,7 +528,7 @@ internal sealed class DhcpServerCore(
         TrySave();
         foreach (var lease in expired)
         {
-            await RemoveRouteAsync(lease.Ip, cancellationToken).ConfigureAwait(false);
+            await EndedAsync(lease.Mac, lease.Ip, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -519,7 +537,7 @@ internal sealed class DhcpServerCore(
     {
         RemoveLease(lease.Mac);
         TrySave();
-        await RemoveRouteAsync(lease.Ip, cancellationToken).ConfigureAwait(false);
+        await EndedAsync(lease.Mac, lease.Ip, cancellationToken).ConfigureAwait(false);
         Remember(lease.Mac, lease.Ip, now);
     }
 
@@ -546,6 +564,32 @@ internal sealed class DhcpServerCore(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.RouteAddFailed(ip, e.Message);
+        }
+    }
+
+    /// <summary>A lease ended: its route goes, then port security forgets it (each failure logged, neither stops the other).</summary>
+    private async Task EndedAsync(string mac, IPAddress ip, CancellationToken cancellationToken)
+    {
+        await RemoveRouteAsync(ip, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Admission.RevokeAsync(mac, ip, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.RevokeFailed(ip, mac, e.Message);
+        }
+    }
+
+    private async Task AdmitQuietlyAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Admission.AdmitAsync(lease.Mac, lease.Ip, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.AdmissionFailed(lease.Ip, lease.Mac, e.Message);
         }
     }
 

@@ -132,6 +132,42 @@ internal sealed partial class NetlinkSocket : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// Sends <paramref name="requests"/> (each flagged for an ACK) as one nfnetlink batch of <paramref name="subsystem"/>,
+    /// which the kernel applies whole or not at all. Returns the first errno the kernel reported (0: all applied).
+    /// </summary>
+    public int ExecuteBatch(IReadOnlyList<NetlinkMessageBuilder> requests, byte subsystem)
+    {
+        const ushort batchBegin = 0x10; // NFNL_MSG_BATCH_BEGIN
+        const ushort batchEnd = 0x11; // NFNL_MSG_BATCH_END
+        var data = new List<byte>(256);
+        // nfgenmsg: family AF_UNSPEC, version 0, res_id = the subsystem (big-endian).
+        data.AddRange(new NetlinkMessageBuilder(batchBegin, NetlinkFlags.Request).Append([0, 0, 0, subsystem]).Finish(NextSequence()));
+        var first = _sequence + 1;
+        foreach (var request in requests)
+        {
+            data.AddRange(request.Finish(NextSequence()));
+        }
+
+        data.AddRange(new NetlinkMessageBuilder(batchEnd, NetlinkFlags.Request).Append([0, 0, 0, subsystem]).Finish(NextSequence()));
+        SendAll([.. data]);
+        var pending = requests.Count;
+        var error = 0;
+        while (pending > 0)
+        {
+            foreach (var message in NetlinkMessage.Parse(Receive()))
+            {
+                if (message.Type == NetlinkMessage.Error && message.Sequence >= first && message.Sequence < first + requests.Count)
+                {
+                    pending--;
+                    error = error != 0 ? error : message.ErrorCode;
+                }
+            }
+        }
+
+        return error;
+    }
+
     public void Dispose() => _ = Close(_fd);
 
     private uint NextSequence() => ++_sequence;

@@ -1,0 +1,48 @@
+using CocoonNet.Node.Dhcp;
+using CocoonNet.Node.Leases;
+using CocoonNet.Node.Linux;
+using CocoonNet.Node.Pipeline;
+
+namespace CocoonNet.Node.PortSecurity;
+
+/// <summary>What the table's <c>leases</c> set must hold, and which ports are cni0's.</summary>
+internal static class PortSecurityLeases
+{
+    /// <summary>
+    /// leases.json's rows, which both DHCP backends keep (the embedded server as its journal, the agent's mirror of
+    /// dnsmasq's file); on a dnsmasq node whose agent has not written leases.json yet, dnsmasq's own file (pool addresses,
+    /// active), so a first setup does not cut off VMs that hold leases already. As <c>mac . ip</c>, sorted.
+    /// </summary>
+    public static IReadOnlyList<string> Desired(HostSpec spec, HostPaths paths, DateTimeOffset now)
+    {
+        IEnumerable<Lease> leases;
+        if (spec.LeaseFile is { } file && (File.Exists(file) || spec.Backend != DhcpBackend.Dnsmasq))
+        {
+            leases = LeaseFile.Read(file);
+        }
+        else if (spec.Backend == DhcpBackend.Dnsmasq)
+        {
+            var pool = spec.Ips.ToHashSet();
+            leases = DnsmasqLeaseTable.Read(paths.DnsmasqLeaseFile)
+                .Where(l => pool.Contains(l.Ip) && l.IsActive(now.ToUnixTimeSeconds()) && MacAddress.TryCanonical(l.Mac, out _))
+                .Select(l => new Lease(MacAddress.TryCanonical(l.Mac, out var mac) ? mac : l.Mac, l.Ip, l.ExpiresAt));
+        }
+        else
+        {
+            leases = [];
+        }
+
+        return leases.Where(l => l.Ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            .Select(PortSecurityRuleset.Element).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The names of cni0's ports now, sorted; none when there is no cni0.</summary>
+    public static IReadOnlyList<string> Ports(IKernelNetwork kernel)
+    {
+        var links = kernel.ListLinks();
+        var bridge = links.FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        return bridge is null
+            ? []
+            : links.Where(l => l.MasterIndex == bridge.Index && l.Index != bridge.Index).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();
+    }
+}
