@@ -3,8 +3,9 @@
 # agent running), a VM plugged by the CNI bridge plugin from cocoon-net's conflist (by hand when the plugin is missing),
 # iperf3's server in the "outside" namespace, so every packet crosses cni0, FORWARD and the NAT as a VM's egress does:
 #   - TCP throughput (iperf3 -t BENCH_ISOLATION_SECONDS);
-#   - small packets: UDP, 64-byte payloads, unlimited rate (-b 0): packets per second received, whose inverse is the
-#     per-packet cost; the difference between the modes is what the bridge's nftables chain and the FORWARD rules add.
+#   - small packets: UDP, 64-byte payloads, unlimited rate (-b 0): packets per second sent, whose inverse is the
+#     per-packet cost of the whole path; the difference between the modes is what the bridge's nftables chain and
+#     the FORWARD rules add.
 # Modes alternate, BENCH_ISOLATION_RUNS times each: "on" (the defaults: --vm-isolation --anti-spoofing) and "off"
 # (adopt --vm-isolation=false --anti-spoofing=false), the VM re-plugged after each adopt so its plug follows the
 # conflist. Medians are reported with the on/off ratio (target >= 95 %). A cocoon-net without these flags is benched
@@ -103,9 +104,11 @@ measure() {
   local tcp udp
   tcp=$(ip netns exec "$vm" iperf3 -c 203.0.113.1 -t "$seconds" -J |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])')
-  # Packets that arrived (sent less lost, as the server reported them back), per second.
+  # Packets the VM sent per second. A veth hands each packet on in the sender's own context (bridge, nftables, routing,
+  # FORWARD, NAT, up to the receiving socket), so this rate carries the path's per-packet cost; the receiving iperf3,
+  # one user-space thread, drops what it cannot read and is not what is measured.
   udp=$(ip netns exec "$vm" iperf3 -c 203.0.113.1 -t "$seconds" -u -l 64 -b 0 -J |
-    python3 -c 'import json, sys; s = json.load(sys.stdin)["end"]["sum"]; print((s["packets"] - s["lost_packets"]) / s["seconds"])')
+    python3 -c 'import json, sys; e = json.load(sys.stdin)["end"]; s = e.get("sum_sent", e["sum"]); print(s["packets"] / s["seconds"])')
   echo "$tcp $udp"
 }
 
