@@ -8,8 +8,8 @@ namespace CocoonNet.Tests.Integration;
 /// <summary>
 /// VM isolation end to end, both DHCP backends: VMs plugged by the real CNI bridge plugin from cocoon-net's conflist (and
 /// one by hand, as a runtime that plugs its own veth), real DHCP clients, traffic. Same-node VMs cannot reach each other
-/// (neither by IP nor by ARP), yet each reaches its gateway and, through the NAT, the outside; <c>--vm-isolation=false</c>
-/// gives VM to VM back and <c>--vm-isolation=true</c> takes it away again.
+/// (neither by IP nor by ARP, nor routed through the gateway), yet each reaches its gateway and, through the NAT, the
+/// outside; <c>--vm-isolation=false</c> gives VM to VM back and <c>--vm-isolation=true</c> takes it away again.
 /// </summary>
 [Collection(IsolationCollection.Name)]
 public sealed class VmIsolationTests(ITestOutputHelper output)
@@ -64,6 +64,10 @@ public sealed class VmIsolationTests(ITestOutputHelper output)
             Assert.False(sandbox.Arping(from, to), $"{backend}: {what} ARP crossed the bridge");
         }
 
+        // Through the gateway instead (routed: in on cni0 and out on cni0 again): dropped in FORWARD.
+        sandbox.InNamespace(a.Vm, "ip", "route", "add", $"{addressB}/32", "via", Gateway);
+        Assert.False(sandbox.Ping(a.Vm, addressB), $"{backend}: A -> B routed through the gateway crossed\n{sandbox.IptablesSave()}");
+
         // The engine's DEL when a VM goes: the plug and its port are gone; the others are untouched.
         var del = sandbox.RemoveCniVm(b);
         Assert.True(del.ExitCode == 0, $"{backend}: CNI DEL: {del}");
@@ -85,9 +89,13 @@ public sealed class VmIsolationTests(ITestOutputHelper output)
 
         var off = node.Adopt("--vm-isolation=false");
         Assert.True(off.ExitCode == 0, off.ToString());
-        Assert.False(sandbox.IsIsolated(a.HostPort) || sandbox.IsIsolated(b.HostPort), $"{backend}: flags left on by adopt --vm-isolation=false");
+        // Cleared by adopt; the running agent, which reads the new pool.json, must not put them back meanwhile.
+        Assert.True(Eventually(() => !sandbox.IsIsolated(a.HostPort) && !sandbox.IsIsolated(b.HostPort), Blocked),
+            $"{backend}: ports still isolated 1 s after adopt --vm-isolation=false\n{off.Stdout}\n{node.AgentOutput}");
         Assert.True(node.Reaches(a.Vm, addressB) && node.Reaches(b.Vm, addressA), $"{backend}: VM to VM still blocked with isolation off\n{sandbox.IptablesSave()}");
         Assert.True(sandbox.Arping(a.Vm, addressB), $"{backend}: ARP A -> B blocked with isolation off");
+        sandbox.InNamespace(a.Vm, "ip", "route", "add", $"{addressB}/32", "via", Gateway);
+        Assert.True(node.Reaches(a.Vm, addressB), $"{backend}: A -> B routed through the gateway blocked with isolation off\n{sandbox.IptablesSave()}");
         // The running agent read the new pool.json: it does not put the flags back, nor isolate a new port.
         var c = sandbox.AddCniVm();
         Thread.Sleep(Blocked);
@@ -100,7 +108,7 @@ public sealed class VmIsolationTests(ITestOutputHelper output)
             Assert.True(sandbox.IsIsolated(port), $"{backend}: {port} not isolated after adopt --vm-isolation=true");
         }
 
-        Assert.False(sandbox.Ping(a.Vm, addressB), $"{backend}: A -> B with isolation back on");
+        Assert.False(sandbox.Ping(a.Vm, addressB), $"{backend}: A -> B (routed through the gateway) with isolation back on");
         Assert.False(sandbox.Arping(b.Vm, addressA), $"{backend}: ARP B -> A with isolation back on");
         Assert.True(node.Reaches(a.Vm, OutsideAddress.ToString()), $"{backend}: A lost the outside");
     }
