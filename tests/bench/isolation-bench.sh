@@ -131,9 +131,16 @@ for run in $(seq 1 "$runs"); do
       cocoon adopt "${node[@]}" --vm-isolation="$flag" --anti-spoofing="$flag" || { tail -20 "$root/cocoon-net.log" >&2; exit 1; }
     fi
     plug
-    isolated=$(ip netns exec "$ns" bridge -d link show master cni0 | grep -c 'isolated on' || true)
-    table=$(ip netns exec "$ns" nft list tables bridge 2>/dev/null | grep -c cocoon || true)
-    echo "  run $run, $mode: isolated ports $isolated, bridge cocoon table $table" >&2
+    # What is in effect: the VM's port isolated or not, the table there or not (the agent follows pool.json).
+    want=$([ "$mode" = on ] && echo 1 || echo 0)
+    for _ in $(seq 1 30); do
+      isolated=$(ip netns exec "$ns" bridge -d link show master cni0 | grep -c 'isolated on' || true)
+      table=$(ip netns exec "$ns" nft list tables bridge 2>/dev/null | grep -c cocoon || true)
+      [ "$isolated" = "$want" ] && [ "$table" = "$want" ] && break
+      sleep 0.1
+    done
+    note=$([ "$isolated" = "$want" ] && [ "$table" = "$want" ] || echo " (NOT the mode asked for)")
+    echo "  run $run, $mode: isolated ports $isolated, bridge cocoon table $table$note" >&2
     results+=("$mode $(measure)")
     unplug
   done
