@@ -74,7 +74,8 @@ public sealed partial class UplinkMtuTests
         Assert.Equal(expected, (int?)CniBridgePlugin.BridgeObject(sandbox)["mtu"]);
         var status = sandbox.CocoonNet("status", "--output", "json");
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Contains(expected.ToString(System.Globalization.CultureInfo.InvariantCulture), JsonNode.Parse(status.Stdout)!.ToJsonString(), StringComparison.Ordinal);
+        var mtu = JsonNode.Parse(status.Stdout)!["bridge"]?["mtu"];
+        Assert.True(mtu is not null && (int?)mtu["expected"] == expected && (int?)mtu["actual"] == expected, $"{backend}: status: {status.Stdout}");
 
         foreach (var client in new[] { DhcpClient.Udhcpc, DhcpClient.Dhclient })
         {
