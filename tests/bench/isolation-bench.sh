@@ -166,7 +166,7 @@ row("VM egress through the NAT", [f"isolation + anti-spoofing {m}" for m in mode
 print("|---|" + "---:|" * (len(modes) + both))
 row("TCP throughput, median (Gbit/s)", [f"{med[m][0] / 1e9:.2f}" for m in modes], ratio(0))
 row("UDP 64-byte payloads, median (kpackets/s)", [f"{med[m][1] / 1e3:.0f}" for m in modes], ratio(1))
-row("per packet (ns)", [f"{1e9 / med[m][1]:.0f}" for m in modes], f"+{1e9 / med['on'][1] - 1e9 / med['off'][1]:.0f} ns" if both else "")
+row("per packet (ns)", [f"{1e9 / med[m][1]:.0f}" for m in modes], f"{1e9 / med['on'][1] - 1e9 / med['off'][1]:+.0f} ns" if both else "")
 row("runs", [str(med[m][2]) for m in modes])
 if both:
     print(f"\ntarget: TCP throughput on >= 95 % of off: {'met' if med['on'][0] >= 0.95 * med['off'][0] else 'NOT met'}")
