@@ -88,11 +88,12 @@ unit: ## Tests that need neither root nor a build (no namespaces, no out/): only
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory manifests-deps; fi
 	CONFIG=$(CONFIG) bash tests/run-tests.sh --unit
 
-bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm; DHCP: dnsmasq vs embedded
+bench: deps-system test-plugins ## Host: adopt / no-op / status vs an upstream-style script; Volcengine init vs upstream's algorithm; DHCP: dnsmasq vs embedded; VM traffic with isolation on vs off
 	bash tests/bench/bench.sh $(abspath $(OUT))
 	bash tests/bench/volcengine-bench.sh $(abspath $(OUT))
 	bash tests/bench/agent-bench.sh $(abspath $(OUT))
 	bash tests/bench/dhcp-bench.sh $(abspath $(OUT))
+	bash tests/bench/isolation-bench.sh $(abspath $(OUT))
 
 demo: deps-system test-plugins ## Sandbox node + VMs in namespaces: adopt (dnsmasq, and a node with the embedded DHCP server), then init on an emulated GKE node; DHCP, ping out, teardown
 	bash tests/demo/demo.sh $(abspath $(OUT))
