@@ -26,7 +26,7 @@ internal static class StatusTextRenderer
 
         yield return Line("Mode", node.Mode == NodeMode.Adopt ? "adopt" : "init");
         yield return Line("Settings", $"vm-isolation {OnOff(node.VmIsolation)}, anti-spoofing {OnOff(node.AntiSpoofing)}, "
-            + $"mtu {(node.Mtu is { } mtu ? mtu.ToString(CultureInfo.InvariantCulture) : "auto")}");
+            + $"mtu {(node.Mtu is { } recordedMtu ? recordedMtu.ToString(CultureInfo.InvariantCulture) : "auto")}");
         var drops = (node.DropInternalAccess ? [$"own subnet {node.Subnet}"] : Array.Empty<string>()).Concat(node.DropCidrs).ToList();
         yield return Line("Drops", drops.Count > 0 ? string.Join(", ", drops) : "none");
         var bridge = report.Bridge;
