@@ -126,7 +126,7 @@ internal sealed class HostStatusCollector(
             try
             {
                 var change = SetChange.Between(
-                    PortSecurityLeases.Desired(target.Spec, paths, time.GetUtcNow()), live.Elements(PortSecurityRuleset.LeasesSet));
+                    PortSecurityLeases.Desired(target.Spec.Backend, target.Spec.LeaseFile, target.Spec.Ips, paths, time.GetUtcNow()), live.Elements(PortSecurityRuleset.LeasesSet));
                 outOfStep = change.Added.Count + change.Removed.Count;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

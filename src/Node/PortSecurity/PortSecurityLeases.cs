@@ -1,7 +1,7 @@
 using CocoonNet.Node.Dhcp;
 using CocoonNet.Node.Leases;
 using CocoonNet.Node.Linux;
-using CocoonNet.Node.Pipeline;
+using CocoonNet.Node.Net;
 
 namespace CocoonNet.Node.PortSecurity;
 
@@ -13,16 +13,22 @@ internal static class PortSecurityLeases
     /// dnsmasq's file); on a dnsmasq node whose agent has not written leases.json yet, dnsmasq's own file (pool addresses,
     /// active), so a first setup does not cut off VMs that hold leases already. As <c>mac . ip</c>, sorted.
     /// </summary>
-    public static IReadOnlyList<string> Desired(HostSpec spec, HostPaths paths, DateTimeOffset now)
+    /// <param name="backend">The node's DHCP backend.</param>
+    /// <param name="leaseFile">Its leases.json; null when the node has no state directory (a test's spec).</param>
+    /// <param name="ips">The pool: dnsmasq's leases outside it are not ours.</param>
+    /// <param name="paths">Where dnsmasq's lease file is.</param>
+    /// <param name="now">What counts as expired.</param>
+    public static IReadOnlyList<string> Desired(
+        DhcpBackend backend, string? leaseFile, IReadOnlyCollection<System.Net.IPAddress> ips, HostPaths paths, DateTimeOffset now)
     {
         IEnumerable<Lease> leases;
-        if (spec.LeaseFile is { } file && (File.Exists(file) || spec.Backend != DhcpBackend.Dnsmasq))
+        if (leaseFile is { } file && (File.Exists(file) || backend != DhcpBackend.Dnsmasq))
         {
             leases = LeaseFile.Read(file);
         }
-        else if (spec.Backend == DhcpBackend.Dnsmasq)
+        else if (backend == DhcpBackend.Dnsmasq)
         {
-            var pool = spec.Ips.ToHashSet();
+            var pool = ips.ToHashSet();
             leases = DnsmasqLeaseTable.Read(paths.DnsmasqLeaseFile)
                 .Where(l => pool.Contains(l.Ip) && l.IsActive(now.ToUnixTimeSeconds()) && MacAddress.TryCanonical(l.Mac, out _))
                 .Select(l => new Lease(MacAddress.TryCanonical(l.Mac, out var mac) ? mac : l.Mac, l.Ip, l.ExpiresAt));
@@ -40,7 +46,7 @@ internal static class PortSecurityLeases
     public static IReadOnlyList<string> Ports(IKernelNetwork kernel)
     {
         var links = kernel.ListLinks();
-        var bridge = links.FirstOrDefault(l => l.Name == HostSpec.Bridge);
+        var bridge = links.FirstOrDefault(l => l.Name == Names.Bridge);
         return bridge is null
             ? []
             : links.Where(l => l.MasterIndex == bridge.Index && l.Index != bridge.Index).Select(l => l.Name).Order(StringComparer.Ordinal).ToList();

@@ -34,7 +34,7 @@ internal sealed class PortSecurityStep(INftables nft, IKernelNetwork kernel, Hos
         var live = await ReadAsync(cancellationToken).ConfigureAwait(false);
 
         var ports = PortSecurityLeases.Ports(kernel);
-        var leases = PortSecurityLeases.Desired(spec, paths, time.GetUtcNow());
+        var leases = PortSecurityLeases.Desired(spec.Backend, spec.LeaseFile, spec.Ips, paths, time.GetUtcNow());
         if (live is null || !live.HasChain || !live.HasSets)
         {
             var line = live is null

@@ -150,7 +150,7 @@ public sealed class PortSecurityStepTests : IDisposable
         var later = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         File.WriteAllText(paths.DnsmasqLeaseFile, $"{later} 52:54:00:00:00:0A 172.20.100.2 vm1 *\n{later} 52:54:00:00:00:0c 10.9.9.9 other *\n1 52:54:00:00:00:0d 172.20.100.4 old *\n");
         var spec = Spec() with { Backend = DhcpBackend.Dnsmasq };
-        Assert.Equal([$"{MacA} . 172.20.100.2"], PortSecurityLeases.Desired(spec, paths, DateTimeOffset.UtcNow));
+        Assert.Equal([$"{MacA} . 172.20.100.2"], PortSecurityLeases.Desired(spec.Backend, spec.LeaseFile, spec.Ips, paths, DateTimeOffset.UtcNow));
     }
 
     [Fact]
