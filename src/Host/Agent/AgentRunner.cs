@@ -136,6 +136,7 @@ internal static class AgentRunner
 
         // The triggers, each feeding the one queue.
         services.AddSingleton<ResyncTimer>();
+        services.AddSingleton<PoolFileTrigger>();
         services.AddSingleton<KernelDriftTrigger>();
         services.AddSingleton<DhcpSupervision>();
         services.AddSingleton<CloudCheckTrigger>();

@@ -75,7 +75,7 @@ internal sealed class InMemoryNode(
         _node = registry.Backend(state.Platform) is { } backend
             ? new Remembered(state, await WatchedAsync(Target(state), backend, cancellationToken).ConfigureAwait(false), backend, stamp)
             : null;
-        changes.Publish(_node?.Target);
+        changes.Publish(_node?.Target, store.Path, stamp);
         return state;
     }
 
@@ -117,9 +117,12 @@ internal sealed class InMemoryNode(
 
         // Still under the lock, so no other writer: the file as this run left it is the one the memory stands for.
         _node = checkpoint.Saved is { } saved ? new Remembered(saved, target, backend, PoolStamp.Of(store.Path)) : null;
-        changes.Publish(_node?.Target);
+        changes.Publish(_node?.Target, store.Path, _node?.Stamp ?? PoolStamp.Missing);
         return _node is not null;
     }
+
+    /// <summary>True while pool.json is the file the agent last read (or wrote); false once another writer replaced it.</summary>
+    public bool HoldsCurrentFile => _node is { } node && PoolStamp.Of(Store.Path) == node.Stamp;
 
     /// <summary>
     /// Repairs <paramref name="parts"/> from memory while pool.json is the file last read; otherwise (or when the

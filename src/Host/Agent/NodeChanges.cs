@@ -10,17 +10,24 @@ namespace CocoonNet.Host.Agent;
 /// </summary>
 internal sealed class NodeChanges
 {
-    private volatile Published _current = new(null, NewSignal());
+    private volatile Published _current = new(null, NewSignal(), null, PoolStamp.Missing);
 
-    private sealed record Published(NodeTarget? Target, TaskCompletionSource Replaced);
+    private sealed record Published(NodeTarget? Target, TaskCompletionSource Replaced, string? Path, PoolStamp Stamp);
 
     /// <summary>The node as last published; null before the first read and when there is no node.</summary>
     public NodeTarget? Current => _current.Target;
 
-    /// <summary>Called by <see cref="InMemoryNode"/> once a read of pool.json concluded.</summary>
-    public void Publish(NodeTarget? target)
+    /// <summary>
+    /// The published node while pool.json is still the file it was read from (a stat, no read); null once another
+    /// writer replaced it. An init or adopt run beside the agent may have recorded other choices (isolation off, say):
+    /// what reacts to the kernel at once must not act on the old ones until the agent has read the new file.
+    /// </summary>
+    public NodeTarget? Fresh => _current is { Target: { } target, Path: { } path } published && PoolStamp.Of(path) == published.Stamp ? target : null;
+
+    /// <summary>Called by <see cref="InMemoryNode"/> once a read of pool.json (at <paramref name="path"/>, stamped <paramref name="stamp"/>) concluded.</summary>
+    public void Publish(NodeTarget? target, string? path = null, PoolStamp stamp = default)
     {
-        var previous = Interlocked.Exchange(ref _current, new Published(target, NewSignal()));
+        var previous = Interlocked.Exchange(ref _current, new Published(target, NewSignal(), path, stamp));
         previous.Replaced.TrySetResult();
     }
 

@@ -27,7 +27,8 @@ internal sealed partial class PortSecurityKeeper(INftables nft, INftSetWriter se
     // The leases last written by SyncLeasesAsync, as elements; null until the live set was read once.
     private HashSet<string>? _synced;
 
-    private bool Enabled => changes.Current?.State.ChecksSpoofing == true;
+    // Fresh: a choice another writer has replaced in pool.json is not acted on (the agent's reconcile on the change is).
+    private bool Enabled => changes.Fresh?.State.ChecksSpoofing == true;
 
     public async Task AdmitAsync(string mac, IPAddress address, CancellationToken cancellationToken)
     {

@@ -6,7 +6,8 @@ namespace CocoonNet.Host.Agent.Ports;
 
 /// <summary>
 /// Puts BR_ISOLATED on a VM port the moment it joins cni0, and back the moment something clears it, while the node
-/// the agent serves asks for isolation. With isolation off it leaves ports alone: init/adopt (and the agent's full
+/// the agent serves asks for isolation (as pool.json still records it: after another writer, the agent's reconcile on
+/// pool.json's change decides). With isolation off it leaves ports alone: init/adopt (and the agent's full
 /// reconcile, through the bridge step) clear the flags. Before the first node is published there is no choice to
 /// apply; the first reconcile's bridge step covers the ports plugged meanwhile.
 /// </summary>
@@ -18,7 +19,9 @@ internal sealed class PortIsolationListener(NodeChanges changes, ILogger<PortIso
 
     public void PortAttached(BridgePort port)
     {
-        if (changes.Current is not { Spec.VmIsolation: true } || port.Isolated == true)
+        // Fresh, not Current: an adopt --vm-isolation=false run beside the agent clears the flags after recording the
+        // choice, and must not find them put back from the choice it replaced.
+        if (changes.Fresh is not { Spec.VmIsolation: true } || port.Isolated == true)
         {
             return;
         }
