@@ -19,10 +19,11 @@ internal sealed class NodeChanges
 
     /// <summary>
     /// The published node while pool.json is still the file it was read from (a stat, no read); null once another
-    /// writer replaced it. An init or adopt run beside the agent may have recorded other choices (isolation off, say):
+    /// writer replaced it. A node published without its file (a test's) is fresh. An init or adopt run beside the agent may have recorded other choices (isolation off, say):
     /// what reacts to the kernel at once must not act on the old ones until the agent has read the new file.
     /// </summary>
-    public NodeTarget? Fresh => _current is { Target: { } target, Path: { } path } published && PoolStamp.Of(path) == published.Stamp ? target : null;
+    public NodeTarget? Fresh => _current is { Target: { } target } published
+        && (published.Path is not { } path || PoolStamp.Of(path) == published.Stamp) ? target : null;
 
     /// <summary>Called by <see cref="InMemoryNode"/> once a read of pool.json (at <paramref name="path"/>, stamped <paramref name="stamp"/>) concluded.</summary>
     public void Publish(NodeTarget? target, string? path = null, PoolStamp stamp = default)
