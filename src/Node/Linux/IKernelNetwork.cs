@@ -24,6 +24,15 @@ internal interface IKernelNetwork
     /// <summary>Sets a link's MTU (IFLA_MTU).</summary>
     void SetLinkMtu(int index, int mtu);
 
+    /// <summary>Sets a link's MAC address (<c>aa:bb:cc:dd:ee:ff</c>); for a bridge, it then no longer follows its ports'.</summary>
+    void SetLinkAddress(int index, string mac);
+
+    /// <summary>
+    /// Whether the link's MAC address was set explicitly (<c>addr_assign_type</c> 3, NET_ADDR_SET, which rtnetlink
+    /// does not carry: read from sysfs); null when it cannot be told.
+    /// </summary>
+    bool? HasFixedAddress(string name);
+
     /// <summary>
     /// Sets or clears a bridge port's isolated flag (BR_ISOLATED), as <c>bridge link set dev X isolated on|off</c>.
     /// False when the link is gone or no bridge port any more (a VM deleted meanwhile): nothing to do.

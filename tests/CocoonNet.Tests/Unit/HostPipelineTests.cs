@@ -78,7 +78,7 @@ public sealed class HostPipelineTests : IDisposable
             return Task.CompletedTask;
         }), dryRun: true, CancellationToken.None);
 
-        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 up"], plans[0].Changes);
+        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ fix cni0's MAC address", "~ set cni0 up"], plans[0].Changes);
         Assert.Equal("", _stdout.ToString());
         Assert.Equal(0, saves);
         kernel.DidNotReceiveWithAnyArgs().CreateBridge(default!);

@@ -127,6 +127,25 @@ internal sealed class NetlinkKernelNetwork : IKernelNetwork, IDisposable
         ExecuteOne(new NetlinkMessageBuilder(RtmNewLink, NetlinkFlags.Ack) { Subject = $"set link {index} mtu {mtu}" }
             .Append(LinkHeader(0, index)).Attribute(LinkMessage.IflaMtu, (uint)mtu));
 
+    public void SetLinkAddress(int index, string mac) =>
+        ExecuteOne(new NetlinkMessageBuilder(RtmNewLink, NetlinkFlags.Ack) { Subject = $"set link {index} address {mac}" }
+            .Append(LinkHeader(0, index)).Attribute(LinkMessage.IflaAddress, System.Net.NetworkInformation.PhysicalAddress.Parse(mac).GetAddressBytes()));
+
+    public bool? HasFixedAddress(string name)
+    {
+        // sysfs shows the network namespace it was mounted in: ip netns exec and a host-network pod both mount the
+        // right one. Anything unreadable is "cannot tell", never a change.
+        const int NetAddrSet = 3;
+        try
+        {
+            return int.TryParse(File.ReadAllText($"/sys/class/net/{name}/addr_assign_type").Trim(), out var type) ? type == NetAddrSet : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public bool SetPortIsolated(int index, bool isolated)
     {
         var request = PortIsolationMessage(index, isolated);

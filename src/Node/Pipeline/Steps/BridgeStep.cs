@@ -59,6 +59,7 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
                 _ => kernel.AddAddress(Index(), spec.Gateway, spec.Subnet.PrefixLength));
         }
 
+        PlanFixedAddress(plan, link);
         PlanMtu(plan, spec, footprint, link, Index);
         if (link is null || !link.IsUp)
         {
@@ -137,6 +138,29 @@ internal sealed class BridgeStep(IKernelNetwork kernel) : IHostStep
         }
 
         return Task.FromResult(plan);
+    }
+
+    /// <summary>
+    /// cni0's MAC address, which is the VMs' gateway's, set explicitly: a bridge whose address was never set takes the
+    /// lowest MAC among its ports, so a VM with a lower MAC joining or leaving would change the gateway's MAC under every
+    /// other VM, which would lose its gateway until its ARP entry is renewed (seconds). Set to the address it has now,
+    /// so nothing that already knows it changes. A bridge created in this run is fixed right after its creation.
+    /// </summary>
+    private void PlanFixedAddress(StepPlan plan, LinkInfo? link)
+    {
+        if (link is null)
+        {
+            plan.Add($"~ fix {HostSpec.Bridge}'s MAC address", null, _ =>
+            {
+                var created = kernel.ListLinks().First(l => l.Name == HostSpec.Bridge);
+                kernel.SetLinkAddress(created.Index, created.Mac);
+            });
+        }
+        else if (kernel.HasFixedAddress(link.Name) == false && link.Mac.Length > 0)
+        {
+            plan.Add($"~ fix {HostSpec.Bridge}'s MAC address at {link.Mac}", null,
+                _ => kernel.SetLinkAddress(link.Index, link.Mac));
+        }
     }
 
     /// <summary>

@@ -48,16 +48,31 @@ public sealed class BridgeStepMtuIsolationTests
     }
 
     [Fact]
+    public async Task A_bridge_whose_mac_follows_its_ports_gets_the_one_it_has_now_fixed_and_a_fixed_one_is_left_alone()
+    {
+        var kernel = Kernel(Bridge with { Mtu = 1460 }, Port("veth1", 11, isolated: true));
+        kernel.HasFixedAddress("cni0").Returns(false);
+        var plan = await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec() with { Mtu = 1460 }, new HostFootprint(), CancellationToken.None);
+        Assert.Equal(["~ fix cni0's MAC address at aa:bb:cc:dd:ee:ff"], plan.Changes);
+        await plan.Apply(new HostFootprint(), CancellationToken.None);
+        kernel.Received(1).SetLinkAddress(7, "aa:bb:cc:dd:ee:ff");
+
+        kernel.HasFixedAddress("cni0").Returns(true);
+        Assert.True((await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec() with { Mtu = 1460 }, new HostFootprint(), CancellationToken.None)).IsEmpty);
+    }
+
+    [Fact]
     public async Task A_bridge_cocoon_net_creates_gets_the_mtu_without_a_record()
     {
         var kernel = Substitute.For<IKernelNetwork>();
         kernel.ListLinks().Returns([], [Bridge]);
         var footprint = new HostFootprint();
         var plan = await new BridgeStep(kernel).PlanSetupAsync(RenderingTests.Spec() with { Mtu = 1460 }, footprint, CancellationToken.None);
-        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ set cni0 mtu 1500 -> 1460", "~ set cni0 up"], plan.Changes);
+        Assert.Equal(["+ create bridge cni0", "+ add address 172.20.100.1/24 to cni0", "~ fix cni0's MAC address", "~ set cni0 mtu 1500 -> 1460", "~ set cni0 up"], plan.Changes);
         await plan.Apply(footprint, CancellationToken.None);
         Assert.Null(footprint.BridgeOriginalMtu);
         kernel.Received(1).SetLinkMtu(7, 1460);
+        kernel.Received(1).SetLinkAddress(7, "aa:bb:cc:dd:ee:ff");
 
         // Ethernet's MTU on a new bridge is no change at all.
         kernel.ListLinks().Returns([]);
