@@ -24,6 +24,9 @@ internal sealed partial class PortSecurityKeeper(INftables nft, INftSetWriter se
     private readonly ILogger _logger = loggers.CreateLogger<PortSecurityKeeper>();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // Ports this keeper put in vm_ports; a table rebuilt by the step holds every port of cni0 anyway.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _attached = new(StringComparer.Ordinal);
+
     // The leases last written by SyncLeasesAsync, as elements; null until the live set was read once.
     private HashSet<string>? _synced;
 
@@ -107,16 +110,19 @@ internal sealed partial class PortSecurityKeeper(INftables nft, INftSetWriter se
     /// <summary>A port joined cni0: it is a VM port, checked from its next frame.</summary>
     public async Task PortAttachedAsync(string port, CancellationToken cancellationToken)
     {
-        if (Enabled)
+        // The watcher reports a port again on each of its notifications (its flags set, its state changed): written once.
+        if (Enabled && !_attached.ContainsKey(port)
+            && await WriteAsync($"port {port} attached", [PortSecurityKeys.Of(PortSecurityRuleset.PortsSet, port, add: true)], cancellationToken)
+                .ConfigureAwait(false))
         {
-            await WriteAsync($"port {port} attached", [PortSecurityKeys.Of(PortSecurityRuleset.PortsSet, port, add: true)], cancellationToken)
-                .ConfigureAwait(false);
+            _attached.TryAdd(port, 0);
         }
     }
 
     /// <summary>A port left cni0: out of the set, and its bindings go (its VM's MAC may come back on a new port).</summary>
     public async Task PortDetachedAsync(string port, CancellationToken cancellationToken)
     {
+        _attached.TryRemove(port, out _);
         if (!Enabled || await BindingsAsync(cancellationToken).ConfigureAwait(false) is not { } bindings)
         {
             return;
