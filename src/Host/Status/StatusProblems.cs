@@ -122,7 +122,7 @@ internal static class StatusProblems
             { Present: null } => [$"anti-spoofing could not be checked: {section.Error}"],
             { Present: false } => [$"anti-spoofing: {Table} is missing (VMs may send from any address): re-run init or adopt, or start the agent"],
             { ChainIntact: false } => [$"anti-spoofing: {Table} is not as cocoon-net makes it (chain, rules or sets changed)"],
-            { LeasesOutOfStep: > 0 } => [$"anti-spoofing: {Plural.Of(section.LeasesOutOfStep, "lease")} out of step between leases.json and the table's set (the agent keeps them in step)"],
+            { LeasesOutOfStep: > 0 } => [$"anti-spoofing: {Plural.Of(section.LeasesOutOfStep, "lease")} out of step between the DHCP leases and the table's set: the agent keeps them in step (is it running? a node without one needs --anti-spoofing=false)"],
             _ => [],
         };
     }

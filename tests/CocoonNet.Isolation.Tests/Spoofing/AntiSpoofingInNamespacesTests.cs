@@ -100,7 +100,8 @@ public sealed class AntiSpoofingInNamespacesTests(ITestOutputHelper output)
         node.Hangup();
         Assert.True(SpoofingNode.Eventually(() => node.HasTable() && node.Set("vm_ports").Contains(node.PortA), TimeSpan.FromSeconds(15)), node.Agent.Output);
         var healthy = node.Status();
-        Assert.DoesNotContain("anti-spoofing", healthy.Stdout, StringComparison.Ordinal);
+        Assert.True(healthy.ExitCode == 0, healthy.ToString());
+        Assert.DoesNotContain("Problem: anti-spoofing", healthy.Stdout, StringComparison.Ordinal);
     }
 
     private static void AssertTeardownLeavesNoTable(SpoofingNode node)

@@ -25,7 +25,7 @@ public sealed class PortSecurityStatusTests
             ["anti-spoofing: nftables table bridge cocoon is not as cocoon-net makes it (chain, rules or sets changed)"],
             StatusProblems.PortSecurity(Healthy with { ChainIntact = false }));
         Assert.Equal(
-            ["anti-spoofing: 2 leases out of step between leases.json and the table's set (the agent keeps them in step)"],
+            ["anti-spoofing: 2 leases out of step between the DHCP leases and the table's set: the agent keeps them in step (is it running? a node without one needs --anti-spoofing=false)"],
             StatusProblems.PortSecurity(Healthy with { LeasesOutOfStep = 2 }));
         Assert.Equal(
             ["anti-spoofing could not be checked: nft (package nftables) cannot be run"],
