@@ -77,22 +77,7 @@ public sealed class EmbeddedDhcpNode : IDisposable
             var (status, body) => throw new InvalidOperationException($"/metrics answered {status}: {body}"),
         };
 
-    /// <summary>Polls <paramref name="condition"/> every 50 ms until it holds or <paramref name="timeout"/> passes.</summary>
-    internal static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        return condition();
-    }
+    internal static bool Eventually(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout, TimeSpan.FromMilliseconds(50));
 
     public void Dispose()
     {

@@ -98,22 +98,7 @@ internal sealed class IsolationNode : IDisposable
     public bool Reaches(string vm, string address, TimeSpan? within = null) =>
         Eventually(() => Sandbox.Ping(vm, address), within ?? TimeSpan.FromSeconds(3));
 
-    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds or <paramref name="timeout"/> passes.</summary>
-    public static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(20);
-        }
-
-        return condition();
-    }
+    public static bool Eventually(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout);
 
     public void Dispose()
     {

@@ -116,22 +116,7 @@ internal sealed class SpoofingNode : IDisposable
 
     public void Hangup() => Shell.Check("kill", "-HUP", Agent.Pid.ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds or <paramref name="timeout"/> passes.</summary>
-    public static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(20);
-        }
-
-        return condition();
-    }
+    public static bool Eventually(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout);
 
     public void Dispose()
     {

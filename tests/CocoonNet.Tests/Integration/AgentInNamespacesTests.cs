@@ -162,19 +162,5 @@ public sealed class AgentInNamespacesTests
         }
     }
 
-    internal static bool Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        return condition();
-    }
+    internal static bool Eventually(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout, TimeSpan.FromMilliseconds(50));
 }
