@@ -24,7 +24,7 @@ else
   run=(-e COCOON_NET_OUT="$out" -e COCOON_NET_DIST="${COCOON_NET_DIST:-$PWD/dist}")
 fi
 
-projects=(tests/CocoonNet.Tests tests/CocoonNet.Dhcp.Tests tests/CocoonNet.Isolation.Tests tests/CocoonNet.Gke.Tests tests/CocoonNet.Volcengine.Tests tests/CocoonNet.Kubernetes.Tests)
+projects=(tests/CocoonNet.Tests tests/CocoonNet.Dhcp.Tests tests/CocoonNet.Isolation.Tests tests/CocoonNet.Parity.Tests tests/CocoonNet.Gke.Tests tests/CocoonNet.Volcengine.Tests tests/CocoonNet.Kubernetes.Tests)
 pids=()
 for project in "${projects[@]}"; do
   name=$(basename "$project")
