@@ -47,7 +47,9 @@ internal sealed class CloudDetection(TimeSpan deadline, ILogger logger)
             }
         }
 
-        var report = string.Join("; ", candidates.Select(c => $"{c.Platform}: {c.Describe(withSignal)}"));
+        var answered = candidates.Where(c => c.Detect!.Yes).Select(c => c.Platform).ToList();
+        var notProbed = answered.Count > 0 ? $"{string.Join(", ", answered)} answered yes" : $"{string.Join(", ", withSignal)} local signal seen";
+        var report = string.Join("; ", candidates.Select(c => $"{c.Platform}: {c.Describe(notProbed)}"));
         logger.Detection(report);
         return (candidates.Where(c => c.Detect!.Yes || c.Probe?.Yes == true).Select(c => c.Platform).ToList(), report);
     }
@@ -120,7 +122,7 @@ internal sealed class CloudDetection(TimeSpan deadline, ILogger logger)
             : Signal == true ? "seen" : "none";
 
         /// <summary>This provider's clause of the report.</summary>
-        public string Describe(List<string> withSignal)
+        public string Describe(string notProbed)
         {
             if (Fallback is null || Detect!.Yes)
             {
@@ -137,9 +139,7 @@ internal sealed class CloudDetection(TimeSpan deadline, ILogger logger)
                 return Detect.Text == "no" ? "local signal seen, metadata did not confirm" : $"local signal seen, metadata did not confirm ({Detect.Text})";
             }
 
-            return Probe is not null ? $"no local signal, metadata probe: {Probe.Text}"
-                : withSignal.Count > 0 ? $"no local signal, metadata not probed ({string.Join(", ", withSignal)} local signal seen)"
-                : "no local signal, metadata not probed (another cloud answered)";
+            return Probe is not null ? $"no local signal, metadata probe: {Probe.Text}" : $"no local signal, metadata not probed ({notProbed})";
         }
     }
 }
