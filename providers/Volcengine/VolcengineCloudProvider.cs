@@ -26,7 +26,9 @@ internal sealed class VolcengineCloudProvider(IServiceProvider services, IHostFi
     /// The same request as <see cref="DetectAsync"/> (token, then <c>instance_id</c>, yes only on an <c>i-...</c>
     /// id), always at the default address <see cref="VolcengineSettings.DefaultMetadataUrl"/>: the host asks this
     /// only when no metadata URL is set. Its settings are built here, not resolved, so that a bad
-    /// <c>VOLCENGINE_ENDPOINT</c> (an init-time error) cannot turn the probe into an error.
+    /// <c>VOLCENGINE_ENDPOINT</c> (an init-time error) cannot turn the probe into an error. The base is
+    /// volcengine/cello's (<c>pkg/provider/volcengine/metadata/ec2metadata.go</c>, <c>metadataURL</c>); a Volcengine
+    /// guest agent checks its metadata data source with this very <c>instance_id</c> GET (see docs/volcengine.md).
     /// </summary>
     public Task<bool> ProbeAsync(CancellationToken cancellationToken)
     {

@@ -21,6 +21,7 @@ internal sealed class CloudDetection(TimeSpan deadline, ILogger logger)
     {
         if (providers.Count == 0)
         {
+            logger.Detection("no cloud plugin is loaded");
             return ([], "no cloud plugin is loaded");
         }
 
