@@ -23,15 +23,24 @@ internal sealed class GkeCloudProvider(
     GuestAgentFix guestAgent,
     IOptions<GkeOptions> options,
     IHostFileSystem files,
-    ILogger<GkeCloudProvider> logger) : ICloudProvider
+    ILogger<GkeCloudProvider> logger) : ICloudProvider, IDetectionFallback
 {
     /// <summary>
     /// GCE VMs say so in their DMI data; anything else is not GCE, and is not made to send a packet to the
     /// metadata address to find that out. An explicit <c>GCE_METADATA_HOST</c> is always probed.
     /// </summary>
     public async Task<bool> DetectAsync(CancellationToken cancellationToken) =>
-        (options.Value.MetadataHostOverridden || GceHardware.IsGoogle(files))
-        && await metadata.IsAvailableAsync(cancellationToken).ConfigureAwait(false);
+        SeesLocalSignal() && await metadata.IsAvailableAsync(cancellationToken).ConfigureAwait(false);
+
+    public bool SeesLocalSignal() => options.Value.MetadataHostOverridden || GceHardware.IsGoogle(files);
+
+    /// <summary>
+    /// The metadata server at its default address (the host asks only when <c>GCE_METADATA_HOST</c> is unset):
+    /// yes only on a 200 carrying <c>Metadata-Flavor: Google</c>, the check Google's own client libraries make
+    /// (google-auth-library-python <c>google/auth/compute_engine/_metadata.py</c> <c>ping</c>, and
+    /// googleapis/google-cloud-go <c>compute/metadata</c> <c>OnGCE</c>, which require that response header).
+    /// </summary>
+    public Task<bool> ProbeAsync(CancellationToken cancellationToken) => metadata.IsAvailableAsync(cancellationToken);
 
     public async Task<ProvisionResult> ProvisionAsync(ProvisionRequest request, IProvisionCheckpoint checkpoint, CancellationToken cancellationToken)
     {

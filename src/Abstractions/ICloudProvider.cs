@@ -14,7 +14,9 @@ public interface ICloudProvider
     /// (DMI/SMBIOS under <c>/sys/class/dmi/id</c>, cloud-init data) and return false at once without it;
     /// only then confirm over the network (e.g. the metadata server), and honour
     /// <paramref name="cancellationToken"/>. A provider must not probe a link-local metadata address on
-    /// every machine it is installed on.
+    /// every machine it is installed on. A cloud whose local signal may be missing on its own instances also
+    /// implements <c>IDetectionFallback</c> (contract 2.3): the host then probes its metadata service, but only
+    /// when no provider answered yes and none sees its local signal.
     /// </summary>
     Task<bool> DetectAsync(CancellationToken cancellationToken);
 

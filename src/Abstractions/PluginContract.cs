@@ -13,7 +13,8 @@ namespace CocoonNet.Abstractions;
 /// <see cref="ICloudProvider.ValidateAsync"/>; 2.1 — plugin settings (<c>ICocoonNetPlugin.Settings</c>);
 /// 2.2 — continuous operation: <c>IHostNetworkBackend.DescribeWatchAsync</c> (<c>HostWatch</c>) and
 /// <c>ICloudProvider.MinimumStatusInterval</c>, <c>CloudStatus.Drift</c> and <c>CloudStatus.Reachable</c>, for the
-/// long-running agent.</para>
+/// long-running agent; 2.3 — <c>IDetectionFallback</c>: detection by the metadata service alone when no provider
+/// sees its local signal, as upstream detects.</para>
 /// </summary>
 public static class PluginContract
 {
@@ -26,9 +27,12 @@ public static class PluginContract
 #elif CONTRACT_BEFORE_2_2
     /// <summary>Minor version of this build of the contract.</summary>
     public const int Minor = 1;
-#else
+#elif CONTRACT_BEFORE_2_3
     /// <summary>Minor version of this build of the contract.</summary>
     public const int Minor = 2;
+#else
+    /// <summary>Minor version of this build of the contract.</summary>
+    public const int Minor = 3;
 #endif
 
     /// <summary>The oldest minor of <see cref="Major"/> this build of the contract still loads.</summary>

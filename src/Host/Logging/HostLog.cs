@@ -35,6 +35,15 @@ internal static partial class HostLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "cloud detection: {Report}")]
     public static partial void Detection(this ILogger logger, string report);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "detection {Platform}: local signal {Signal}; detect answered {Answer} in {Milliseconds:F0} ms")]
+    public static partial void DetectionStage1(this ILogger logger, string platform, string signal, string answer, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "detection {Platform}: metadata probe without local signal answered {Answer} in {Milliseconds:F0} ms")]
+    public static partial void DetectionProbe(this ILogger logger, string platform, string answer, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "detection {Platform}: its local signal check failed ({Reason}); no metadata service is probed without a signal")]
+    public static partial void DetectionSignalFailed(this ILogger logger, string platform, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "platform status unavailable: {Reason}")]
     public static partial void CloudStatusUnavailable(this ILogger logger, string reason);
 

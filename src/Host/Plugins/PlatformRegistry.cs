@@ -110,31 +110,10 @@ internal sealed class PlatformRegistry(
     }
 
     /// <summary>
-    /// Asks every cloud provider concurrently, under one deadline. Returns the platforms that answered
-    /// yes and a line per provider saying what it answered.
+    /// Cloud detection across every loaded provider (<see cref="CloudDetection"/>: local signals first, metadata
+    /// probes only when no cloud shows one), under one deadline. Returns the platforms that answered yes and a
+    /// clause per provider saying what it saw and answered.
     /// </summary>
-    public async Task<(IReadOnlyList<string> Detected, string Report)> DetectAsync(CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(DetectionDeadline);
-        var probes = Providers().Select(async candidate =>
-        {
-            try
-            {
-                return (candidate.Platform, Answer: await candidate.Provider.DetectAsync(deadline.Token).ConfigureAwait(false) ? "yes" : "no");
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return (candidate.Platform, Answer: $"no answer within {DetectionDeadline.TotalSeconds:0} s");
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return (candidate.Platform, Answer: $"error: {e.Message}");
-            }
-        });
-        var answers = await Task.WhenAll(probes).ConfigureAwait(false);
-        var report = answers.Length == 0 ? "no cloud plugin is loaded" : string.Join("; ", answers.Select(a => $"{a.Platform}: {a.Answer}"));
-        logger.Detection(report);
-        return (answers.Where(a => a.Answer == "yes").Select(a => a.Platform).ToList(), report);
-    }
+    public Task<(IReadOnlyList<string> Detected, string Report)> DetectAsync(CancellationToken cancellationToken) =>
+        new CloudDetection(DetectionDeadline, logger).RunAsync(Providers(), cancellationToken);
 }

@@ -16,6 +16,7 @@ public sealed class DetectionTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"cocoon-volc-dmi-{Guid.NewGuid():N}");
     private readonly Probe _probe = new();
+    private readonly List<ServiceProvider> _containers = [];
 
     [Fact]
     public async Task Without_a_dmi_sign_nothing_is_sent()
@@ -62,6 +63,32 @@ public sealed class DetectionTests : IDisposable
     }
 
     [Fact]
+    public void The_local_signal_is_a_dmi_sign_or_an_explicit_metadata_url()
+    {
+        Assert.False(Fallback(null).SeesLocalSignal());
+        Assert.True(Fallback(new Dictionary<string, string> { ["metadata-url"] = "http://127.0.0.1:8082/volcstack/latest/" }).SeesLocalSignal());
+        Dmi("bios_vendor", "ByteDance\n");
+        Assert.True(Fallback(null).SeesLocalSignal());
+        Assert.Empty(_probe.Requests);
+    }
+
+    [Fact]
+    public async Task The_fallback_probe_asks_the_default_address_without_a_sign()
+    {
+        Assert.True(await Fallback(null).ProbeAsync(CancellationToken.None));
+        Assert.Equal(["http://100.96.0.96/latest/api/token", "http://100.96.0.96/volcstack/latest/instance_id"], _probe.Requests);
+    }
+
+    [Theory]
+    [InlineData("<html>captive portal</html>")]
+    [InlineData(null)]
+    public async Task The_fallback_probe_needs_an_instance_id(string? answer)
+    {
+        _probe.InstanceId = answer;
+        Assert.False(await Fallback(null).ProbeAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public void The_plugins_container_validates_over_the_host_owned_services()
     {
         using var services = Services(null);
@@ -83,6 +110,7 @@ public sealed class DetectionTests : IDisposable
 
     public void Dispose()
     {
+        _containers.ForEach(c => c.Dispose());
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -96,6 +124,13 @@ public sealed class DetectionTests : IDisposable
     {
         using var services = Services(settings);
         return await services.GetRequiredService<ICloudProvider>().DetectAsync(CancellationToken.None);
+    }
+
+    private IDetectionFallback Fallback(Dictionary<string, string>? settings)
+    {
+        var services = Services(settings);
+        _containers.Add(services);
+        return Assert.IsAssignableFrom<IDetectionFallback>(services.GetRequiredService<ICloudProvider>());
     }
 
     private void Dmi(string file, string text)
