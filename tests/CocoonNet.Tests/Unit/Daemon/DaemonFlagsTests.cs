@@ -1,3 +1,4 @@
+using CocoonNet.Host;
 using CocoonNet.Host.Cli;
 using CocoonNet.Tests.Support;
 
@@ -86,11 +87,11 @@ public sealed class DaemonFlagsTests
         return new()
         {
             { ["--state-dir", state, "--lease-file", "/tmp/elsewhere/leases.json"],
-                $"Error: --lease-file '/tmp/elsewhere/leases.json': leases.json is always in the state directory, here {leases}; leave --lease-file out, or move the state with --state-dir /tmp/elsewhere (pool.json goes with it)\n" },
+                $"Error: --lease-file /tmp/elsewhere/leases.json: leases.json is always in the state directory, here {leases}; leave --lease-file out, or move the state with --state-dir /tmp/elsewhere (pool.json goes with it)\n" },
             { ["--state-dir", state, "--lease-file", "/tmp/leases.db"],
-                $"Error: --lease-file '/tmp/leases.db': leases.json is always in the state directory, here {leases}; leave --lease-file out\n" },
+                $"Error: --lease-file /tmp/leases.db: leases.json is always in the state directory, here {leases}; leave --lease-file out\n" },
             { ["--state-dir", state, "--control-socket", "/tmp/cocoon.sock"],
-                "Error: --control-socket '/tmp/cocoon.sock': the control socket is always /run/cocoon-net/control.sock, where vk-cocoon and status find it; leave --control-socket out\n" },
+                "Error: --control-socket /tmp/cocoon.sock: the control socket is always /run/cocoon-net/control.sock, where vk-cocoon and status find it; leave --control-socket out\n" },
             { ["--state-dir", state, "--skip-iptables", "--mode", "adopt", "--node-name", "n", "--subnet", "10.0.0.0/24"],
                 "Error: --skip-iptables is for serving the node in pool.json: leave out --mode (adopt without --manage-iptables never writes rules)\n" },
             { ["--state-dir", state, "--skip-iptables", "--repair-cloud"],
@@ -143,7 +144,7 @@ public sealed class DaemonFlagsTests
         env = new Dictionary<string, string> { ["COCOON_NET_CONTROL_SOCKET"] = "/tmp/x.sock", ["KUBERNETES_SERVICE_HOST"] = "" };
         var socket = Shell.Run(TestEnvironment.Binary, ["agent", "--state-dir", state, "--plugins-dir", "/nonexistent"], env);
         Assert.Equal(2, socket.ExitCode);
-        Assert.Equal("Error: COCOON_NET_CONTROL_SOCKET='/tmp/x.sock': the control socket is always /run/cocoon-net/control.sock, where vk-cocoon and status find it; unset COCOON_NET_CONTROL_SOCKET\n",
+        Assert.Equal("Error: COCOON_NET_CONTROL_SOCKET=/tmp/x.sock: the control socket is always /run/cocoon-net/control.sock, where vk-cocoon and status find it; unset COCOON_NET_CONTROL_SOCKET\n",
             socket.Stderr);
         Assert.False(Directory.Exists(state));
     }
