@@ -1,12 +1,13 @@
 using System.Net;
 using CocoonNet.Node.Leases;
+using CocoonNet.Node.Linux;
 using CocoonNet.Tests.Support;
 
 namespace CocoonNet.Tests.Integration;
 
 /// <summary>
 /// Upstream's <c>cocoon-net daemon</c> with upstream's flags on a sandbox node adopted as upstream's daemon serves it
-/// (embedded DHCP): /metrics where --metrics-addr (or COCOON_NET_METRICS_ADDR) says, the control socket and leases.json
+/// (embedded DHCP): /metrics where --metrics-addr (or COCOON_NET_METRICS_ADDR, else upstream's :9092) says, the control socket and leases.json
 /// where the flags name them, and iptables left exactly as found with --skip-iptables, even a rule gone missing.
 /// </summary>
 [Collection(ParityCollection.Name)]
@@ -54,11 +55,19 @@ public sealed class DaemonInNamespacesTests
             Assert.True(daemon.WaitForReady(), daemon.Output);
             Assert.Contains("cocoon_net_dhcp_lease_active 1", Metrics(sandbox, 19093), StringComparison.Ordinal);
             Assert.Equal(rules, sandbox.IptablesSave());
+            Assert.True(daemon.Terminate(TimeSpan.FromSeconds(10)), daemon.Output);
+        }
+
+        // Neither: as daemon, upstream's :9092, every IPv4 address (the gateway's among them), not loopback only.
+        using (var daemon = new AgentProcess(sandbox, ["--skip-iptables"], command: "daemon"))
+        {
+            Assert.True(daemon.WaitForReady(), daemon.Output);
+            Assert.Contains("cocoon_net_dhcp_lease_active 1", Metrics(sandbox, 9092, IPAddress.Parse("172.20.0.1")), StringComparison.Ordinal);
         }
     }
 
-    private static string Metrics(Sandbox sandbox, int port) =>
-        RawHttp.GetAsync(sandbox.Node, new IPEndPoint(IPAddress.Loopback, port), "/metrics", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult() switch
+    private static string Metrics(Sandbox sandbox, int port, IPAddress? address = null) =>
+        RawHttp.GetAsync(sandbox.Node, new IPEndPoint(address ?? IPAddress.Loopback, port), "/metrics", TimeSpan.FromSeconds(10)).GetAwaiter().GetResult() switch
         {
             (200, var body) => body,
             var (status, body) => throw new InvalidOperationException($"/metrics answered {status}: {body}"),
