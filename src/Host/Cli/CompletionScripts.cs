@@ -69,6 +69,7 @@ internal static class CompletionScripts
         }
 
         s.Append("    --state-dir|--plugins-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return;;\n");
+        s.Append("    --lease-file|--control-socket|--kubeconfig) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
         s.Append("    completion) COMPREPLY=($(compgen -W \"" + string.Join(' ', Shells) + "\" -- \"$cur\")); return;;\n");
         s.Append("  esac\n");
         s.Append("  local words\n");

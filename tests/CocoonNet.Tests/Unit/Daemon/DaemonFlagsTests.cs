@@ -75,6 +75,19 @@ public sealed class DaemonFlagsTests
         Assert.Contains("|agent|daemon|", bash);
         Assert.Contains("    agent|daemon) words=\"", bash);
         Assert.Contains("--metrics-addr", bash);
+        var file = Path.Combine(Path.GetTempPath(), $"cocoon-net-completion-{Guid.NewGuid():N}.bash");
+        try
+        {
+            File.WriteAllText(file, bash);
+            // What bash offers after "cocoon-net daemon --met".
+            var offered = Shell.Run("bash", ["-c", $"source {file}; COMP_WORDS=(cocoon-net daemon --met); COMP_CWORD=2; _cocoon_net; echo \"${{COMPREPLY[@]}}\""]);
+            Assert.Equal("--metrics-addr\n", offered.Stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
         var (_, fish, _) = Run("completion", "fish");
         Assert.Contains("-a daemon", fish);
         Assert.Contains("-n '__fish_seen_subcommand_from agent daemon' -l listen -l metrics-addr", fish);
