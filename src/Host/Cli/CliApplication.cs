@@ -491,13 +491,19 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             return false;
         }
 
-        return mode != AgentStartMode.Serve || parse.GetResult(_a.Mode) is not null
-            ? throw new UsageException("--skip-iptables is for serving the node in pool.json: leave out --mode (adopt without --manage-iptables never writes rules)")
-            : kubernetes is not null
-                ? throw new UsageException("--skip-iptables is not for the in-cluster mode: adopt the node without --manage-iptables instead")
-                : parse.GetValue(_a.RepairCloud)
-                    ? throw new UsageException("--skip-iptables contradicts --repair-cloud, whose init writes the rules; give one")
-                    : true;
+        if (mode != AgentStartMode.Serve || parse.GetResult(_a.Mode) is not null)
+        {
+            throw new UsageException("--skip-iptables is for serving the node in pool.json: leave out --mode (adopt without --manage-iptables never writes rules)");
+        }
+
+        if (kubernetes is not null)
+        {
+            throw new UsageException("--skip-iptables is not for the in-cluster mode: adopt the node without --manage-iptables instead");
+        }
+
+        return parse.GetValue(_a.RepairCloud)
+            ? throw new UsageException("--skip-iptables contradicts --repair-cloud, whose init writes the rules; give one")
+            : true;
     }
 
     /// <summary>
