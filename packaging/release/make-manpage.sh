@@ -29,7 +29,8 @@ HEAD
 echo ".fi"
 echo ".SH COMMANDS"
 for command in init adopt status teardown plugins agent completion; do
-  echo ".SS $command"
+  # The agent's help is also upstream's daemon's (an alias): both names head its section.
+  if [ "$command" = agent ]; then echo '.SS "agent, daemon"'; else echo ".SS $command"; fi
   echo ".nf"
   "$program" "$command" --help | literal
   echo ".fi"

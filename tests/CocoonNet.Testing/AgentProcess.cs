@@ -18,13 +18,14 @@ internal sealed class AgentProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly List<string> _notifications = [];
 
-    public AgentProcess(Sandbox sandbox, string[] arguments, IDictionary<string, string>? environment = null)
+    // command: "agent", or upstream's "daemon" (the same command under its alias).
+    public AgentProcess(Sandbox sandbox, string[] arguments, IDictionary<string, string>? environment = null, string command = "agent")
     {
         _socketPath = Path.Combine(Path.GetTempPath(), $"cocoon-net-notify-{Guid.NewGuid():N}.sock");
         _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         _notify.Bind(new UnixDomainSocketEndPoint(_socketPath));
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "netns", "exec", sandbox.Node, TestEnvironment.Binary, "agent" }.Concat(arguments))
+        foreach (var argument in new[] { "netns", "exec", sandbox.Node, TestEnvironment.Binary, command }.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }

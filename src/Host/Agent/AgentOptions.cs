@@ -37,6 +37,12 @@ internal sealed record AgentOptions(
 
     public static readonly ListenAddress DefaultListen = new(IPAddress.Loopback, 9092);
 
+    /// <summary>Upstream's daemon default <c>:9092</c>, every address, used when the command is run as <c>daemon</c>.</summary>
+    public static readonly ListenAddress UpstreamListen = new(IPAddress.Any, 9092);
+
+    /// <summary>--skip-iptables: no reconcile of this run plans the iptables step (nothing written, repaired or removed).</summary>
+    public bool SkipIptables { get; init; }
+
     public string ModeName => Mode switch
     {
         AgentStartMode.Init => "init",

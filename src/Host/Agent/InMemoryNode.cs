@@ -171,9 +171,10 @@ internal sealed class InMemoryNode(
     }
 
     /// <summary>The engine's steps for the parts of the plan; null runs all of it.</summary>
-    private static StepSelection Selection(NodeParts? parts) =>
+    /// <remarks>With --skip-iptables the iptables step is never selected: its rules are neither written, repaired nor removed.</remarks>
+    private StepSelection Selection(NodeParts? parts) =>
         parts is not { } p
-            ? StepSelection.All
+            ? options.SkipIptables ? StepSelection.Only(HostStepId.All.Where(s => s != HostStepId.Iptables)) : StepSelection.All
             : StepSelection.Only(Parts.Where(part => p.HasFlag(part.Part)).Select(part => part.Step));
 
     private static readonly (NodeParts Part, HostStepId Step)[] Parts =

@@ -53,11 +53,38 @@ internal sealed class AgentCliOptions
         Description = "Repair cloud drift the check finds (init nodes; by default it is only reported)",
     };
 
-    public Option<ListenAddress?> Listen { get; } = new("--listen")
+    /// <summary>--metrics-addr is upstream's name for it (its daemon served only /metrics there).</summary>
+    public Option<ListenAddress?> Listen { get; } = new("--listen", MetricsAddrFlag)
     {
-        Description = "Address of /metrics, /healthz and /readyz (default 127.0.0.1:9092)",
+        Description = $"Address of /metrics, /healthz and /readyz (default: ${MetricsAddrVariable}, else 127.0.0.1:9092; "
+            + "as 'daemon' :9092, upstream's: every IPv4 address)",
         CustomParser = ParseListen,
         HelpName = "HOST:PORT",
+    };
+
+    public const string MetricsAddrFlag = "--metrics-addr";
+
+    /// <summary>Upstream's variable for its daemon's --metrics-addr; here the default of --listen under either name.</summary>
+    public const string MetricsAddrVariable = "COCOON_NET_METRICS_ADDR";
+
+    /// <summary>Upstream's variable for the control socket (issue 22).</summary>
+    public const string ControlSocketVariable = "COCOON_NET_CONTROL_SOCKET";
+
+    public Option<bool> SkipIptables { get; } = new("--skip-iptables")
+    {
+        Description = "Neither write nor repair iptables rules this run, whatever pool.json records (upstream's daemon flag)",
+    };
+
+    public Option<string?> LeaseFile { get; } = new("--lease-file")
+    {
+        Description = "Upstream's daemon flag: leases.json is always <state-dir>/leases.json; only that path is accepted",
+        HelpName = "PATH",
+    };
+
+    public Option<string?> ControlSocket { get; } = new("--control-socket")
+    {
+        Description = $"Upstream's daemon flag (default: ${ControlSocketVariable}, else /run/cocoon-net/control.sock); only that path is accepted",
+        HelpName = "PATH",
     };
 
     public Option<bool> Kubernetes { get; } = new("--kubernetes")
@@ -128,7 +155,17 @@ internal sealed class AgentCliOptions
     private static ListenAddress? ParseListen(ArgumentResult result)
     {
         var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (!ListenAddress.TryParse(token, out var address, out var problem))
+        // The name as written, so an error about --metrics-addr says --metrics-addr.
+        var name = result.Parent is OptionResult option ? option.IdentifierToken?.Value ?? option.Option.Name : "--listen";
+        if (token.Trim().Length == 0)
+        {
+            // Upstream's empty --metrics-addr turns metrics off; here /healthz and /readyz share the listener.
+            result.AddError($"{name} '': the address cannot be turned off (/healthz and /readyz are served there too); "
+                + $"give {ListenAddress.Default} to keep it on this host");
+            return null;
+        }
+
+        if (!ListenAddress.TryParse(token, out var address, out var problem, name))
         {
             result.AddError(problem);
         }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Reflection;
 using CocoonNet.Host.Agent;
+using CocoonNet.Host.Agent.Telemetry;
 using CocoonNet.Host.Kubernetes;
 using CocoonNet.Host.Composition;
 using CocoonNet.Node.Linux;
@@ -26,6 +27,9 @@ namespace CocoonNet.Host.Cli;
 internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
 {
     public const string ServiceManagerVariable = "COCOON_NET_SERVICE_MANAGER";
+
+    /// <summary>Upstream's name of the long-running command: an alias of <c>agent</c>.</summary>
+    public const string DaemonName = "daemon";
 
     private readonly CliOptions _o = new();
     private readonly AgentCliOptions _a = new();
@@ -373,13 +377,16 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
     /// </summary>
     private Command AgentCommand()
     {
-        var agent = new Command("agent", "Keep this node configured: serve the node in pool.json (or first init/adopt it with --mode), repair drift, supervise DHCP")
+        var agent = new Command("agent", "Keep this node configured: serve the node in pool.json (or first init/adopt it with --mode), repair drift, "
+            + "supervise DHCP; 'daemon' is upstream's name for it")
         {
             _a.Mode, _o.Platform, _a.NodeName, _a.Subnet, _o.PoolSize, _o.Gateway, _o.PrimaryNic, _o.Dns, _o.StateDir, _o.ManageIptables, _o.Dhcp, _o.LeaseTime,
             _o.VmIsolation, _o.AntiSpoofing, _o.DropInternalAccess, _o.DropCidr, _o.Mtu,
-            _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen,
+            _a.Resync, _a.CloudCheck, _a.RepairCloud, _a.Listen, _a.SkipIptables, _a.LeaseFile, _a.ControlSocket,
             _a.Kubernetes, _a.Kubeconfig, _a.ClusterVmCidr, _a.NodeSubnetPrefix, _a.LeaseNamespace, _a.LeaseGcGrace,
         };
+        // One command under both names (not a copy): upstream's units run `cocoon-net daemon`.
+        agent.Aliases.Add(DaemonName);
         agent.SetAction((parse, ct) => Run(parse, (sp, paths) => AgentRunner.RunAsync(sp, AgentOptionsFrom(parse, paths), KubernetesAgent.RunAsync, ct)));
         return agent;
     }
@@ -427,6 +434,11 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             throw new UsageException("--repair-cloud is for init nodes: an adopted node's cloud side is never touched");
         }
 
+        var skipIptables = SkipIptables(parse, mode, kubernetes);
+        UpstreamPaths.Check(parse.GetResult(_a.LeaseFile) is null ? null : parse.GetValue(_a.LeaseFile) ?? "",
+            parse.GetResult(_a.ControlSocket) is null ? null : parse.GetValue(_a.ControlSocket) ?? "",
+            stateDirectory, paths);
+
         return new AgentOptions(
             mode,
             request,
@@ -434,12 +446,64 @@ internal sealed class CliApplication(TextWriter stdout, TextWriter stderr)
             parse.GetValue(_a.Resync) ?? AgentOptions.DefaultResync,
             parse.GetValue(_a.CloudCheck) ?? AgentOptions.DefaultCloudCheck,
             parse.GetValue(_a.RepairCloud),
-            parse.GetValue(_a.Listen) ?? AgentOptions.DefaultListen)
+            Listen(parse))
         {
+            SkipIptables = skipIptables,
             ServiceManagerGiven = parse.GetResult(_o.ServiceManager) is not null
                 || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ServiceManagerVariable)),
             Kubernetes = kubernetes,
         };
+    }
+
+    /// <summary>The agent's name on this command line: <see cref="DaemonName"/> gives upstream's defaults.</summary>
+    private static bool AsDaemon(ParseResult parse) => parse.CommandResult.IdentifierToken?.Value == DaemonName;
+
+    /// <summary>
+    /// --listen (or --metrics-addr), else COCOON_NET_METRICS_ADDR (empty counts as unset, as for upstream), else the
+    /// default of the name used: upstream's every-address :9092 as daemon, this host only as agent.
+    /// </summary>
+    private ListenAddress Listen(ParseResult parse)
+    {
+        if (parse.GetValue(_a.Listen) is { } given)
+        {
+            return given;
+        }
+
+        var variable = Environment.GetEnvironmentVariable(AgentCliOptions.MetricsAddrVariable);
+        if (!string.IsNullOrWhiteSpace(variable))
+        {
+            return ListenAddress.TryParse(variable, out var address, out var problem, AgentCliOptions.MetricsAddrVariable)
+                ? address
+                : throw new UsageException(problem);
+        }
+
+        return AsDaemon(parse) ? AgentOptions.UpstreamListen : AgentOptions.DefaultListen;
+    }
+
+    /// <summary>
+    /// --skip-iptables: the agent's reconciles leave iptables alone. Only for serving the node in pool.json: --mode
+    /// runs init or adopt (init writes the rules; adopt has --manage-iptables), as does --repair-cloud's init.
+    /// </summary>
+    private bool SkipIptables(ParseResult parse, AgentStartMode mode, KubernetesOptions? kubernetes)
+    {
+        if (!parse.GetValue(_a.SkipIptables))
+        {
+            return false;
+        }
+
+        if (mode != AgentStartMode.Serve || parse.GetResult(_a.Mode) is not null)
+        {
+            throw new UsageException("--skip-iptables is for serving the node in pool.json: leave out --mode (adopt without --manage-iptables never writes rules)");
+        }
+
+        if (kubernetes is not null)
+        {
+            throw new UsageException("--skip-iptables is not for the in-cluster mode: adopt the node without --manage-iptables instead");
+        }
+
+        return parse.GetValue(_a.RepairCloud)
+            ? throw new UsageException("--skip-iptables contradicts --repair-cloud, whose init writes the rules; give one")
+            : true;
     }
 
     /// <summary>

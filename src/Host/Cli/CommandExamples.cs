@@ -49,6 +49,7 @@ internal static class CommandExamples
             "cocoon-net agent --mode adopt --node-name cocoon-pool --subnet 172.20.0.0/24 --manage-iptables",
             "cocoon-net agent --resync 30s --cloud-check 0 --listen 127.0.0.1:9100",
             "cocoon-net agent --kubernetes --cluster-vm-cidr 172.20.0.0/16   # in a pod: configured from its Node",
+            "cocoon-net daemon --metrics-addr :9092 --skip-iptables          # upstream's name and flags",
         ],
         ["plugins"] =
         [

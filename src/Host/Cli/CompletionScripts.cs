@@ -38,6 +38,9 @@ internal static class CompletionScripts
 
     private static IEnumerable<Command> Commands(RootCommand root) => root.Subcommands.Where(c => !c.Hidden);
 
+    /// <summary>A command's name and its aliases (agent's upstream name daemon), each completed as the command.</summary>
+    private static IEnumerable<string> Names(Command command) => command.Aliases.Prepend(command.Name);
+
     private static IEnumerable<string> Flags(Command command, RootCommand root) =>
         command.Options.Concat(command == root ? [] : root.Options.Where(o => o.Recursive))
             .Where(o => !o.Hidden)
@@ -57,7 +60,7 @@ internal static class CompletionScripts
         s.Append("_cocoon_net() {\n");
         s.Append("  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\" cmd=\"\" w\n");
         s.Append("  for w in \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"; do\n");
-        s.Append($"    case \"$w\" in {string.Join('|', Commands(root).Select(c => c.Name))}) cmd=\"$w\"; break;; esac\n");
+        s.Append($"    case \"$w\" in {string.Join('|', Commands(root).SelectMany(Names))}) cmd=\"$w\"; break;; esac\n");
         s.Append("  done\n");
         s.Append("  case \"$prev\" in\n");
         foreach (var (flag, values) in Values)
@@ -66,16 +69,17 @@ internal static class CompletionScripts
         }
 
         s.Append("    --state-dir|--plugins-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return;;\n");
+        s.Append("    --lease-file|--control-socket|--kubeconfig) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
         s.Append("    completion) COMPREPLY=($(compgen -W \"" + string.Join(' ', Shells) + "\" -- \"$cur\")); return;;\n");
         s.Append("  esac\n");
         s.Append("  local words\n");
         s.Append("  case \"$cmd\" in\n");
         foreach (var command in Commands(root))
         {
-            s.Append($"    {command.Name}) words=\"{string.Join(' ', Flags(command, root))}\";;\n");
+            s.Append($"    {string.Join('|', Names(command))}) words=\"{string.Join(' ', Flags(command, root))}\";;\n");
         }
 
-        s.Append($"    *) words=\"{string.Join(' ', Commands(root).Select(c => c.Name).Concat(Flags(root, root)))}\";;\n");
+        s.Append($"    *) words=\"{string.Join(' ', Commands(root).SelectMany(Names).Concat(Flags(root, root)))}\";;\n");
         s.Append("  esac\n");
         s.Append("  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n");
         s.Append("}\n");
@@ -88,13 +92,24 @@ internal static class CompletionScripts
         var s = new StringBuilder();
         s.Append("# cocoon-net fish completion: cocoon-net completion fish > ~/.config/fish/completions/cocoon-net.fish\n");
         s.Append("complete -c cocoon-net -f\n");
-        var names = string.Join(' ', Commands(root).Select(c => c.Name));
+        var names = string.Join(' ', Commands(root).SelectMany(Names));
         foreach (var command in Commands(root))
         {
-            s.Append($"complete -c cocoon-net -n 'not __fish_seen_subcommand_from {names}' -a {command.Name} -d '{Quote(command.Description)}'\n");
+            var these = string.Join(' ', Names(command));
+            foreach (var name in Names(command))
+            {
+                s.Append($"complete -c cocoon-net -n 'not __fish_seen_subcommand_from {names}' -a {name} -d '{Quote(command.Description)}'\n");
+            }
+
             foreach (var option in command.Options.Concat(root.Options.Where(o => o.Recursive)).Where(o => !o.Hidden && o.Name.StartsWith("--", StringComparison.Ordinal)))
             {
-                s.Append($"complete -c cocoon-net -n '__fish_seen_subcommand_from {command.Name}' -l {option.Name[2..]}");
+                s.Append($"complete -c cocoon-net -n '__fish_seen_subcommand_from {these}' -l {option.Name[2..]}");
+                // A long alias (--metrics-addr for --listen) is a flag of its own to fish.
+                foreach (var alias in option.Aliases.Where(a => a.StartsWith("--", StringComparison.Ordinal)))
+                {
+                    s.Append($" -l {alias[2..]}");
+                }
+
                 if (option.Aliases.FirstOrDefault(a => a.Length == 2) is { } shortName)
                 {
                     s.Append($" -s {shortName[1..]}");

@@ -80,7 +80,9 @@ internal static class ParseErrorMessage
         var subcommands = at.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
         if (subcommands.Count > 0)
         {
-            var hint = Suggestions.Closest(token, subcommands) is { } closest ? $"did you mean '{closest}'? " : "";
+            // Aliases too, so "deamon" finds upstream's "daemon".
+            var names = at.Command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name));
+            var hint = Suggestions.Closest(token, names) is { } closest ? $"did you mean '{closest}'? " : "";
             return $"unknown command '{token}'; {hint}(commands: {string.Join(", ", subcommands)})";
         }
 

@@ -207,9 +207,12 @@ public sealed class GkeInNamespacesTests
         using var gce = new GceEmulatorProcess(sandbox);
         var env = GceEmulatorProcess.Environment(sandbox);
 
-        var plan = sandbox.CocoonNet([.. Init, "--dry-run"], env);
+        var plan = sandbox.CocoonNet([.. Init, "--dry-run", "--drop-internal-access"], env);
 
         Assert.True(plan.ExitCode == 0, plan.ToString());
+        // Upstream's flag shows in the dry-run's config block and plan (issue 22).
+        Assert.Contains("  drop-internal: true\n", plan.Stdout);
+        Assert.Contains("+ drop VM traffic to 172.20.1.0/24 (--drop-internal-access)", plan.Stdout);
         Assert.Contains("  cloud     + add secondary range cocoon-pods=172.20.1.0/24", plan.Stdout);
         Assert.Contains("  cloud     + add alias cocoon-pods:172.20.1.0/24 to nic0 of gke-node-1", plan.Stdout);
         Assert.Contains("  prepare   ~ set [IpForwarding] ip_aliases = false in /etc/default/instance_configs.cfg (was no such file)", plan.Stdout);

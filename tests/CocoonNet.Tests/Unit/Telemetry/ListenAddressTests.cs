@@ -12,6 +12,8 @@ public sealed class ListenAddressTests
     [InlineData("0.0.0.0:9092", "0.0.0.0", 9092, "http://+:9092/")]
     [InlineData("[::]:65535", "::", 65535, "http://+:65535/")]
     [InlineData(" 127.0.0.1:9092 ", "127.0.0.1", 9092, "http://127.0.0.1:9092/")]
+    [InlineData(":9092", "0.0.0.0", 9092, "http://+:9092/")] // upstream's default: Go's empty host, every address
+    [InlineData("localhost:9100", "127.0.0.1", 9100, "http://127.0.0.1:9100/")]
     public void Accepts(string text, string ip, int port, string prefix)
     {
         Assert.True(ListenAddress.TryParse(text, out var address, out var error), error);
@@ -33,15 +35,15 @@ public sealed class ListenAddressTests
     [InlineData("", "expected HOST:PORT")]
     [InlineData("9092", "expected HOST:PORT")]
     [InlineData("127.0.0.1", "expected HOST:PORT")]
-    [InlineData(":9092", "expected HOST:PORT")]
+    [InlineData(":", "expected HOST:PORT")]
     [InlineData("127.0.0.1:", "expected HOST:PORT")]
     [InlineData("127.0.0.1:0", "the port '0' is not a number from 1 to 65535")]
     [InlineData("127.0.0.1:65536", "the port '65536' is not a number from 1 to 65535")]
     [InlineData("127.0.0.1:+80", "the port '+80' is not a number from 1 to 65535")]
     [InlineData("127.0.0.1:http", "the port 'http' is not a number from 1 to 65535")]
-    [InlineData("localhost:9092", "'localhost' is not an IPv4 address (names are not accepted)")]
-    [InlineData("127.1:9092", "'127.1' is not an IPv4 address (names are not accepted)")]
-    [InlineData("300.0.0.1:9092", "'300.0.0.1' is not an IPv4 address (names are not accepted)")]
+    [InlineData("node-a:9092", "'node-a' is not an IPv4 address (of names only localhost is accepted)")]
+    [InlineData("127.1:9092", "'127.1' is not an IPv4 address (of names only localhost is accepted)")]
+    [InlineData("300.0.0.1:9092", "'300.0.0.1' is not an IPv4 address (of names only localhost is accepted)")]
     [InlineData("[::1]:9092", "of IPv6 addresses only [::] (every address) is accepted")]
     [InlineData("::1:9092", "of IPv6 addresses only [::] (every address) is accepted")]
     public void Refuses_with_one_line_saying_what_to_write(string text, string why)
