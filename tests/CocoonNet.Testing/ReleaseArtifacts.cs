@@ -14,11 +14,23 @@ internal static class ReleaseArtifacts
     public static string Version { get; } = XDocument.Load(Path.Combine(TestEnvironment.RepositoryRoot, "src/Host/CocoonNet.Host.csproj"))
         .Descendants("Version").Single().Value;
 
-    public static string Tarball => Path.Combine(DistDirectory, $"cocoon-net_{Version}_Linux_x86_64.tar.gz");
+    public static string Tarball => TarballFor("x86_64");
 
     public static string LatestTarball => Path.Combine(DistDirectory, "cocoon-net_Linux_x86_64.tar.gz");
 
     public static string Deb => Path.Combine(DistDirectory, $"cocoon-net_{Version}_amd64.deb");
+
+    /// <summary>The arm64 release: the same layout as the x86_64 one, its program published for linux-arm64.</summary>
+    public static string Arm64Tarball => TarballFor("arm64");
+
+    public static string Arm64LatestTarball => Path.Combine(DistDirectory, "cocoon-net_Linux_arm64.tar.gz");
+
+    public static string Arm64Deb => Path.Combine(DistDirectory, $"cocoon-net_{Version}_arm64.deb");
+
+    /// <summary>The most a release tarball may weigh, either architecture: 45 MiB (what du -h calls 45M).</summary>
+    public const long MaxTarballBytes = 45L * 1024 * 1024;
+
+    private static string TarballFor(string arch) => Path.Combine(DistDirectory, $"cocoon-net_{Version}_Linux_{arch}.tar.gz");
 
     public static string Image => Path.Combine(DistDirectory, "cocoon-net-image.tar");
 
@@ -36,9 +48,11 @@ public sealed class ReleaseFactAttribute : FactAttribute, ITraitAttribute
         var (path, target) = artifact switch
         {
             "tarball" => (ReleaseArtifacts.Tarball, "release"),
+            "tarball-arm64" => (ReleaseArtifacts.Arm64Tarball, "release"),
             "deb" => (ReleaseArtifacts.Deb, "deb"),
+            "deb-arm64" => (ReleaseArtifacts.Arm64Deb, "deb"),
             "image" => (ReleaseArtifacts.Image, "image"),
-            _ => throw new ArgumentOutOfRangeException(nameof(artifact), artifact, "tarball, deb or image"),
+            _ => throw new ArgumentOutOfRangeException(nameof(artifact), artifact, "tarball, tarball-arm64, deb, deb-arm64 or image"),
         };
         if (!File.Exists(path) && !TestEnvironment.IsCi)
         {
