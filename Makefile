@@ -31,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build build-arm64 test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
+.PHONY: help build build-arm64 release-x86_64 release-arm64 deb-x86_64 deb-arm64 test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
 
 help: ## Show all targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,8 +79,15 @@ TEST_IMAGE ?= 0
 # make deb runs lintian; under make test the lintian test does (once, in parallel with the other tests).
 LINTIAN ?= 1
 test: LINTIAN := 0
-test: deps-system test-plugins manifests-deps release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
-	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
+# The arm64 tarball and .deb are built in the background, niced, while the tests run (the arm64 publish is minutes of
+# crossgen2 that would otherwise lengthen the serial part); the tests that read them wait for DIST/.arm64-ready
+# (COCOON_NET_ARM64_PENDING, tests/CocoonNet.Testing/ReleaseArtifacts.cs), and fail with the log on .arm64-failed.
+test: deps-system test-plugins manifests-deps release-x86_64 deb-x86_64 $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	@rm -f $(DIST)/.arm64-ready $(DIST)/.arm64-failed
+	@( nice -n 19 $(MAKE) --no-print-directory build-arm64 && nice -n 19 $(TARBALL_ARM64) && nice -n 19 $(DEB_ARM64) \
+	  && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed ) > $(DIST)/arm64-build.log 2>&1 &
+	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) COCOON_NET_ARM64_PENDING=1 bash tests/run-tests.sh $(abspath $(OUT)); \
+	  status=$$?; while [ ! -e $(DIST)/.arm64-ready ] && [ ! -e $(DIST)/.arm64-failed ]; do sleep 1; done; exit $$status
 
 # The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
 unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
@@ -147,15 +154,22 @@ build-arm64: ## $(OUT)-arm64: the program (no plugins) published for linux-arm64
 	  -p:CocoonSelfContained=true -p:CocoonObjSuffix=-arm64
 	@chmod -R go-w $(ARM64_OUT)
 
-release: build build-arm64 ## dist/cocoon-net_<version>_Linux_{x86_64,arm64}.tar.gz (+ .sha256, + the unversioned names): program, plugins, unit, completions, install.sh
+TARBALL_ARM64 = bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION) arm64 $(ARM64_OUT)
+DEB_ARM64     = LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION) arm64
+
+release: release-x86_64 release-arm64 ## dist/cocoon-net_<version>_Linux_{x86_64,arm64}.tar.gz (+ .sha256, + the unversioned names): program, plugins, unit, completions, install.sh
+release-x86_64: build
 	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)
-	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION) arm64 $(ARM64_OUT)
+release-arm64: build build-arm64
+	$(TARBALL_ARM64)
 
-deb: release ## dist/cocoon-net_<version>_{amd64,arm64}.deb from the release tarballs (installs, starts nothing), checked by lintian
+deb: deb-x86_64 deb-arm64 ## dist/cocoon-net_<version>_{amd64,arm64}.deb from the release tarballs (installs, starts nothing), checked by lintian
+deb-x86_64: release-x86_64
 	LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
-	LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION) arm64
+deb-arm64: release-arm64
+	$(DEB_ARM64)
 
-image: release ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
+image: release-x86_64 ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
 	bash packaging/image/build-image.sh $(DIST) $(VERSION)
 
 lint: ## Analyzers (warnings are errors) and formatting check

@@ -15,16 +15,18 @@ public sealed class Arm64EmulatedRunTests(Arm64Release release, ITestOutputHelpe
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(2);
 
     [Arm64Fact]
-    public void Version_prints_the_release_s_version()
+    public async Task Version_prints_the_release_s_version()
     {
+        await ReleaseArtifacts.WaitForArm64Async();
         var version = Timed("--version", Arm64Release.Qemu, [release.Program, "--version"], release.Environment());
         Assert.True(version.ExitCode == 0, version.ToString());
         Assert.StartsWith(ReleaseArtifacts.Version, version.Stdout.Trim(), StringComparison.Ordinal);
     }
 
     [Arm64Fact]
-    public void Plugins_loads_the_three_first_party_plugins_from_beside_the_program()
+    public async Task Plugins_loads_the_three_first_party_plugins_from_beside_the_program()
     {
+        await ReleaseArtifacts.WaitForArm64Async();
         var plugins = Timed("plugins", Arm64Release.Qemu, [release.Program, "plugins"], release.Environment());
         Assert.True(plugins.ExitCode == 0, plugins.ToString());
         Assert.Contains($"plugins directory: {Path.Combine(Path.GetDirectoryName(release.Program)!, "plugins")}\n", plugins.Stdout);
@@ -35,8 +37,9 @@ public sealed class Arm64EmulatedRunTests(Arm64Release release, ITestOutputHelpe
     }
 
     [Arm64Fact(root: true)]
-    public void Adopt_dry_run_on_a_sandbox_node_plans_what_the_x86_64_program_plans()
+    public async Task Adopt_dry_run_on_a_sandbox_node_plans_what_the_x86_64_program_plans()
     {
+        await ReleaseArtifacts.WaitForArm64Async();
         // The dry run reads the node (links, addresses, routes over NETLINK_ROUTE, which QEMU translates) and
         // changes nothing; the x86_64 build's plan for the same node is the reference.
         using var sandbox = new Sandbox();

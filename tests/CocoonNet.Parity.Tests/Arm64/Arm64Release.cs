@@ -71,7 +71,7 @@ public sealed class Arm64FactAttribute : FactAttribute, ITraitAttribute
             return;
         }
 
-        if (!File.Exists(ReleaseArtifacts.Arm64Tarball))
+        if (!File.Exists(ReleaseArtifacts.Arm64Tarball) && !ReleaseArtifacts.Arm64Pending)
         {
             Skip = $"{ReleaseArtifacts.Arm64Tarball} is missing (make release)";
         }

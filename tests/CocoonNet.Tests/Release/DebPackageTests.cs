@@ -37,8 +37,9 @@ public sealed class DebPackageTests
     }
 
     [ReleaseFact("deb-arm64")]
-    public void Arm64_package_is_the_amd64_package_built_for_arm64()
+    public async Task Arm64_package_is_the_amd64_package_built_for_arm64()
     {
+        await ReleaseArtifacts.WaitForArm64Async();
         string[] fields = ["Package", "Version", "Architecture", "Maintainer", "Depends", "Recommends", "Section", "Priority"];
         var amd64 = Shell.Check("dpkg-deb", ["--field", ReleaseArtifacts.Deb, .. fields]);
         var arm64 = Shell.Check("dpkg-deb", ["--field", ReleaseArtifacts.Arm64Deb, .. fields]);
@@ -145,6 +146,7 @@ public sealed class DebPackageTests
             return;
         }
 
+        await ReleaseArtifacts.WaitForArm64Async();
         // Both architectures' packages (the arm64 one once make deb has built it; CI always has), checked at the same
         // time: lintian is single-threaded and takes the better part of a minute on each.
         var debs = new[] { ReleaseArtifacts.Deb, ReleaseArtifacts.Arm64Deb }.Where(d => d == ReleaseArtifacts.Deb || File.Exists(d) || TestEnvironment.IsCi);

@@ -155,8 +155,9 @@ public sealed class ReleaseTarballTests
         AssertHoldsOnlyWhatRunsReproducibly(ReleaseArtifacts.Tarball, ReleaseArtifacts.LatestTarball);
 
     [ReleaseFact("tarball-arm64")]
-    public void Arm64_tarball_has_the_x86_64_layout_with_aarch64_programs_the_same_plugins_and_both_weigh_at_most_45_MiB()
+    public async Task Arm64_tarball_has_the_x86_64_layout_with_aarch64_programs_the_same_plugins_and_both_weigh_at_most_45_MiB()
     {
+        await ReleaseArtifacts.WaitForArm64Async();
         AssertHoldsOnlyWhatRunsReproducibly(ReleaseArtifacts.Arm64Tarball, ReleaseArtifacts.Arm64LatestTarball);
         var x86 = Files(ReleaseArtifacts.Tarball);
         var arm64 = Files(ReleaseArtifacts.Arm64Tarball);
