@@ -84,10 +84,10 @@ test: LINTIAN := 0
 # (COCOON_NET_ARM64_PENDING, tests/CocoonNet.Testing/ReleaseArtifacts.cs), and fail with the log on .arm64-failed.
 test: deps-system test-plugins manifests-deps release-x86_64 deb-x86_64 $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
 	@rm -f $(DIST)/.arm64-ready $(DIST)/.arm64-failed
-	@( nice -n 19 $(MAKE) --no-print-directory build-arm64 && nice -n 19 $(TARBALL_ARM64) && nice -n 19 $(DEB_ARM64) \
-	  && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed ) > $(DIST)/arm64-build.log 2>&1 &
+	( nice -n 19 sh -c '$(PUBLISH_ARM64) && $(TARBALL_ARM64) && $(DEB_ARM64)' \
+	  && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed ) > $(DIST)/arm64-build.log 2>&1 & arm64=$$!; \
 	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) COCOON_NET_ARM64_PENDING=1 bash tests/run-tests.sh $(abspath $(OUT)); \
-	  status=$$?; while [ ! -e $(DIST)/.arm64-ready ] && [ ! -e $(DIST)/.arm64-failed ]; do sleep 1; done; exit $$status
+	  status=$$?; wait $$arm64; exit $$status
 
 # The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
 unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
@@ -148,14 +148,13 @@ manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown 
 # which make build starts afresh; its own obj/ and bin/ (CocoonObjSuffix), so the two publishes never restore over
 # each other. The plugins are IL with no architecture-specific files: both tarballs take OUT's.
 ARM64_OUT ?= $(OUT)-arm64
+PUBLISH_ARM64 = rm -rf $(ARM64_OUT) && $(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -r linux-arm64 -o $(ARM64_OUT) \
+                --nologo -v quiet -p:CocoonSelfContained=true -p:CocoonObjSuffix=-arm64 && chmod -R go-w $(ARM64_OUT)
 build-arm64: ## $(OUT)-arm64: the program (no plugins) published for linux-arm64, self-contained, for make release
-	@rm -rf $(ARM64_OUT)
-	$(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -r linux-arm64 -o $(ARM64_OUT) --nologo -v quiet \
-	  -p:CocoonSelfContained=true -p:CocoonObjSuffix=-arm64
-	@chmod -R go-w $(ARM64_OUT)
+	$(PUBLISH_ARM64)
 
 TARBALL_ARM64 = bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION) arm64 $(ARM64_OUT)
-DEB_ARM64     = LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION) arm64
+DEB_ARM64     = env LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION) arm64
 
 release: release-x86_64 release-arm64 ## dist/cocoon-net_<version>_Linux_{x86_64,arm64}.tar.gz (+ .sha256, + the unversioned names): program, plugins, unit, completions, install.sh
 release-x86_64: build

@@ -20,7 +20,7 @@ public sealed class Arm64EmulatedRunTests(Arm64Release release, ITestOutputHelpe
         await ReleaseArtifacts.WaitForArm64Async();
         var version = Timed("--version", Arm64Release.Qemu, [release.Program, "--version"], release.Environment());
         Assert.True(version.ExitCode == 0, version.ToString());
-        Assert.StartsWith(ReleaseArtifacts.Version, version.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Equal($"cocoon-net version {ReleaseArtifacts.Version}\n", version.Stdout);
     }
 
     [Arm64Fact]
