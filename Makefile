@@ -31,10 +31,10 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
+.PHONY: help build build-arm64 release-x86_64 release-arm64 deb-x86_64 deb-arm64 test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
 
 help: ## Show all targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## Build out/cocoon-net and the first-party plugins in out/plugins/<name>/
 	@rm -rf $(OUT)   # a self-contained and a framework-dependent build must never mix
@@ -79,8 +79,15 @@ TEST_IMAGE ?= 0
 # make deb runs lintian; under make test the lintian test does (once, in parallel with the other tests).
 LINTIAN ?= 1
 test: LINTIAN := 0
-test: deps-system test-plugins manifests-deps release deb $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
-	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) bash tests/run-tests.sh $(abspath $(OUT))
+# The arm64 tarball and .deb are built in the background, niced, while the tests run (the arm64 publish is minutes of
+# crossgen2 that would otherwise lengthen the serial part); the tests that read them wait for DIST/.arm64-ready
+# (COCOON_NET_ARM64_PENDING, tests/CocoonNet.Testing/ReleaseArtifacts.cs), and fail with the log on .arm64-failed.
+test: deps-system test-plugins manifests-deps release-x86_64 deb-x86_64 $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	@rm -f $(DIST)/.arm64-ready $(DIST)/.arm64-failed
+	( nice -n 19 sh -c '$(PUBLISH_ARM64) && $(TARBALL_ARM64) && $(DEB_ARM64)' \
+	  && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed ) > $(DIST)/arm64-build.log 2>&1 & arm64=$$!; \
+	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) COCOON_NET_ARM64_PENDING=1 bash tests/run-tests.sh $(abspath $(OUT)); \
+	  status=$$?; wait $$arm64; exit $$status
 
 # The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
 unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
@@ -104,7 +111,7 @@ install: ## Install the existing out/ (no rebuild: 'make build' first, as a norm
 	rm -rf $(LIBDIR)
 	install -d -m 0755 $(LIBDIR)
 	@# Only what runs: no symbols, XML docs, crash-dump helper, test plugins, emulators or build leftovers.
-	tar -C $(OUT) --exclude='./test-plugins' --exclude='./test-contracts' --exclude='./packages' --exclude='./emulators' --exclude='./obj' \
+	tar -C $(OUT) --exclude='./test-plugins' --exclude='./test-contracts' --exclude='./packages' --exclude='./emulators' --exclude='./arm64-sysroot' --exclude='./obj' \
 	    --exclude='*.pdb' --exclude='*.xml' --exclude='createdump' -cf - . | tar -C $(LIBDIR) --no-same-owner -xf -
 	@if [ "$$(id -u)" = 0 ]; then chown -R root:root $(LIBDIR); fi
 	chmod -R u+rwX,go+rX,go-w $(LIBDIR)
@@ -137,13 +144,31 @@ manifests-check: manifests-deps ## Validate deploy/kubernetes (and the teardown 
 	node tests/manifests/validate.mjs deploy/kubernetes
 	node --test tests/manifests/policy.test.mjs
 
-release: build ## dist/cocoon-net_<version>_Linux_x86_64.tar.gz (+ .sha256, + the unversioned name): program, plugins, unit, completions, install.sh
+# The arm64 program: the host published for linux-arm64 (crossgen2 compiles arm64 code on any machine) beside OUT,
+# which make build starts afresh; its own obj/ and bin/ (CocoonObjSuffix), so the two publishes never restore over
+# each other. The plugins are IL with no architecture-specific files: both tarballs take OUT's.
+ARM64_OUT ?= $(OUT)-arm64
+PUBLISH_ARM64 = rm -rf $(ARM64_OUT) && $(DOTNET) publish src/Host/CocoonNet.Host.csproj -c $(CONFIG) -r linux-arm64 -o $(ARM64_OUT) \
+                --nologo -v quiet -p:CocoonSelfContained=true -p:CocoonObjSuffix=-arm64 && chmod -R go-w $(ARM64_OUT)
+build-arm64: ## $(OUT)-arm64: the program (no plugins) published for linux-arm64, self-contained, for make release
+	$(PUBLISH_ARM64)
+
+TARBALL_ARM64 = bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION) arm64 $(ARM64_OUT)
+DEB_ARM64     = env LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION) arm64
+
+release: release-x86_64 release-arm64 ## dist/cocoon-net_<version>_Linux_{x86_64,arm64}.tar.gz (+ .sha256, + the unversioned names): program, plugins, unit, completions, install.sh
+release-x86_64: build
 	bash packaging/release/build-tarball.sh $(OUT) $(DIST) $(VERSION)
+release-arm64: build build-arm64
+	$(TARBALL_ARM64)
 
-deb: release ## dist/cocoon-net_<version>_amd64.deb from the release tarball (installs, starts nothing), checked by lintian
+deb: deb-x86_64 deb-arm64 ## dist/cocoon-net_<version>_{amd64,arm64}.deb from the release tarballs (installs, starts nothing), checked by lintian
+deb-x86_64: release-x86_64
 	LINTIAN=$(LINTIAN) bash packaging/deb/build-deb.sh $(DIST) $(VERSION)
+deb-arm64: release-arm64
+	$(DEB_ARM64)
 
-image: release ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
+image: release-x86_64 ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
 	bash packaging/image/build-image.sh $(DIST) $(VERSION)
 
 lint: ## Analyzers (warnings are errors) and formatting check
@@ -165,10 +190,11 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	@# dhcp_release (dnsmasq-utils): the control socket frees dnsmasq leases; dhclient, dhcpcd: real clients of the
 	@# embedded server; go: builds vk-cocoon's lease client for the tests. nft (nftables): the anti-spoofing table;
 	@# iperf3: make bench's throughput; /usr/lib/cni/bridge (containernetworking-plugins): the isolation tests' VMs.
+	@# qemu-aarch64-static (qemu-user-static): the arm64 release's emulated runs (tests/CocoonNet.Parity.Tests/Arm64).
 	@need=""; test -x /usr/lib/cni/bridge || need=" containernetworking-plugins"; for c in nft:nftables iperf3:iperf3 dnsmasq:dnsmasq-base dhcp_release:dnsmasq-utils dhclient:isc-dhcp-client dhcpcd:dhcpcd-base go:golang-go iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace qemu-aarch64-static:qemu-user-static; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 
 clean: ## Remove build output
-	rm -rf $(OUT) $(DIST) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj
+	rm -rf $(OUT) $(ARM64_OUT) $(DIST) src/*/bin src/*/obj providers/*/bin providers/*/obj tests/*/bin tests/*/obj templates/bin templates/obj

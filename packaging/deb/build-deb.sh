@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# make deb: DIST/cocoon-net_<version>_amd64.deb from the release tarball in DIST (make release), installed by the
+# make deb: DIST/cocoon-net_<version>_<amd64|arm64>.deb from the release tarball of that architecture in DIST
+# (make release; ARCH is x86_64, the default, or arm64: the tarball's name), installed by the
 # tarball's own install.sh into a staging root (so the .deb and the tarball lay out the node the same way), plus
 # the Debian metadata in packaging/deb/. Built without root: dpkg-deb --root-owner-group makes every file
 # root:root. Then lintian, which must report no errors (its overrides: packaging/deb/lintian-overrides).
 set -euo pipefail
-dist=${1:?usage: build-deb.sh DIST VERSION}
-version=${2:?usage: build-deb.sh DIST VERSION}
+dist=${1:?usage: build-deb.sh DIST VERSION [x86_64 | arm64]}
+version=${2:?usage: build-deb.sh DIST VERSION [x86_64 | arm64]}
+arch=${3:-x86_64}
+case $arch in
+  x86_64) deb_arch=amd64 ;;
+  arm64) deb_arch=arm64 ;;
+  *) echo "Error: unknown architecture '$arch' (x86_64 or arm64)" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
 export SOURCE_DATE_EPOCH=$epoch
-tarball=$dist/cocoon-net_${version}_Linux_x86_64.tar.gz
+tarball=$dist/cocoon-net_${version}_Linux_${arch}.tar.gz
 if [ ! -f "$tarball" ]; then
   echo "Error: $tarball is missing: run 'make release' first (make deb does)." >&2
   exit 2
@@ -36,13 +43,13 @@ for script in postinst prerm postrm; do
   install -m 0755 "$here/$script" "$root/DEBIAN/$script"
 done
 installed_size=$(du -sk --apparent-size --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_size/" "$here/control.in" > "$root/DEBIAN/control"
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$deb_arch/" -e "s/@INSTALLED_SIZE@/$installed_size/" "$here/control.in" > "$root/DEBIAN/control"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
 # Every staged file gets the same time stamp (dpkg-deb clamps to SOURCE_DATE_EPOCH as well).
 find "$root" -exec touch -h -d "@$epoch" {} +
 
-deb=$dist/cocoon-net_${version}_amd64.deb
+deb=$dist/cocoon-net_${version}_${deb_arch}.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb.new" >/dev/null
 mv "$deb.new" "$deb"
 echo "built $deb ($(du -h "$deb" | cut -f1))"

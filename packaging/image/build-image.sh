@@ -5,6 +5,9 @@
 # ca-certificates for the cloud APIs) with the release tarball installed by its own install.sh; the entrypoint
 # is `cocoon-net agent`. No daemon needed (no docker, no buildah): mmdebstrap writes the rootfs as a tar, umoci
 # wraps it into the layout. Needs root (mmdebstrap's root mode) and Debian's mirror (DEBIAN_MIRROR).
+# amd64 only: an arm64 rootfs needs mmdebstrap to run Debian's arm64 maintainer scripts (base-passwd's users, the
+# iptables alternatives, ...), that is QEMU registered in binfmt_misc, a kernel-wide setting a build script should not
+# change (and --variant=extract would leave dpkg's database unconfigured). Arm64 nodes install the arm64 .deb or tarball.
 # Load it with `docker load -i`, `podman load -i`, or push it: `skopeo copy oci-archive:FILE docker://REGISTRY/cocoon-net:TAG`.
 set -euo pipefail
 dist=${1:?usage: build-image.sh DIST VERSION}

@@ -14,11 +14,51 @@ internal static class ReleaseArtifacts
     public static string Version { get; } = XDocument.Load(Path.Combine(TestEnvironment.RepositoryRoot, "src/Host/CocoonNet.Host.csproj"))
         .Descendants("Version").Single().Value;
 
-    public static string Tarball => Path.Combine(DistDirectory, $"cocoon-net_{Version}_Linux_x86_64.tar.gz");
+    public static string Tarball => TarballFor("x86_64");
 
     public static string LatestTarball => Path.Combine(DistDirectory, "cocoon-net_Linux_x86_64.tar.gz");
 
     public static string Deb => Path.Combine(DistDirectory, $"cocoon-net_{Version}_amd64.deb");
+
+    /// <summary>The arm64 release: the same layout as the x86_64 one, its program published for linux-arm64.</summary>
+    public static string Arm64Tarball => TarballFor("arm64");
+
+    public static string Arm64LatestTarball => Path.Combine(DistDirectory, "cocoon-net_Linux_arm64.tar.gz");
+
+    public static string Arm64Deb => Path.Combine(DistDirectory, $"cocoon-net_{Version}_arm64.deb");
+
+    /// <summary>The most a release tarball may weigh, either architecture: 45 MiB (what du -h calls 45M).</summary>
+    public const long MaxTarballBytes = 45L * 1024 * 1024;
+
+    /// <summary>
+    /// make test builds the arm64 tarball and .deb in the background while the tests run (COCOON_NET_ARM64_PENDING=1):
+    /// a test that reads them awaits DIST/.arm64-ready first, and fails with the build's log on .arm64-failed.
+    /// Outside make test, they are there or not, as the other artifacts are.
+    /// </summary>
+    public static async Task WaitForArm64Async()
+    {
+        if (!Arm64Pending)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
+        while (!File.Exists(Path.Combine(DistDirectory, ".arm64-ready")))
+        {
+            if (File.Exists(Path.Combine(DistDirectory, ".arm64-failed")) || DateTime.UtcNow > deadline)
+            {
+                var log = Path.Combine(DistDirectory, "arm64-build.log");
+                var tail = File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(30)) : "(no log)";
+                Assert.Fail($"the arm64 artifacts were not built (make build-arm64, {log}):\n{tail}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    internal static bool Arm64Pending => Environment.GetEnvironmentVariable("COCOON_NET_ARM64_PENDING") == "1";
+
+    private static string TarballFor(string arch) => Path.Combine(DistDirectory, $"cocoon-net_{Version}_Linux_{arch}.tar.gz");
 
     public static string Image => Path.Combine(DistDirectory, "cocoon-net-image.tar");
 
@@ -36,11 +76,13 @@ public sealed class ReleaseFactAttribute : FactAttribute, ITraitAttribute
         var (path, target) = artifact switch
         {
             "tarball" => (ReleaseArtifacts.Tarball, "release"),
+            "tarball-arm64" => (ReleaseArtifacts.Arm64Tarball, "release"),
             "deb" => (ReleaseArtifacts.Deb, "deb"),
+            "deb-arm64" => (ReleaseArtifacts.Arm64Deb, "deb"),
             "image" => (ReleaseArtifacts.Image, "image"),
-            _ => throw new ArgumentOutOfRangeException(nameof(artifact), artifact, "tarball, deb or image"),
+            _ => throw new ArgumentOutOfRangeException(nameof(artifact), artifact, "tarball, tarball-arm64, deb, deb-arm64 or image"),
         };
-        if (!File.Exists(path) && !TestEnvironment.IsCi)
+        if (!File.Exists(path) && !TestEnvironment.IsCi && !(artifact.EndsWith("-arm64", StringComparison.Ordinal) && ReleaseArtifacts.Arm64Pending))
         {
             Skip = $"{path} is missing (make {target})";
         }
