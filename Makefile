@@ -31,7 +31,7 @@ export DOTNET_NOLOGO := 1
 PLUGINS := adopt:providers/Adopt/CocoonNet.Providers.Adopt.csproj gke:providers/Gke/CocoonNet.Providers.Gke.csproj \
            volcengine:providers/Volcengine/CocoonNet.Providers.Volcengine.csproj
 
-.PHONY: help build build-arm64 release-x86_64 release-arm64 deb-x86_64 deb-arm64 test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
+.PHONY: help build build-arm64 release-x86_64 release-arm64 deb-x86_64 deb-arm64 image-amd64 image-arm64 test unit bench demo install uninstall lint fmt deps deps-system clean test-plugins pack release deb image manifests-deps manifests-check
 
 help: ## Show all targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,12 +82,17 @@ test: LINTIAN := 0
 # The arm64 tarball and .deb are built in the background, niced, while the tests run (the arm64 publish is minutes of
 # crossgen2 that would otherwise lengthen the serial part); the tests that read them wait for DIST/.arm64-ready
 # (COCOON_NET_ARM64_PENDING, tests/CocoonNet.Testing/ReleaseArtifacts.cs), and fail with the log on .arm64-failed.
-test: deps-system test-plugins manifests-deps release-x86_64 deb-x86_64 $(if $(filter 1,$(TEST_IMAGE)),image) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
-	@rm -f $(DIST)/.arm64-ready $(DIST)/.arm64-failed
-	( nice -n 19 sh -c '$(PUBLISH_ARM64) && $(TARBALL_ARM64) && $(DEB_ARM64)' \
-	  && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed ) > $(DIST)/arm64-build.log 2>&1 & arm64=$$!; \
-	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) COCOON_NET_ARM64_PENDING=1 bash tests/run-tests.sh $(abspath $(OUT)); \
-	  status=$$?; wait $$arm64; exit $$status
+# With TEST_IMAGE=1 the arm64 image follows the arm64 tarball, beside the arm64 .deb, with its own markers
+# (DIST/.arm64-image-ready or .arm64-image-failed, log DIST/arm64-image.log).
+test: deps-system test-plugins manifests-deps release-x86_64 deb-x86_64 $(if $(filter 1,$(TEST_IMAGE)),image-amd64) ## Unit + network-namespace integration tests (root; CI=true: a skipped privileged test fails)
+	@rm -f $(DIST)/.arm64-ready $(DIST)/.arm64-failed $(DIST)/.arm64-image-ready $(DIST)/.arm64-image-failed
+	( nice -n 19 sh -c '$(PUBLISH_ARM64) && $(TARBALL_ARM64)' && { \
+	    $(if $(filter 1,$(TEST_IMAGE)),( nice -n 19 $(IMAGE_ARM64) > $(DIST)/arm64-image.log 2>&1 && touch $(DIST)/.arm64-image-ready \
+	      || touch $(DIST)/.arm64-image-failed ) &) \
+	    nice -n 19 sh -c '$(DEB_ARM64)' && touch $(DIST)/.arm64-ready || touch $(DIST)/.arm64-failed; wait; } \
+	  || touch $(DIST)/.arm64-failed $(DIST)/.arm64-image-failed ) > $(DIST)/arm64-build.log 2>&1 & arm64=$$!; \
+	CONFIG=$(CONFIG) COCOON_NET_DIST=$(abspath $(DIST)) COCOON_NET_ARM64_PENDING=1 COCOON_NET_ARM64_IMAGE=$(filter 1,$(TEST_IMAGE)) \
+	  bash tests/run-tests.sh $(abspath $(OUT)); status=$$?; wait $$arm64; exit $$status
 
 # The fast inner loop: no root, no namespaces, no out/ and no publish (tests/CocoonNet.Testing/Needs.cs says which).
 unit: ## Tests that need neither root nor a build (no namespaces, no out/): only the test projects are built
@@ -168,8 +173,13 @@ deb-x86_64: release-x86_64
 deb-arm64: release-arm64
 	$(DEB_ARM64)
 
-image: release-x86_64 ## dist/cocoon-net-image.tar: OCI image (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
-	bash packaging/image/build-image.sh $(DIST) $(VERSION)
+IMAGE_ARM64 = bash packaging/image/build-image.sh $(DIST) $(VERSION) arm64
+
+image: image-amd64 image-arm64 ## dist/cocoon-net-image.tar (amd64) and cocoon-net-image-arm64.tar: OCI images (Debian rootfs by mmdebstrap + the release), entrypoint cocoon-net agent
+image-amd64: release-x86_64
+	bash packaging/image/build-image.sh $(DIST) $(VERSION) amd64
+image-arm64: release-arm64
+	$(IMAGE_ARM64)
 
 lint: ## Analyzers (warnings are errors) and formatting check
 	$(DOTNET) build CocoonNet.sln -c $(CONFIG) --nologo -v quiet
@@ -190,9 +200,10 @@ deps-system: ## Install the system packages the tests, demo and benchmark use (D
 	@# dhcp_release (dnsmasq-utils): the control socket frees dnsmasq leases; dhclient, dhcpcd: real clients of the
 	@# embedded server; go: builds vk-cocoon's lease client for the tests. nft (nftables): the anti-spoofing table;
 	@# iperf3: make bench's throughput; /usr/lib/cni/bridge (containernetworking-plugins): the isolation tests' VMs.
-	@# qemu-aarch64-static (qemu-user-static): the arm64 release's emulated runs (tests/CocoonNet.Parity.Tests/Arm64).
+	@# qemu-aarch64-static (qemu-user-static): the arm64 release's emulated runs (tests/CocoonNet.Parity.Tests/Arm64) and,
+	@# with arch-test (mmdebstrap's check of a foreign architecture), the arm64 image's build (packaging/image/foreign-arch.sh).
 	@need=""; test -x /usr/lib/cni/bridge || need=" containernetworking-plugins"; for c in nft:nftables iperf3:iperf3 dnsmasq:dnsmasq-base dhcp_release:dnsmasq-utils dhclient:isc-dhcp-client dhcpcd:dhcpcd-base go:golang-go iptables:iptables ip:iproute2 busybox:busybox hyperfine:hyperfine promtool:prometheus \
-	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace qemu-aarch64-static:qemu-user-static; do \
+	  systemd-analyze:systemd lintian:lintian mmdebstrap:mmdebstrap umoci:umoci node:nodejs npm:npm setfacl:acl strace:strace qemu-aarch64-static:qemu-user-static arch-test:arch-test; do \
 	  command -v $${c%%:*} >/dev/null || need="$$need $${c#*:}"; done; \
 	if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need; fi
 

@@ -35,28 +35,36 @@ internal static class ReleaseArtifacts
     /// a test that reads them awaits DIST/.arm64-ready first, and fails with the build's log on .arm64-failed.
     /// Outside make test, they are there or not, as the other artifacts are.
     /// </summary>
-    public static async Task WaitForArm64Async()
-    {
-        if (!Arm64Pending)
-        {
-            return;
-        }
+    public static Task WaitForArm64Async() =>
+        Arm64Pending ? WaitForAsync(".arm64-ready", ".arm64-failed", "arm64-build.log", "the arm64 artifacts were not built (make build-arm64", TimeSpan.FromMinutes(15)) : Task.CompletedTask;
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(15);
-        while (!File.Exists(Path.Combine(DistDirectory, ".arm64-ready")))
+    internal static bool Arm64Pending => Environment.GetEnvironmentVariable("COCOON_NET_ARM64_PENDING") == "1";
+
+    /// <summary>The arm64 image (make image; make test with TEST_IMAGE=1 builds it in the background after the arm64 tarball).</summary>
+    public static string Arm64Image => Path.Combine(DistDirectory, "cocoon-net-image-arm64.tar");
+
+    /// <summary>make test with TEST_IMAGE=1 builds the arm64 image in the background (COCOON_NET_ARM64_IMAGE=1).</summary>
+    internal static bool Arm64ImagePending => Arm64Pending && Environment.GetEnvironmentVariable("COCOON_NET_ARM64_IMAGE") == "1";
+
+    /// <summary>As <see cref="WaitForArm64Async"/>, for the arm64 image: DIST/.arm64-image-ready, or .arm64-image-failed with its log.</summary>
+    public static Task WaitForArm64ImageAsync() =>
+        Arm64ImagePending ? WaitForAsync(".arm64-image-ready", ".arm64-image-failed", "arm64-image.log", "the arm64 image was not built (make image-arm64", TimeSpan.FromMinutes(25)) : Task.CompletedTask;
+
+    private static async Task WaitForAsync(string ready, string failed, string logName, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!File.Exists(Path.Combine(DistDirectory, ready)))
         {
-            if (File.Exists(Path.Combine(DistDirectory, ".arm64-failed")) || DateTime.UtcNow > deadline)
+            if (File.Exists(Path.Combine(DistDirectory, failed)) || DateTime.UtcNow > deadline)
             {
-                var log = Path.Combine(DistDirectory, "arm64-build.log");
+                var log = Path.Combine(DistDirectory, logName);
                 var tail = File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(30)) : "(no log)";
-                Assert.Fail($"the arm64 artifacts were not built (make build-arm64, {log}):\n{tail}");
+                Assert.Fail($"{what}, {log}):\n{tail}");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }
-
-    internal static bool Arm64Pending => Environment.GetEnvironmentVariable("COCOON_NET_ARM64_PENDING") == "1";
 
     private static string TarballFor(string arch) => Path.Combine(DistDirectory, $"cocoon-net_{Version}_Linux_{arch}.tar.gz");
 

@@ -63,7 +63,9 @@ public sealed class Arm64Release : IDisposable
 [TraitDiscoverer(NeedsDiscoverer.TypeName, NeedsDiscoverer.AssemblyName)]
 public sealed class Arm64FactAttribute : FactAttribute, ITraitAttribute
 {
-    public Arm64FactAttribute(bool root = false)
+    /// <param name="root">Needs network namespaces.</param>
+    /// <param name="image">Reads the arm64 image (make image) instead of the tarball.</param>
+    public Arm64FactAttribute(bool root = false, bool image = false)
     {
         Needs = root ? Support.Needs.Root : Support.Needs.Build;
         if (TestEnvironment.IsCi || Support.Needs.UnitRun)
@@ -71,7 +73,11 @@ public sealed class Arm64FactAttribute : FactAttribute, ITraitAttribute
             return;
         }
 
-        if (!File.Exists(ReleaseArtifacts.Arm64Tarball) && !ReleaseArtifacts.Arm64Pending)
+        if (image && !File.Exists(ReleaseArtifacts.Arm64Image) && !ReleaseArtifacts.Arm64ImagePending)
+        {
+            Skip = $"{ReleaseArtifacts.Arm64Image} is missing (make image)";
+        }
+        else if (!image && !File.Exists(ReleaseArtifacts.Arm64Tarball) && !ReleaseArtifacts.Arm64Pending)
         {
             Skip = $"{ReleaseArtifacts.Arm64Tarball} is missing (make release)";
         }

@@ -27,7 +27,9 @@ public sealed partial class ReadmeSizeTests
             var path = Path.Combine(ReleaseArtifacts.DistDirectory, name);
             if (!File.Exists(path))
             {
-                Assert.False(TestEnvironment.IsCi && name != Path.GetFileName(ReleaseArtifacts.Image), $"README.md lists {name}, which make release/deb did not build");
+                // The images only with TEST_IMAGE=1, the arm64 one in the background: their rows are checked when they are there.
+                Assert.False(TestEnvironment.IsCi && name != Path.GetFileName(ReleaseArtifacts.Image) && name != Path.GetFileName(ReleaseArtifacts.Arm64Image),
+                    $"README.md lists {name}, which make release/deb did not build");
                 continue;
             }
 
