@@ -9,7 +9,7 @@ namespace CocoonNet.Tests.Release;
 /// <summary>The release tarball: <c>make release</c> ships what runs, reproducibly, with install.sh and uninstall.sh that honour DESTDIR and PREFIX.</summary>
 public sealed class ReleaseTarballTests
 {
-    private static string TopDirectory => $"cocoon-net-{ReleaseArtifacts.Version}/";
+    private static string TopDirectory => ReleaseContents.TopDirectory;
 
     [ReleaseFact("tarball")]
     public void Tarball_installs_into_an_empty_root_and_the_linked_command_finds_its_plugins_there()
@@ -152,110 +152,5 @@ public sealed class ReleaseTarballTests
 
     [ReleaseFact("tarball")]
     public void Tarball_holds_only_what_runs_reproducibly_and_its_checksums_match() =>
-        AssertHoldsOnlyWhatRunsReproducibly(ReleaseArtifacts.Tarball, ReleaseArtifacts.LatestTarball);
-
-    [ReleaseFact("tarball-arm64")]
-    public async Task Arm64_tarball_has_the_x86_64_layout_with_aarch64_programs_the_same_plugins_and_both_weigh_at_most_45_MiB()
-    {
-        await ReleaseArtifacts.WaitForArm64Async();
-        AssertHoldsOnlyWhatRunsReproducibly(ReleaseArtifacts.Arm64Tarball, ReleaseArtifacts.Arm64LatestTarball);
-        var x86 = Files(ReleaseArtifacts.Tarball);
-        var arm64 = Files(ReleaseArtifacts.Arm64Tarball);
-
-        // One layout: the runtime packs of both architectures ship the same file names.
-        Assert.Equal(x86.Keys.Order(StringComparer.Ordinal), arm64.Keys.Order(StringComparer.Ordinal));
-
-        // Every native file is built for its architecture (ELF e_machine: 62 x86-64, 183 AArch64).
-        var x86Elf = x86.Where(f => f.Value.Machine is not null).ToList();
-        var arm64Elf = arm64.Where(f => f.Value.Machine is not null).ToList();
-        Assert.Contains(TopDirectory + "lib/cocoon-net", arm64Elf.Select(f => f.Key));
-        Assert.Contains(TopDirectory + "lib/libcoreclr.so", arm64Elf.Select(f => f.Key));
-        Assert.Equal(x86Elf.Select(f => f.Key), arm64Elf.Select(f => f.Key));
-        Assert.All(x86Elf, f => Assert.True(f.Value.Machine == 62, $"{f.Key}: e_machine {f.Value.Machine}"));
-        Assert.All(arm64Elf, f => Assert.True(f.Value.Machine == 183, $"{f.Key}: e_machine {f.Value.Machine}"));
-
-        // The plugins (IL), scripts, unit, completions and manual page are the same bytes; the program differs.
-        foreach (var name in x86.Keys.Where(n => !n.StartsWith(TopDirectory + "lib/", StringComparison.Ordinal)
-                     || n.StartsWith(TopDirectory + "lib/plugins/", StringComparison.Ordinal)))
-        {
-            Assert.True(x86[name].Sha256 == arm64[name].Sha256, $"{name} differs between the x86_64 and arm64 tarballs");
-        }
-
-        Assert.NotEqual(x86[TopDirectory + "lib/cocoon-net.r2r.dll"].Sha256, arm64[TopDirectory + "lib/cocoon-net.r2r.dll"].Sha256);
-        foreach (var tarball in new[] { ReleaseArtifacts.Tarball, ReleaseArtifacts.Arm64Tarball })
-        {
-            var bytes = new FileInfo(tarball).Length;
-            Assert.True(bytes <= ReleaseArtifacts.MaxTarballBytes,
-                $"{Path.GetFileName(tarball)} weighs {bytes} bytes ({bytes / 1048576.0:F1} MiB): at most 45 MiB");
-        }
-    }
-
-    private static void AssertHoldsOnlyWhatRunsReproducibly(string tarballPath, string latestPath)
-    {
-        var entries = new List<TarEntry>();
-        using (var file = File.OpenRead(tarballPath))
-        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
-        using (var reader = new TarReader(gzip))
-        {
-            while (reader.GetNextEntry() is { } entry)
-            {
-                entries.Add(entry);
-            }
-        }
-
-        var names = entries.Select(e => e.Name).ToList();
-        Assert.All(names, n => Assert.StartsWith(TopDirectory, n, StringComparison.Ordinal));
-        foreach (var expected in new[] { "install.sh", "uninstall.sh", "README.md", "LICENSE", "systemd/cocoon-net.service", "completions/cocoon-net.bash",
-                     "completions/cocoon-net.zsh", "completions/cocoon-net.fish", "man/cocoon-net.8", "lib/cocoon-net", "lib/plugins/adopt/CocoonNet.Providers.Adopt.dll",
-                     "lib/plugins/gke/CocoonNet.Providers.Gke.dll", "lib/plugins/volcengine/CocoonNet.Providers.Volcengine.dll" })
-        {
-            Assert.Contains(TopDirectory + expected, names);
-        }
-
-        Assert.DoesNotContain(names, n => n.EndsWith(".pdb", StringComparison.Ordinal) || n.EndsWith(".xml", StringComparison.Ordinal)
-            || n.EndsWith("/createdump", StringComparison.Ordinal) || n.Contains("/test-plugins/", StringComparison.Ordinal)
-            || n.Contains("/test-contracts/", StringComparison.Ordinal) || n.Contains("/emulators/", StringComparison.Ordinal)
-            || n.Contains("/packages/", StringComparison.Ordinal) || n.Contains("/obj/", StringComparison.Ordinal));
-
-        // Reproducible: sorted, root:root, one time stamp, nothing writable by group or others.
-        Assert.Equal(names.Order(StringComparer.Ordinal), names);
-        Assert.All(entries, e => Assert.True(e.Uid == 0 && e.Gid == 0, $"{e.Name} is owned by {e.Uid}:{e.Gid}"));
-        Assert.Single(entries.Select(e => e.ModificationTime).Distinct());
-        Assert.All(entries, e => Assert.False((e.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0, $"{e.Name} is writable by others"));
-        Assert.True((entries.Single(e => e.Name == TopDirectory + "install.sh").Mode & UnixFileMode.UserExecute) != 0);
-        Assert.True((entries.Single(e => e.Name == TopDirectory + "uninstall.sh").Mode & UnixFileMode.UserExecute) != 0);
-
-        // The unversioned name is the same release; each .sha256 checks its own file name (sha256sum -c).
-        Assert.Equal(File.ReadAllBytes(tarballPath), File.ReadAllBytes(latestPath));
-        foreach (var tarball in new[] { tarballPath, latestPath })
-        {
-            using var stream = File.OpenRead(tarball);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
-            Assert.Equal($"{hash}  {Path.GetFileName(tarball)}\n", File.ReadAllText(tarball + ".sha256"));
-        }
-    }
-
-    /// <summary>The tarball's regular files: each one's SHA-256 and, for an ELF file, its e_machine.</summary>
-    private static Dictionary<string, (string Sha256, int? Machine)> Files(string tarball)
-    {
-        var files = new Dictionary<string, (string, int?)>(StringComparer.Ordinal);
-        using var file = File.OpenRead(tarball);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        using var reader = new TarReader(gzip);
-        while (reader.GetNextEntry() is { } entry)
-        {
-            if (entry is not { EntryType: TarEntryType.RegularFile, DataStream: { } data })
-            {
-                continue;
-            }
-
-            var bytes = new MemoryStream();
-            data.CopyTo(bytes);
-            var content = bytes.GetBuffer().AsSpan(0, (int)bytes.Length);
-            int? machine = content.Length > 20 && content[..4].SequenceEqual("\u007fELF"u8) ? BinaryPrimitives.ReadUInt16LittleEndian(content[18..]) : null;
-            files[entry.Name] = (Convert.ToHexStringLower(SHA256.HashData(content)), machine);
-        }
-
-        return files;
-    }
+        ReleaseContents.AssertHoldsOnlyWhatRunsReproducibly(ReleaseArtifacts.Tarball, ReleaseArtifacts.LatestTarball);
 }
