@@ -37,6 +37,84 @@ public sealed class DebPackageTests
     }
 
     [ReleaseFact("deb")]
+    public void Maintainer_scripts_enable_and_start_nothing_and_removal_only_stops_the_agent()
+    {
+        var work = ReleaseArtifacts.TemporaryDirectory("deb-control");
+        try
+        {
+            Shell.Check("dpkg-deb", "--control", ReleaseArtifacts.Deb, work);
+            var postinst = Code(Path.Combine(work, "postinst"));
+            Assert.DoesNotContain(" enable", postinst);
+            Assert.DoesNotContain(" start ", postinst);
+            Assert.Contains("try-restart cocoon-net.service", postinst);
+            var prerm = Code(Path.Combine(work, "prerm"));
+            Assert.Contains("if [ \"$1\" = \"remove\" ] && [ -d /run/systemd/system ]; then", prerm);
+            Assert.Contains("deb-systemd-invoke stop cocoon-net.service", prerm);
+            Assert.DoesNotContain("teardown", prerm);
+            Assert.DoesNotContain(" enable", Code(Path.Combine(work, "postrm")));
+            Assert.True(File.Exists(Path.Combine(work, "md5sums")));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Purge_removes_the_enablement_link_an_administrator_made_and_remove_keeps_it()
+    {
+        // The package's own postrm, run as dpkg runs it under an installation root (DPKG_ROOT): no systemd is
+        // reloaded there and nothing outside the root is touched.
+        var root = Directory.CreateTempSubdirectory("cocoon-net-postrm-").FullName;
+        try
+        {
+            var wants = Path.Combine(root, "etc/systemd/system/multi-user.target.wants");
+            Directory.CreateDirectory(wants);
+            var link = Path.Combine(wants, "cocoon-net.service");
+            var other = Path.Combine(wants, "other.service");
+            File.CreateSymbolicLink(link, "/usr/lib/systemd/system/cocoon-net.service");
+            File.CreateSymbolicLink(other, "/usr/lib/systemd/system/other.service");
+            var postrm = Path.Combine(TestEnvironment.RepositoryRoot, "packaging/deb/postrm");
+            var env = new Dictionary<string, string> { ["DPKG_ROOT"] = root };
+
+            var remove = Shell.Run("sh", [postrm, "remove"], env);
+            Assert.True(remove.ExitCode == 0, remove.ToString());
+            Assert.NotNull(new FileInfo(link).LinkTarget);
+
+            var purge = Shell.Run("sh", [postrm, "purge"], env);
+            Assert.True(purge.ExitCode == 0, purge.ToString());
+            Assert.False(File.Exists(link) || new FileInfo(link).LinkTarget is not null);
+            Assert.NotNull(new FileInfo(other).LinkTarget);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>A maintainer script without its comments (which say what it does not do).</summary>
+    private static string Code(string script) =>
+        string.Join('\n', File.ReadAllLines(script).Where(l => !l.TrimStart().StartsWith('#')));
+
+    [ReleaseFact("deb")]
+    public void Unpacked_package_runs_and_finds_its_plugins()
+    {
+        var root = ReleaseArtifacts.TemporaryDirectory("deb-root");
+        try
+        {
+            Shell.Check("dpkg-deb", "--extract", ReleaseArtifacts.Deb, root);
+            var plugins = Shell.Run(Path.Combine(root, "usr/bin/cocoon-net"), ["plugins"], new Dictionary<string, string> { ["COCOON_NET_PLUGINS_DIR"] = "" });
+            Assert.True(plugins.ExitCode == 0, plugins.ToString());
+            Assert.Contains($"plugins directory: {Path.Combine(root, "usr/lib/cocoon-net/plugins")}\n", plugins.Stdout);
+            Assert.Matches(@"(?m)^gke\s.*\sloaded$", plugins.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [ReleaseFact("deb")]
     [Trait("Tool", "lintian")]
     public async Task Lintian_reports_no_errors()
     {
